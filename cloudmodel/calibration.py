@@ -1,0 +1,124 @@
+"""Solve the ``calibrated`` drivers so that the base scenario meets the report's own targets.
+
+The report pins the outcomes (cloud growth 10% and 15%, EBITA margins 9.5% and 11.0%,
+cloud at USD 39.40 per ADS) but not every driver behind them. Five free drivers are solved
+here, each against the target named in its file:
+
+* ``growth.organic_fy2025``  → ``cloud.revenue_growth@FY2025 = 10%``
+* ``growth.organic_fy2026``  → ``cloud.revenue_growth@FY2026 = 15%``
+* ``ebita.shared_fixed_opex_per_quarter`` and ``ebita.shared_variable_opex_ratio``
+  → ``cloud.ebita_margin@FY2025 = 9.5%`` and ``@FY2026 = 11.0%`` (solved together)
+* ``valuation.usd_cny``      → ``valuation.cloud.usd_per_ads@FY2026 = 39.40``
+
+Each target is linear in its drivers given the others (growth compounds one year at a time,
+costs enter EBITA linearly, the exchange rate divides), so each is solved exactly from a
+few runs of the engine, then verified. ``forecast`` never calls this: the solved values live
+in the driver files. Run ``python -m cloudmodel.calibration --write`` after changing a
+driver the targets depend on; it rewrites only the ``value`` lines of calibrated drivers.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .drivers import DriverSet, load_drivers
+from .engine import Raw, make_timeline, run
+from .history import History, load_history
+from .periods import fiscal_index
+
+Target = Callable[[Raw], float]
+
+
+def _growth(year: int) -> Target:
+    return lambda raw: raw.fiscal_year("cloud.revenue", year) / raw.fiscal_year("cloud.revenue", year - 1) - 1
+
+
+def _margin(year: int) -> Target:
+    return lambda raw: raw.fiscal_year("cloud.ebita", year) / raw.fiscal_year("cloud.revenue", year)
+
+
+def _cloud_per_ads(year: int) -> Target:
+    return lambda raw: raw.annual["valuation.cloud.usd_per_ads"][year]
+
+
+def _runner(drivers: DriverSet, history: History):
+    timeline = make_timeline(drivers, history, fiscal_index(max(history.last_quarter // 4 + 2, 2026), 4))
+
+    def evaluate(values: dict[str, float]) -> Raw:
+        return run(values, history, timeline)
+
+    return evaluate, timeline
+
+
+def _solve_linear(evaluate, values: dict[str, float], driver_id: str, target: Target, goal: float) -> float:
+    """Solve target(values with driver = x) = goal for x, the target being affine in x."""
+    a, b = values[driver_id], values[driver_id] + 0.01 if values[driver_id] == 0 else values[driver_id] * 1.01
+    fa = target(evaluate(values | {driver_id: a}))
+    fb = target(evaluate(values | {driver_id: b}))
+    return a + (goal - fa) * (b - a) / (fb - fa)
+
+
+def solve_report_targets(drivers: DriverSet | None = None, history: History | None = None) -> dict[str, float]:
+    """Values of the calibrated drivers that make the base meet the report's targets."""
+    drivers = drivers or load_drivers()
+    history = history or load_history()
+    evaluate, timeline = _runner(drivers, history)
+    y1, y2 = timeline.report_years
+    v = drivers.values_by_id()
+
+    v["growth.organic_fy2025"] = _solve_linear(evaluate, v, "growth.organic_fy2025", _growth(y1),
+                                               v["targets.cloud_revenue_growth_fy2025"])
+    v["growth.organic_fy2026"] = _solve_linear(evaluate, v, "growth.organic_fy2026", _growth(y2),
+                                               v["targets.cloud_revenue_growth_fy2026"])
+
+    # EBITA margins: affine in (fixed, variable) jointly; three runs give the plane.
+    fixed, ratio = "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio"
+    goals = (v["targets.cloud_ebita_margin_fy2025"], v["targets.cloud_ebita_margin_fy2026"])
+    points = [(0.0, 0.0), (1000.0, 0.0), (0.0, 0.01)]
+    margins = []
+    for f, r in points:
+        raw = evaluate(v | {fixed: f, ratio: r})
+        margins.append((_margin(y1)(raw), _margin(y2)(raw)))
+    (m00, n00), (m10, n10), (m01, n01) = margins
+    a11, a12 = (m10 - m00) / 1000.0, (m01 - m00) / 0.01
+    a21, a22 = (n10 - n00) / 1000.0, (n01 - n00) / 0.01
+    r1, r2 = goals[0] - m00, goals[1] - n00
+    det = a11 * a22 - a12 * a21
+    v[fixed] = (r1 * a22 - a12 * r2) / det
+    v[ratio] = (a11 * r2 - a21 * r1) / det
+
+    v["valuation.usd_cny"] = v["valuation.usd_cny"] * _cloud_per_ads(y2)(evaluate(v)) / v["targets.cloud_usd_per_ads"]
+    return {k: v[k] for k in ("growth.organic_fy2025", "growth.organic_fy2026", fixed, ratio, "valuation.usd_cny")}
+
+
+def write_calibrated(values: dict[str, float], directory: Path) -> list[str]:
+    """Rewrite the ``value = …`` line of each calibrated driver in its file; return the files changed."""
+    changed = []
+    for file in sorted(directory.glob("*.toml")):
+        text = file.read_text(encoding="utf-8")
+        new = text
+        for driver_id, value in values.items():
+            pattern = re.compile(r'(id = "' + re.escape(driver_id) + r'"\n(?:(?!\[\[driver\]\]).*\n)*?value = )([^\n]*)')
+            new = pattern.sub(lambda m, value=value: m.group(1) + repr(float(value)), new)
+        if new != text:
+            file.write_text(new, encoding="utf-8")
+            changed.append(file.name)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    drivers = load_drivers()
+    values = solve_report_targets(drivers)
+    for driver_id, value in values.items():
+        print(f"{driver_id} = {value!r}   (file value {drivers[driver_id].value!r})")
+    if "--write" in argv:
+        print("rewrote:", ", ".join(write_calibrated(values, Path(drivers.directory))) or "nothing")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

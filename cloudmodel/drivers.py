@@ -1,0 +1,404 @@
+"""Driver files: the only home of a figure from the report.
+
+A driver file is TOML, UTF-8 (a BOM is accepted), one theme per file::
+
+    theme = "AI adoption"
+
+    [[driver]]
+    id = "ai.customers_dec2024"
+    label = "AI customers, December 2024"
+    value = "33万"            # a number in `unit`, or a string with a scale word / unit
+    unit = "count"
+    period = "2024-12"        # FY2026, FY2026Q1, CY2024, or an as-of date YYYY-MM(-DD)
+    kind = "report"           # report | outside | derived | assumption | calibrated
+    quote = "…"               # report: verbatim from the report
+    where = "三（一）…"        # report: where the quote stands
+
+Each kind carries its source: ``report`` a ``quote`` and ``where``; ``outside`` a
+``source``; ``assumption`` a ``reason``; ``derived`` a ``formula`` over other driver ids
+(the value is computed at load, so it can never go stale); ``calibrated`` a ``target`` it
+was solved to meet and a ``reason``. ``low``/``high`` keep the report's range and
+``reading`` says how vague words (个位数, 十几亿, 1亿多) were read. ``bounds`` overrides the
+unit's default bounds (ratios 0–1, everything else ≥ 0).
+
+:func:`load_drivers` validates every file with pydantic in strict mode and reports *all*
+problems of all files together as one :class:`~cloudmodel.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+import operator
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, InputProblem, did_you_mean
+from .units import UnitError, parse_quantity
+
+KINDS = ("report", "outside", "derived", "assumption", "calibrated")
+DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_PERIOD = re.compile(r"^(?:(?:FY|CY)\d{4}(?:Q[1-4]|H[12])?|\d{4}-\d{2}(?:-\d{2})?)$")
+_REQUIRED_BY_KIND = {
+    "report": ("quote", "where"),
+    "outside": ("source",),
+    "assumption": ("reason",),
+    "derived": ("formula",),
+    "calibrated": ("target", "reason"),
+}
+
+
+def default_bounds(unit: str) -> tuple[float, float]:
+    """Ratios lie in [0, 1]; every other unit is non-negative. A driver may widen this."""
+    return (0.0, 1.0) if unit == "ratio" else (0.0, math.inf)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A validated driver with its value(s) in the canonical unit."""
+
+    id: str
+    label: str
+    value: float
+    unit: str
+    period: str
+    kind: str
+    file: str
+    theme: str
+    low: float | None = None
+    high: float | None = None
+    bounds: tuple[float, float] = (0.0, math.inf)
+    quote: str | None = None
+    where: str | None = None
+    source: str | None = None
+    reason: str | None = None
+    formula: str | None = None
+    target: str | None = None
+    reading: str | None = None
+    distribution: dict | None = None
+    overridden: bool = False
+
+    @property
+    def has_range(self) -> bool:
+        return self.low is not None and self.high is not None
+
+    def short_source(self, width: int = 60) -> str:
+        text = {
+            "report": f"{self.where}: {self.quote}",
+            "outside": self.source,
+            "assumption": self.reason,
+            "derived": self.formula,
+            "calibrated": f"meets {self.target}",
+        }[self.kind] or ""
+        text = re.sub(r"\s+", " ", text)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    def record(self) -> dict[str, Any]:
+        """Full record for ``drivers --format json`` (the quote in full)."""
+        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        out["bounds"] = [b if math.isfinite(b) else None for b in self.bounds]
+        return out
+
+
+@dataclass
+class DriverSet(Mapping):
+    """All drivers, by id, in file order; behaves as a read-only mapping id -> Driver."""
+
+    drivers: dict[str, Driver]
+    files_hash: str = ""
+    directory: str = ""
+    overrides: dict[str, float] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Driver:
+        return self.drivers[key]
+
+    def __iter__(self):
+        return iter(self.drivers)
+
+    def __len__(self) -> int:
+        return len(self.drivers)
+
+    def values_by_id(self) -> dict[str, float]:
+        return {k: d.value for k, d in self.drivers.items()}
+
+    def require(self, driver_id: str, where: str = "--set") -> Driver:
+        if driver_id not in self.drivers:
+            raise InputError.one(where, driver_id, None, "unknown driver id", did_you_mean(driver_id, self.drivers))
+        return self.drivers[driver_id]
+
+    def with_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> DriverSet:
+        """A copy with values replaced (strings with units are parsed); derived ones recomputed."""
+        problems: list[InputProblem] = []
+        drivers = dict(self.drivers)
+        applied = dict(self.overrides)
+        for key, raw in overrides.items():
+            if key not in drivers:
+                problems.append(InputProblem(where, key, raw, "unknown driver id", did_you_mean(key, drivers)))
+                continue
+            driver = drivers[key]
+            if driver.kind == "derived":
+                problems.append(InputProblem(where, key, raw, f"is derived ({driver.formula}); set its inputs instead"))
+                continue
+            try:
+                value = parse_quantity(raw, driver.unit)
+            except UnitError as exc:
+                problems.append(InputProblem(where, key, raw, str(exc), f"unit is {driver.unit}"))
+                continue
+            lo, hi = driver.bounds
+            if not lo <= value <= hi:
+                problems.append(InputProblem(where, key, raw, f"outside the bounds [{lo:g}, {hi:g}] of {driver.unit}"))
+                continue
+            drivers[key] = replace(driver, value=value, overridden=True)
+            applied[key] = value
+        if problems:
+            raise InputError(problems)
+        problems = _compute_derived(drivers)
+        if problems:
+            raise InputError(problems)
+        return DriverSet(drivers, self.files_hash, self.directory, applied)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_text(path: Path) -> str:
+    """UTF-8 with or without a BOM; anything else is an error that says so."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError.one(
+            str(path), "", None,
+            f"is not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})",
+            "save the file as UTF-8; GBK or GB18030 files are not accepted",
+        ) from None
+
+
+def _spec_problems(file: str, index: int, raw: dict) -> tuple[DriverSpec | None, list[InputProblem]]:
+    from pydantic import ValidationError
+
+    from .schema import SPEC_FIELDS, DriverSpec
+
+    problems: list[InputProblem] = []
+    try:
+        spec = DriverSpec.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = f"driver[{index}]." + ".".join(str(p) for p in err["loc"])
+            if isinstance(raw.get("id"), str):
+                key += f" (id {raw['id']!r})"
+            if err["type"] == "extra_forbidden":
+                problems.append(InputProblem(file, key, None, "unknown key", did_you_mean(str(err["loc"][-1]), SPEC_FIELDS)))
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+                problems.append(InputProblem(file, key, err.get("input"), msg))
+        return None, problems
+    where = f"driver[{index}] (id {spec.id!r})"
+    for name in _REQUIRED_BY_KIND[spec.kind]:
+        if not getattr(spec, name):
+            problems.append(InputProblem(file, where + f".{name}", None, f"a {spec.kind} driver needs a {name}"))
+    if spec.kind != "derived" and spec.value is None:
+        problems.append(InputProblem(file, where + ".value", None, "a value is required (only derived drivers compute theirs)"))
+    if spec.kind == "derived" and spec.value is not None:
+        problems.append(InputProblem(file, where + ".value", spec.value, "a derived driver computes its value from its formula; remove the value"))
+    return spec, problems
+
+
+def _to_driver(file: str, theme: str, index: int, spec: DriverSpec) -> tuple[Driver | None, list[InputProblem]]:
+    problems: list[InputProblem] = []
+    where = f"driver[{index}] (id {spec.id!r})"
+    parsed: dict[str, float | None] = {}
+    for name in ("value", "low", "high"):
+        raw = getattr(spec, name)
+        if raw is None:
+            parsed[name] = None
+            continue
+        try:
+            parsed[name] = parse_quantity(raw, spec.unit)
+        except UnitError as exc:
+            problems.append(InputProblem(file, f"{where}.{name}", raw, str(exc), f"unit is {spec.unit}"))
+    if problems:
+        return None, problems
+    bounds = tuple(spec.bounds) if spec.bounds else default_bounds(spec.unit)
+    low, high, value = parsed["low"], parsed["high"], parsed["value"]
+    if (low is None) != (high is None):
+        problems.append(InputProblem(file, where, None, "a range needs both low and high"))
+    if low is not None and high is not None and low > high:
+        problems.append(InputProblem(file, f"{where}.low", spec.low, f"low is above high ({spec.high!r})", "swap them"))
+    for name, v in (("value", value), ("low", low), ("high", high)):
+        if v is not None and not bounds[0] <= v <= bounds[1]:
+            problems.append(InputProblem(
+                file, f"{where}.{name}", getattr(spec, name),
+                f"outside the bounds [{bounds[0]:g}, {bounds[1]:g}] of a {spec.unit} driver",
+                "a ratio is a decimal (0.15) or a percentage (15%)" if spec.unit == "ratio" else "",
+            ))
+    if value is not None and low is not None and high is not None and low <= high and not low <= value <= high:
+        problems.append(InputProblem(file, f"{where}.value", spec.value, f"outside its own range [{spec.low}, {spec.high}]"))
+    if problems:
+        return None, problems
+    driver = Driver(
+        id=spec.id, label=spec.label, value=math.nan if value is None else value, unit=spec.unit,
+        period=spec.period, kind=spec.kind, file=file, theme=theme, low=low, high=high, bounds=bounds,
+        quote=spec.quote, where=spec.where, source=spec.source, reason=spec.reason, formula=spec.formula,
+        target=spec.target, reading=spec.reading,
+        distribution=spec.distribution.model_dump(exclude_none=True) if spec.distribution else None,
+    )
+    return driver, []
+
+
+def load_drivers(directory: str | Path | None = None) -> DriverSet:
+    """Load and validate every ``*.toml`` file of a drivers directory (default: the shipped one).
+
+    Raises :class:`~cloudmodel.errors.InputError` listing every problem in every file.
+    A directory whose files are byte-for-byte those of an earlier successful load is read
+    from the validated cache (:mod:`cloudmodel.cache`) instead of being validated again.
+    """
+    from . import cache
+    from .resources import drivers_dir
+
+    path = Path(directory) if directory is not None else drivers_dir()
+    if not path.exists():
+        raise InputError.one(str(path), "", None, "the drivers directory does not exist", "pass --drivers DIR")
+    if not path.is_dir():
+        raise InputError.one(str(path), "", None, "is a file, not a drivers directory", "pass the folder that holds the .toml files")
+    files = sorted(path.glob("*.toml"))
+    if not files:
+        raise InputError.one(str(path), "", None, "holds no driver files (*.toml)")
+    contents = [(file, file.read_bytes()) for file in files]
+    digest = hashlib.sha256()
+    for file, data in contents:
+        digest.update(file.name.encode() + b"\0" + data)
+    files_hash = digest.hexdigest()[:16]
+    cached = cache.load(files_hash, str(path))
+    if cached is not None:
+        return cached
+    drivers = _validate(contents)
+    result = DriverSet(drivers, files_hash, str(path))
+    cache.store(result)
+    return result
+
+
+def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
+    from pydantic import ValidationError
+
+    from .schema import DriverFile
+
+    problems: list[InputProblem] = []
+    drivers: dict[str, Driver] = {}
+    for file, _ in contents:
+        name = str(file)
+        try:
+            text = read_text(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(InputProblem(name, "", None, f"is not valid TOML: {exc}", "check quotes, brackets and '=' on that line"))
+            continue
+        try:
+            content = DriverFile.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                if err["type"] == "extra_forbidden":
+                    problems.append(InputProblem(name, key, None, "unknown top-level key", did_you_mean(key, ("theme", "driver"))))
+                else:
+                    problems.append(InputProblem(name, key, err.get("input"), err["msg"]))
+            continue
+        for index, raw in enumerate(content.driver):
+            spec, found = _spec_problems(name, index, raw)
+            problems.extend(found)
+            if spec is None or found:
+                continue
+            driver, found = _to_driver(name, content.theme, index, spec)
+            problems.extend(found)
+            if driver is None:
+                continue
+            if driver.id in drivers:
+                first = drivers[driver.id]
+                problems.append(InputProblem(
+                    name, f"driver[{index}].id", driver.id,
+                    f"duplicate id: already defined in {Path(first.file).name}",
+                    "ids are unique across all files; rename or remove one",
+                ))
+                continue
+            drivers[driver.id] = driver
+    if not problems:
+        problems.extend(_compute_derived(drivers))
+    if problems:
+        raise InputError(problems)
+    return drivers
+
+
+# --------------------------------------------------------------------------- derived formulas
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+
+
+def formula_names(formula: str) -> list[str]:
+    """Driver ids a formula reads (dotted names)."""
+    return re.findall(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+", formula)
+
+
+def evaluate_formula(formula: str, values: Mapping[str, float]) -> float:
+    """Evaluate ``+ - * / **`` over numbers and driver ids (dotted names)."""
+    names = {n: f"_v{i}" for i, n in enumerate(sorted(set(formula_names(formula)), key=len, reverse=True))}
+    text = formula
+    for name, alias in names.items():
+        text = re.sub(rf"(?<![\w.]){re.escape(name)}(?![\w.])", alias, text)
+    env = {alias: values[name] for name, alias in names.items()}
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+            return float(node.value)
+        if isinstance(node, ast.Name) and node.id in env:
+            return env[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        raise ValueError(f"unsupported element in formula: {ast.dump(node)[:40]}")
+
+    return ev(ast.parse(text, mode="eval"))
+
+
+def _compute_derived(drivers: dict[str, Driver]) -> list[InputProblem]:
+    """Fill in derived values in dependency order; report unknown names and cycles."""
+    problems: list[InputProblem] = []
+    pending = {k: d for k, d in drivers.items() if d.kind == "derived"}
+    for key, d in pending.items():
+        for name in formula_names(d.formula or ""):
+            if name not in drivers:
+                problems.append(InputProblem(d.file, f"{key}.formula", d.formula, f"names unknown driver {name!r}", did_you_mean(name, drivers)))
+    if problems:
+        return problems
+    done = {k for k in drivers if k not in pending}
+    while pending:
+        ready = [k for k, d in pending.items() if all(n in done for n in formula_names(d.formula or ""))]
+        if not ready:
+            return [InputProblem(d.file, f"{k}.formula", d.formula, "derived drivers refer to each other in a cycle") for k, d in pending.items()]
+        for key in ready:
+            d = pending.pop(key)
+            try:
+                value = evaluate_formula(d.formula or "", {k: drivers[k].value for k in done})
+            except (ValueError, ZeroDivisionError, SyntaxError, OverflowError) as exc:
+                problems.append(InputProblem(d.file, f"{key}.formula", d.formula, f"cannot be evaluated: {exc}"))
+                value = math.nan
+            lo, hi = d.bounds
+            if value == value and not lo <= value <= hi:
+                problems.append(InputProblem(d.file, f"{key}.formula", d.formula, f"gives {value:g}, outside the bounds [{lo:g}, {hi:g}]"))
+            drivers[key] = replace(d, value=value)
+            done.add(key)
+    return problems

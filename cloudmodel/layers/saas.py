@@ -1,0 +1,19 @@
+"""SaaS: the non-AI base plus AI applications (smart customer service and the like).
+
+Lines: ``cloud.revenue.saas`` [RMB_mn], ``cloud.revenue.saas.ai`` [RMB_mn]; AI applications
+scale with AI customers from their CY2024 level ``saas.smart_customer_service_cy2024``.
+"""
+
+from __future__ import annotations
+
+from .paas import ai_pull_through  # same formula: anchor amount × AI customers ÷ anchor AI customers
+
+READS = ("saas.share", "saas.gross_margin", "saas.smart_customer_service_cy2024")
+
+
+def saas_revenue(base, ai):
+    """cloud.revenue.saas [RMB_mn] = non-AI base + AI applications."""
+    return base + ai
+
+
+__all__ = ["READS", "ai_pull_through", "saas_revenue"]

@@ -1,0 +1,195 @@
+"""The Python API: ``cloudmodel.forecast(...)`` returns a :class:`Forecast` of polars frames.
+
+>>> import cloudmodel
+>>> fc = cloudmodel.forecast()                                   # the report's base view
+>>> fc.value("cloud.revenue_growth", "FY2026")                   # 0.15
+>>> fc.wide(["cloud.revenue", "cloud.ebita_margin"], period="year")
+>>> cloudmodel.forecast(overrides={"ai.penetration_target": "20%"}).value("cloud.revenue", "FY2026")
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .drivers import DriverSet, read_text
+from .drivers import load_drivers as _load_drivers
+from .engine import make_timeline, run
+from .errors import InputError, InputProblem, did_you_mean
+from .history import History, load_history
+from .periods import Period, PeriodError
+from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
+from .units import display
+
+DEFAULT_HORIZON = "FY2028Q4"
+CHECK_TOLERANCE = 1e-6
+TARGET_COLUMNS = {"label": "String", "line": "String", "period": "String", "kind": "String", "model": "Float64",
+                  "report": "Float64", "low": "Float64", "high": "Float64", "tolerance": "Float64", "unit": "String",
+                  "ok": "Boolean"}  # residuals are money or ratios; anything above a millionth is a real break
+
+
+def load_drivers(drivers_dir: str | Path | None = None) -> DriverSet:
+    """All drivers of a directory (default: the shipped ``drivers/``), validated."""
+    return _load_drivers(drivers_dir)
+
+
+def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
+    """Overrides of a named scenario (``drivers/scenarios/NAME.toml``) or a scenario file path."""
+    if name_or_path == "base":
+        return {}
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = Path(drivers.directory) / "scenarios" / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (Path(drivers.directory) / "scenarios").glob("*.toml"))
+        raise InputError.one(str(path), "", name_or_path, "no such scenario",
+                             did_you_mean(name_or_path, ["base", *known]) or f"scenarios: base, {', '.join(known)}")
+    try:
+        data = tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError.one(str(path), "", None, f"is not valid TOML: {exc}") from None
+    problems = [InputProblem(str(path), key, None, "unknown key", did_you_mean(key, ("name", "description", "overrides")))
+                for key in data if key not in ("name", "description", "overrides")]
+    overrides = data.get("overrides", {})
+    if not isinstance(overrides, dict):
+        problems.append(InputProblem(str(path), "overrides", overrides, "must be a table of driver id = value"))
+    if problems:
+        raise InputError(problems)
+    return overrides
+
+
+@dataclass
+class Forecast:
+    """One run of the model: the long table and what was checked."""
+
+    table: Any  # polars.DataFrame: line, period, basis, value, unit
+    checks: Any  # polars.DataFrame: line, period, value, ok
+    targets: Any  # polars.DataFrame: label, line, period, model, report, ok
+    meta: dict[str, Any]
+    drivers: DriverSet = field(repr=False)
+    rows: Rows = field(repr=False)
+
+    def value(self, line: str, period: str) -> float:
+        """One number: ``fc.value("cloud.revenue", "FY2026")``."""
+        value = self.rows.get(line, period)
+        if value is None:
+            lines = {name for name, _ in self.rows.cells}
+            hint = did_you_mean(line, lines) if line not in lines else f"{line} has no value for {period}"
+            raise KeyError(f"no value for {line} at {period}" + (f" ({hint})" if hint else ""))
+        return value
+
+    def wide(self, lines: list[str] | None = None, period: str = "year"):
+        """Lines as rows and periods as columns: ``period`` is ``year`` (fiscal), ``quarter`` or ``calendar``."""
+        import polars as pl
+
+        kind = {"year": "FY", "quarter": "Q", "calendar": "CY"}[period]
+        table = self.table
+        if lines is not None:
+            table = table.filter(pl.col("line").is_in(lines))
+        if kind == "Q":
+            table = table.filter(pl.col("period").str.contains("Q"))
+        else:
+            table = table.filter(pl.col("period").str.starts_with(kind) & ~pl.col("period").str.contains("Q"))
+        order = ordered_periods(set(table["period"].to_list()))
+        wide = table.pivot(on="period", index=["line", "unit"], values="value", aggregate_function="first")
+        present = [p for p in order if p in wide.columns]
+        if lines is not None:
+            wide = wide.with_columns(pl.col("line").replace_strict({n: i for i, n in enumerate(lines)}, default=len(lines))
+                                     .alias("_order")).sort("_order").drop("_order")
+        return wide.select(["line", "unit", *present])
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks["ok"].all())
+
+    def lineage(self, line: str) -> list[str]:
+        """Driver ids the line is made from (the layers' ``READS``)."""
+        from .lineage import drivers_of
+
+        return drivers_of(line)
+
+
+def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
+             drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
+             drivers: DriverSet | None = None, history: History | None = None) -> Forecast:
+    """Run the model for a scenario with optional overrides (values may carry units)."""
+    import polars as pl
+
+    base = drivers if drivers is not None else load_drivers(drivers_dir)
+    history = history if history is not None else load_history()
+    scenario_values = scenario_overrides(scenario, base)
+    driver_set = base.with_overrides(scenario_values, where=f"scenario {scenario}") if scenario_values else base
+    if overrides:
+        driver_set = driver_set.with_overrides(overrides)
+    try:
+        horizon_period = Period.parse(horizon)
+    except PeriodError as exc:
+        raise InputError.one("--horizon", "", horizon, str(exc)) from None
+    if horizon_period.kind != "FY":
+        raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
+    last = horizon_period.fiscal_quarters()[-1]
+    timeline = make_timeline(driver_set, history, last)
+    _validate_values(driver_set)
+    raw = run(driver_set.values_by_id(), history, timeline)
+    rows = build_rows(raw, history)
+    check_names = add_checks(rows, raw, history, driver_set)
+    records = []
+    for (line, period), (value, basis) in rows.cells.items():
+        unit = LINES[line].unit if line in LINES else ("USD" if line.startswith("check.valuation") else "RMB_mn")
+        records.append((line, period, basis, float(value), unit))
+    table = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
+                                          "value": pl.Float64, "unit": pl.String}, orient="row")
+    table = pl.concat([table, _table4_rows(driver_set, timeline.report_years[0])])
+    checks = table.filter(pl.col("line").is_in(check_names)).with_columns(
+        (pl.col("value").abs() <= CHECK_TOLERANCE).alias("ok")).select("line", "period", "value", "ok")
+    targets = pl.DataFrame(evaluate_targets(rows, driver_set),
+                           schema={k: getattr(pl, t) for k, t in TARGET_COLUMNS.items()})
+    meta = {
+        "model": "cloudmodel", "version": __version__, "scenario": scenario,
+        "overrides": {k: v for k, v in driver_set.overrides.items()},
+        "drivers_hash": base.files_hash, "drivers_dir": base.directory,
+        "origin": str(Period.parse(f"FY{timeline.origin // 4}Q{timeline.origin % 4 + 1}")),
+        "horizon": horizon, "units": "money in RMB_mn; ratios as decimals; per-share values in USD/HKD",
+        "checks_ok": bool(checks["ok"].all()), "targets_ok": bool(targets["ok"].all()),
+    }
+    return Forecast(table, checks, targets, meta, driver_set, rows)
+
+
+def _table4_rows(drivers: DriverSet, first_forecast_year: int):
+    """Table 4's lines FY2023–FY2026 as ``group.table4.*`` rows (FY2023/24 reported, FY2025/26 the report's forecast)."""
+    import polars as pl
+
+    records = []
+    for driver_id, d in drivers.items():
+        if driver_id.startswith("group.table4."):
+            line, _, year = driver_id.rpartition("_fy")
+            basis = "actual" if int(year) < first_forecast_year else "forecast"
+            records.append((line, f"FY{year}", basis, float(d.value), d.unit))
+    return pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
+                                         "value": pl.Float64, "unit": pl.String}, orient="row")
+
+
+def _validate_values(drivers: DriverSet) -> None:
+    """Relations between drivers that bounds alone cannot express."""
+    v = drivers.values_by_id()
+    problems = []
+    if not v["ai.penetration_target"] < v["ai.penetration_ceiling"]:
+        problems.append(InputProblem("drivers", "ai.penetration_target", v["ai.penetration_target"],
+                                     f"must be below ai.penetration_ceiling ({v['ai.penetration_ceiling']:g})"))
+    if not v["apple.tier1_users"] < v["apple.tier2_users"] < v["apple.tier3_users"]:
+        problems.append(InputProblem("drivers", "apple.tier*_users", None, "tiers must rise: tier1 < tier2 < tier3"))
+    if not v["apple.licence_tier1_units"] < v["apple.licence_tier2_units"] < v["apple.licence_tier3_units"]:
+        problems.append(InputProblem("drivers", "apple.licence_tier*_units", None, "licence tiers must rise"))
+    if v["customers.total"] <= 0 or any(math.isnan(x) for x in v.values() if isinstance(x, float)):
+        problems.append(InputProblem("drivers", "customers.total", v["customers.total"], "must be positive"))
+    if problems:
+        raise InputError(problems)
+
+
+def format_value(value: float, unit: str) -> str:
+    return display(value, unit)

@@ -1,0 +1,283 @@
+"""From the engine's raw series to the long output table, roll-ups, checks and targets.
+
+The output (PRODUCT.md §4) is one row per (line, period): ``line, period, basis, value,
+unit``. Quarters come from the engine; fiscal and calendar years are rolled up here by the
+line's rule (flows summed, stocks at the period end, ratios recomputed from their rolled-up
+parts). Checks (``check.*``) are computed from the finished rows, so they test the roll-ups
+as well as the layers.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from .drivers import DriverSet
+from .engine import LAYER_NAMES, MAAS_PARTS, Raw
+from .history import History
+from .periods import (
+    QUARTERS_PER_YEAR,
+    Period,
+    Rollup,
+    calendar_year_label,
+    fiscal_index,
+    fiscal_year_label,
+    quarter_label,
+    years_covered,
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """An output line: unit, roll-up rule, a label, and for ratios the parts."""
+
+    name: str
+    unit: str
+    rollup: Rollup
+    label: str
+    numerator: str | None = None
+    denominator: str | None = None
+    growth_of: str | None = None
+
+
+def _lines() -> dict[str, Line]:
+    out: list[Line] = []
+    flow, stock, ratio = Rollup.FLOW, Rollup.STOCK, Rollup.RATIO
+    out.append(Line("cloud.revenue", "RMB_mn", flow, "Cloud revenue"))
+    out.append(Line("cloud.revenue_growth", "ratio", ratio, "Cloud revenue growth (y/y)", growth_of="cloud.revenue"))
+    for name in LAYER_NAMES:
+        out.append(Line(f"cloud.revenue.{name}", "RMB_mn", flow, f"{name.upper() if name != 'solutions' else 'Solutions'} revenue"))
+    for name in LAYER_NAMES:
+        out.append(Line(f"cloud.revenue_share.{name}", "ratio", ratio, f"{name} share of cloud revenue",
+                        numerator=f"cloud.revenue.{name}", denominator="cloud.revenue"))
+        out.append(Line(f"cloud.revenue_growth.{name}", "ratio", ratio, f"{name} revenue growth (y/y)",
+                        growth_of=f"cloud.revenue.{name}"))
+    for name, label in (("iaas.international", "International IaaS"), ("iaas.ai", "IaaS: extra compute of AI customers"),
+                        ("paas.ai", "PaaS: AI pull-through"), ("saas.ai", "SaaS: AI applications"),
+                        ("solutions.government", "Government and enterprise projects")):
+        out.append(Line(f"cloud.revenue.{name}", "RMB_mn", flow, label))
+    out.append(Line("cloud.gross_profit", "RMB_mn", flow, "Cloud gross profit"))
+    for name in LAYER_NAMES:
+        out.append(Line(f"cloud.gross_profit.{name}", "RMB_mn", flow, f"{name} gross profit"))
+    out.append(Line("cloud.shared_opex", "RMB_mn", flow, "Shared operating costs"))
+    out.append(Line("cloud.capex_depreciation", "RMB_mn", flow, "Depreciation of the capex plan (increment)"))
+    out.append(Line("cloud.ebita", "RMB_mn", flow, "Cloud adjusted EBITA"))
+    out.append(Line("cloud.ebita_margin", "ratio", ratio, "Cloud adjusted EBITA margin", "cloud.ebita", "cloud.revenue"))
+    for name in LAYER_NAMES:
+        out.append(Line(f"cloud.ebita.{name}", "RMB_mn", flow, f"{name} adjusted EBITA"))
+        out.append(Line(f"cloud.ebita_margin.{name}", "ratio", ratio, f"{name} EBITA margin",
+                        f"cloud.ebita.{name}", f"cloud.revenue.{name}"))
+    out.append(Line("cloud.ebita.fit_residual", "RMB_mn", flow, "EBITA formula less reported EBITA (history)"))
+    out.append(Line("cloud.customers", "count", stock, "Cloud customers"))
+    out.append(Line("cloud.ai.customers", "count", stock, "AI customers"))
+    out.append(Line("cloud.ai.penetration", "ratio", stock, "AI penetration"))
+    out.append(Line("cloud.ai.revenue", "RMB_mn", flow, "AI and AI-adjacent revenue"))
+    out.append(Line("cloud.ai.revenue_share", "ratio", ratio, "AI share of cloud revenue", "cloud.ai.revenue", "cloud.revenue"))
+    for name in MAAS_PARTS:
+        out.append(Line(f"cloud.maas.{name}", "RMB_mn", flow, "MaaS: " + name.replace("_", " ")))
+    out.append(Line("cloud.maas.tokens", "tokens", flow, "Billable tokens"))
+    out.append(Line("cloud.maas.price", "RMB_per_mn_tokens", ratio, "Average price of a model call",
+                    "cloud.maas.model_calls", "cloud.maas.tokens"))
+    out.append(Line("cloud.maas.margin", "ratio", ratio, "MaaS gross margin", "cloud.gross_profit.maas", "cloud.revenue.maas"))
+    out.append(Line("cloud.deepseek.dau_hosted", "count", stock, "DeepSeek DAU hosted by Alibaba"))
+    out.append(Line("cloud.apple.users_served", "count", stock, "Apple users served (if the deal happens)"))
+    for name, label in (("group.revenue", "Group revenue"), ("group.adj_ebita", "Group adjusted EBITA"),
+                        ("group.non_gaap_net_income", "Group Non-GAAP net income"),
+                        ("group.taotian.revenue", "Taotian revenue"), ("group.taotian.adj_ebita", "Taotian adjusted EBITA"),
+                        ("group.other.revenue", "Group revenue outside cloud and Taotian")):
+        out.append(Line(name, "RMB_mn", flow, label))
+    out.append(Line("group.revenue_growth", "ratio", ratio, "Group revenue growth (y/y)", growth_of="group.revenue"))
+    out.append(Line("group.adj_ebita_margin", "ratio", ratio, "Group adjusted EBITA margin", "group.adj_ebita", "group.revenue"))
+    for name, unit, label in (("valuation.cloud.usd_per_ads", "USD", "Cloud value per ADS"),
+                              ("valuation.taotian.usd_per_ads", "USD", "Taotian value per ADS"),
+                              ("valuation.target.usd_per_ads", "USD", "Target price per ADS"),
+                              ("valuation.target.hkd_per_share", "HKD", "Target price per HK share")):
+        out.append(Line(name, unit, stock, label))
+    return {line.name: line for line in out}
+
+
+LINES = _lines()
+#: Lines whose quarters up to the origin are reported figures (basis ``actual``).
+REPORTED = {"cloud.revenue", "cloud.ebita", "group.revenue", "group.adj_ebita", "group.taotian.revenue",
+            "group.non_gaap_net_income", "group.taotian.adj_ebita"}
+ANNUAL_ONLY = ("group.", "valuation.")
+ACTUAL, FORECAST = "actual", "forecast"
+
+
+@dataclass
+class Rows:
+    """(line, period) -> (value, basis), in insertion order."""
+
+    cells: dict[tuple[str, str], tuple[Any, str]]
+
+    def get(self, line: str, period: str) -> Any:
+        cell = self.cells.get((line, period))
+        return None if cell is None else cell[0]
+
+    def basis(self, line: str, period: str) -> str | None:
+        cell = self.cells.get((line, period))
+        return None if cell is None else cell[1]
+
+    def put(self, line: str, period: str, value: Any, basis: str) -> None:
+        self.cells[(line, period)] = (value, basis)
+
+
+def _year_quarters(label: str) -> list[int]:
+    return Period.parse(label).fiscal_quarters()
+
+
+def build_rows(raw: Raw, history: History) -> Rows:
+    """Quarters from the engine, years rolled up, annual lines, growth and ratio lines."""
+    t = raw.timeline
+    rows = Rows({})
+    quarters = list(t.quarters)
+    fiscal = years_covered(quarters, "FY")
+    calendar = years_covered(quarters, "CY")
+    is_actual_q = {q: q <= t.origin for q in quarters}
+
+    base_lines = [name for name, line in LINES.items() if line.rollup is not Rollup.RATIO and name in raw.quarterly]
+    for name in base_lines:
+        series = raw.quarterly[name]
+        reported = name in REPORTED
+        for q in quarters:
+            if q in series:
+                rows.put(name, quarter_label(q), series[q], ACTUAL if reported and is_actual_q[q] else FORECAST)
+        for label in fiscal + calendar:
+            qs = _year_quarters(label)
+            if not all(q in series for q in qs):
+                continue
+            values = [series[q] for q in qs]
+            value = sum(values) if LINES[name].rollup is Rollup.FLOW else values[-1]
+            actual = reported and all(is_actual_q[q] for q in qs)
+            rows.put(name, label, value, ACTUAL if actual else FORECAST)
+
+    # Group history by quarter, reported, and annual-only lines from the engine.
+    for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue"):
+        metric = {"group.revenue": "group_revenue_rmb_mn", "group.adj_ebita": "group_adj_ebita_rmb_mn",
+                  "group.taotian.revenue": "ttg_revenue_rmb_mn"}[name]
+        for q, value in sorted(history.quarterly.get(metric, {}).items()):
+            if q <= t.origin:
+                rows.put(name, quarter_label(q), value, ACTUAL)
+    base_year = t.report_years[0] - 1
+    for name, by_year in raw.annual.items():
+        if name not in LINES:
+            continue
+        for year, value in sorted(by_year.items()):
+            actual = name.startswith("group.") and year <= base_year
+            rows.put(name, f"FY{year}", value, ACTUAL if actual else FORECAST)
+
+    # Ratio and growth lines, recomputed from their parts at every period.
+    periods = [quarter_label(q) for q in quarters] + fiscal + calendar
+    for name, line in LINES.items():
+        if line.rollup is not Rollup.RATIO:
+            continue
+        for label in periods:
+            if line.growth_of:
+                previous = _previous(label)
+                now, before = rows.get(line.growth_of, label), rows.get(line.growth_of, previous)
+                if now is None or before is None:
+                    continue
+                value = now / before - 1
+                basis = ACTUAL if rows.basis(line.growth_of, label) == rows.basis(line.growth_of, previous) == ACTUAL else FORECAST
+            else:
+                num, den = rows.get(line.numerator, label), rows.get(line.denominator, label)
+                if num is None or den is None:
+                    continue
+                value = num / den
+                basis = ACTUAL if rows.basis(line.numerator, label) == rows.basis(line.denominator, label) == ACTUAL else FORECAST
+            rows.put(name, label, value, basis)
+    return rows
+
+
+def _previous(label: str) -> str:
+    p = Period.parse(label)
+    return f"{p.kind}{p.year - 1}" + (f"Q{p.quarter}" if p.quarter else "")
+
+
+def add_checks(rows: Rows, raw: Raw, history: History, drivers: DriverSet) -> list[str]:
+    """Append ``check.*`` rows (residuals, 0 when the check holds); return the check names."""
+    t = raw.timeline
+    quarters = list(t.quarters)
+    fiscal = years_covered(quarters, "FY")
+    periods = [quarter_label(q) for q in quarters] + fiscal + years_covered(quarters, "CY")
+    names: list[str] = []
+
+    def put(name: str, label: str, value: Any) -> None:
+        rows.put(name, label, value, FORECAST)
+        if name not in names:
+            names.append(name)
+
+    for label in periods:
+        total = rows.get("cloud.revenue", label)
+        put("check.cloud.layers_sum_to_revenue", label, sum(rows.get(f"cloud.revenue.{n}", label) for n in LAYER_NAMES) - total)
+        put("check.cloud.layers_sum_to_ebita", label,
+            sum(rows.get(f"cloud.ebita.{n}", label) for n in LAYER_NAMES) - rows.get("cloud.ebita", label))
+        put("check.cloud.maas_parts_sum_to_maas", label,
+            sum(rows.get(f"cloud.maas.{n}", label) for n in MAAS_PARTS) - rows.get("cloud.revenue.maas", label))
+    for label in fiscal:
+        year = int(label[2:])
+        for line, metric in (("cloud.revenue", "cloud_revenue_rmb_mn"), ("cloud.ebita", "cloud_adj_ebita_rmb_mn")):
+            quarter_sum = sum(rows.get(line, quarter_label(fiscal_index(year, k))) for k in range(1, QUARTERS_PER_YEAR + 1))
+            reported = history.annual.get(metric, {}).get(label)
+            year_value = reported if reported is not None and rows.basis(line, label) == ACTUAL else rows.get(line, label)
+            put(f"check.{line}.quarters_sum_to_year", label, quarter_sum - year_value)
+        if rows.get("group.other.revenue", label) is not None:
+            put("check.group.revenue_reconciles", label, rows.get("group.revenue", label) - (
+                rows.get("cloud.revenue", label) + rows.get("group.taotian.revenue", label) + rows.get("group.other.revenue", label)))
+        if rows.get("valuation.target.usd_per_ads", label) is not None:
+            put("check.valuation.parts_sum_to_target", label, rows.get("valuation.target.usd_per_ads", label) - (
+                rows.get("valuation.cloud.usd_per_ads", label) + rows.get("valuation.taotian.usd_per_ads", label)))
+    anchor_year = calendar_year_label(t.anchor[-1])
+    for line, driver_id in (("cloud.maas.model_calls", "maas.model_calls_cy2024"), ("cloud.maas.gpu_leasing", "maas.gpu_leasing_cy2024"),
+                            ("cloud.maas.plugins", "maas.plugins_cy2024"), ("cloud.ai.revenue", "ai.revenue_cy2024")):
+        put(f"check.anchor.{line.split('.')[-1]}", anchor_year, rows.get(line, anchor_year) - drivers[driver_id].value)
+    return names
+
+
+def _target_bound(drivers: DriverSet, ref: str) -> float:
+    driver_id, _, which = ref.partition(":")
+    d = drivers[driver_id]
+    return getattr(d, which) if which else d.value
+
+
+def evaluate_targets(rows: Rows, drivers: DriverSet) -> list[dict[str, Any]]:
+    """Compare the outputs with the report's own figures (fixtures/report_targets.toml)."""
+    from .resources import fixtures_dir
+
+    spec = tomllib.loads((fixtures_dir() / "report_targets.toml").read_text(encoding="utf-8"))
+    out = []
+    for target in spec["target"]:
+        model = rows.get(target["line"], target["period"])
+        kind = target["kind"]
+        low = high = report_value = None
+        if kind == "range":
+            low, high = _target_bound(drivers, target["low"]), _target_bound(drivers, target["high"])
+            ok = model is not None and low <= model <= high
+        else:
+            report_value = _target_bound(drivers, target["driver"])
+            if model is None:
+                ok = False
+            elif kind == "abs":
+                ok = abs(model - report_value) <= target["tolerance"]
+            elif kind == "rel":
+                ok = abs(model / report_value - 1) <= target["tolerance"]
+            elif kind == "max":
+                ok = model <= report_value
+            else:
+                ok = model >= report_value
+        out.append({"label": target["label"], "line": target["line"], "period": target["period"], "kind": kind,
+                    "model": model, "report": report_value, "low": low, "high": high,
+                    "tolerance": target.get("tolerance"), "unit": LINES[target["line"]].unit, "ok": bool(ok)})
+    return out
+
+
+def ordered_periods(labels: set[str]) -> list[str]:
+    """Quarters first in time order, then fiscal years, then calendar years."""
+    def key(label: str):
+        p = Period.parse(label)
+        return ({"FY": 1, "CY": 2}[p.kind] if not p.is_quarter else 0, p.year, p.quarter or 0)
+    return sorted(labels, key=key)
+
+
+__all__ = ["LINES", "Line", "Rows", "build_rows", "add_checks", "evaluate_targets", "fiscal_year_label"]

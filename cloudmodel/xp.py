@@ -1,0 +1,67 @@
+"""Array-agnostic helpers, so one layer function serves a scenario and a million draws.
+
+Layer functions use arithmetic operators, which work alike on Python floats and numpy
+arrays. The few non-arithmetic operations go through these helpers: on floats they use
+:mod:`math` (so a single forecast never imports numpy and stays fast), on arrays numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+Number = Any  # float or numpy.ndarray
+
+
+def _is_array(*xs: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and any(isinstance(x, np.ndarray) for x in xs)
+
+
+def exp(x: Number) -> Number:
+    if _is_array(x):
+        import numpy as np
+
+        return np.exp(x)
+    return math.exp(x)
+
+
+def log(x: Number) -> Number:
+    if _is_array(x):
+        import numpy as np
+
+        return np.log(x)
+    return math.log(x)
+
+
+def maximum(a: Number, b: Number) -> Number:
+    if _is_array(a, b):
+        import numpy as np
+
+        return np.maximum(a, b)
+    return a if a >= b else b
+
+
+def minimum(a: Number, b: Number) -> Number:
+    if _is_array(a, b):
+        import numpy as np
+
+        return np.minimum(a, b)
+    return a if a <= b else b
+
+
+def clip(x: Number, low: Number, high: Number) -> Number:
+    return minimum(maximum(x, low), high)
+
+
+def where(condition: Any, a: Number, b: Number) -> Number:
+    if _is_array(condition, a, b):
+        import numpy as np
+
+        return np.where(condition, a, b)
+    return a if condition else b
+
+
+def is_array(x: Any) -> bool:
+    return _is_array(x)
