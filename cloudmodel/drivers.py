@@ -36,10 +36,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, InputProblem, did_you_mean
 from .units import UnitError, parse_quantity
+
+if TYPE_CHECKING:
+    from .schema import DriverSpec
 
 KINDS = ("report", "outside", "derived", "assumption", "calibrated")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")

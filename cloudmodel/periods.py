@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 QUARTERS_PER_YEAR = 4
 _LABEL = re.compile(r"^(?P<kind>FY|CY)(?P<year>\d{4})(?:Q(?P<q>[1-4]))?$")
@@ -27,7 +27,7 @@ class PeriodError(ValueError):
 ACCEPTED_FORMS = "FY2026, FY2026Q1 (fiscal, year ends 31 March), CY2025, CY2025Q1 (calendar)"
 
 
-class Rollup(str, Enum):
+class Rollup(StrEnum):
     """How a line's quarters make a year."""
 
     FLOW = "flow"  # summed
