@@ -32,7 +32,6 @@ import hashlib
 import math
 import operator
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -290,6 +289,8 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
 
 
 def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
+    import tomllib
+
     from pydantic import ValidationError
 
     from .schema import DriverFile

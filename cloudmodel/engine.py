@@ -278,7 +278,7 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
         }
         for name in ("iaas", "paas", "saas", "solutions"):
             raw.put(f"cloud.revenue.{name}", q, layer[name])
-        raw.put("cloud.revenue", q, sum(layer.values()))
+        raw.put("cloud.revenue", q, revenue_actual[q] if q <= t.origin else sum(layer.values()))
         raw.put("cloud.revenue.iaas.international", q, base["iaas_international"][q])
         raw.put("cloud.revenue.iaas.ai", q, ai_iaas[q])
         raw.put("cloud.revenue.paas.ai", q, ai_paas[q])

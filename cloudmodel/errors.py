@@ -8,7 +8,6 @@ The CLI prints them and exits 2; nothing else in the library prints.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -52,5 +51,7 @@ class CheckFailed(CloudmodelError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A 'did you mean …?' hint for an unknown name, or '' when nothing is close."""
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""

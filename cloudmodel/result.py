@@ -16,6 +16,7 @@ from typing import Any
 from .drivers import DriverSet
 from .engine import LAYER_NAMES, MAAS_PARTS, Raw
 from .history import History
+from .layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
 from .periods import (
     QUARTERS_PER_YEAR,
     Period,
@@ -39,6 +40,7 @@ class Line:
     numerator: str | None = None
     denominator: str | None = None
     growth_of: str | None = None
+    scale: float = 1.0  # for ratios whose parts are in different units (RMB_mn per token → 元/百万 tokens)
 
 
 def _lines() -> dict[str, Line]:
@@ -78,7 +80,7 @@ def _lines() -> dict[str, Line]:
         out.append(Line(f"cloud.maas.{name}", "RMB_mn", flow, "MaaS: " + name.replace("_", " ")))
     out.append(Line("cloud.maas.tokens", "tokens", flow, "Billable tokens"))
     out.append(Line("cloud.maas.price", "RMB_per_mn_tokens", ratio, "Average price of a model call",
-                    "cloud.maas.model_calls", "cloud.maas.tokens"))
+                    "cloud.maas.model_calls", "cloud.maas.tokens", scale=TOKENS_PER_MILLION * RMB_PER_MILLION))
     out.append(Line("cloud.maas.margin", "ratio", ratio, "MaaS gross margin", "cloud.gross_profit.maas", "cloud.revenue.maas"))
     out.append(Line("cloud.deepseek.dau_hosted", "count", stock, "DeepSeek DAU hosted by Alibaba"))
     out.append(Line("cloud.apple.users_served", "count", stock, "Apple users served (if the deal happens)"))
@@ -184,7 +186,7 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 num, den = rows.get(line.numerator, label), rows.get(line.denominator, label)
                 if num is None or den is None:
                     continue
-                value = num / den
+                value = num / den * line.scale if den else float("nan")
                 basis = ACTUAL if rows.basis(line.numerator, label) == rows.basis(line.denominator, label) == ACTUAL else FORECAST
             rows.put(name, label, value, basis)
     return rows

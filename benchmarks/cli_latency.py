@@ -1,0 +1,42 @@
+"""Start-up latency of the main machine-readable command, against the libraries it stands on.
+
+Times ``python -m cloudmodel forecast --format json`` and ``python -c "import polars, pydantic,
+rich, typer"`` alternately in the same run (so both see the same machine load), takes the
+median of each and prints, as the last line, ``{"ratio": …}`` with the medians.
+Goal (issue 3): ratio ≤ 1.3.   Usage: python benchmarks/cli_latency.py [RUNS]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+FORECAST = [sys.executable, "-m", "cloudmodel", "forecast", "--format", "json"]
+BASELINE = [sys.executable, "-c", "import polars, pydantic, rich, typer"]
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    timed(FORECAST)  # warm the file cache and the validated-driver cache once
+    timed(BASELINE)
+    forecast, baseline = [], []
+    for _ in range(RUNS):
+        forecast.append(timed(FORECAST))
+        baseline.append(timed(BASELINE))
+    f, b = statistics.median(forecast), statistics.median(baseline)
+    print(f"forecast --format json: median {f * 1000:.1f} ms over {RUNS} runs")
+    print(f"import polars, pydantic, rich, typer: median {b * 1000:.1f} ms")
+    print(json.dumps({"ratio": round(f / b, 3), "forecast_s": round(f, 4), "baseline_s": round(b, 4), "runs": RUNS}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Rich tables for people. The model returns data; this module decides how it looks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .units import display
+
+YEARS_SHOWN = ("FY2024", "FY2025", "FY2026", "FY2027", "FY2028")
+
+
+def _cell(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "RMB_mn":
+        return f"{value / 1e3:,.2f}"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "count":
+        return f"{value / 1e4:,.1f}万" if abs(value) >= 1e4 else f"{value:,.0f}"
+    if unit == "tokens":
+        return f"{value / 1e12:,.1f}"
+    if unit in ("USD", "HKD"):
+        return f"{value:,.2f}"
+    if unit == "RMB_per_mn_tokens":
+        return f"{value:.2f}"
+    return f"{value:,.4g}"
+
+
+_UNIT_LABEL = {"RMB_mn": "RMB bn", "ratio": "%", "count": "count", "tokens": "tn tokens", "USD": "USD", "HKD": "HKD",
+               "RMB_per_mn_tokens": "元/百万 tokens"}
+
+
+def periods_for(fc: Any, period: str) -> list[str]:
+    from .result import ordered_periods
+
+    labels = set(fc.table["period"].to_list())
+    if period == "quarter":
+        return [p for p in ordered_periods(labels) if "Q" in p and p >= "FY2024Q1"]
+    if period == "calendar":
+        return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
+    return [p for p in YEARS_SHOWN if p in labels] + [
+        p for p in ordered_periods(labels) if p.startswith("FY") and "Q" not in p and p > YEARS_SHOWN[-1]]
+
+
+def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[str]) -> Table:
+    """A table of lines (label, line name) by period, actual periods marked with 'A'."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("line")
+    table.add_column("unit", style="dim")
+    actual_periods = {p for p in periods if fc.rows.basis("cloud.revenue", p) == "actual"}
+    for p in periods:
+        table.add_column(p + (" A" if p in actual_periods else ""), justify="right")
+    from .result import LINES
+
+    for label, line in lines:
+        unit = LINES[line].unit if line in LINES else "RMB_mn"
+        cells = [_cell(fc.rows.get(line, p), unit) for p in periods]
+        table.add_row(label, _UNIT_LABEL.get(unit, unit), *cells)
+    return table
+
+
+def forecast_tables(fc: Any, period: str = "year") -> list[Table]:
+    periods = periods_for(fc, period)
+    years = periods_for(fc, "year") if period == "quarter" else periods
+    layers = [("IaaS", "iaas"), ("PaaS", "paas"), ("SaaS", "saas"), ("MaaS", "maas"), ("Industry solutions", "solutions")]
+    revenue = [(f"  {label}", f"cloud.revenue.{key}") for label, key in layers]
+    revenue += [("Cloud revenue", "cloud.revenue"), ("  growth y/y", "cloud.revenue_growth")]
+    revenue += [(f"  {label} growth", f"cloud.revenue_growth.{key}") for label, key in layers]
+    ebita = [(f"  {label}", f"cloud.ebita.{key}") for label, key in layers]
+    ebita += [("Cloud adjusted EBITA", "cloud.ebita"), ("  EBITA margin", "cloud.ebita_margin")]
+    ebita += [(f"  {label} margin", f"cloud.ebita_margin.{key}") for label, key in layers]
+    ebita += [("  gross profit", "cloud.gross_profit"), ("  shared opex", "cloud.shared_opex"),
+              ("  capex depreciation", "cloud.capex_depreciation")]
+    ai = [("Cloud customers (end)", "cloud.customers"), ("AI customers (end)", "cloud.ai.customers"),
+          ("AI penetration (end)", "cloud.ai.penetration"), ("AI revenue", "cloud.ai.revenue"),
+          ("AI share of revenue", "cloud.ai.revenue_share"), ("Billable tokens", "cloud.maas.tokens"),
+          ("Average model-call price", "cloud.maas.price"), ("MaaS: model calls", "cloud.maas.model_calls"),
+          ("MaaS: plugins", "cloud.maas.plugins"), ("MaaS: GPU leasing", "cloud.maas.gpu_leasing"),
+          ("MaaS: DeepSeek hosting", "cloud.maas.deepseek_hosting"), ("MaaS: Apple (expected)", "cloud.maas.apple"),
+          ("MaaS gross margin", "cloud.maas.margin"), ("DeepSeek DAU hosted (end)", "cloud.deepseek.dau_hosted"),
+          ("Apple users served (end)", "cloud.apple.users_served")]
+    group = [("Group revenue", "group.revenue"), ("  growth y/y", "group.revenue_growth"),
+             ("  of which Taotian", "group.taotian.revenue"), ("  of which other", "group.other.revenue"),
+             ("Group adjusted EBITA", "group.adj_ebita"), ("  margin", "group.adj_ebita_margin"),
+             ("Taotian adjusted EBITA", "group.taotian.adj_ebita"), ("Non-GAAP net income", "group.non_gaap_net_income")]
+    value = [("Cloud (PS multiple × sales)", "valuation.cloud.usd_per_ads"),
+             ("Taotian (PE multiple × earnings)", "valuation.taotian.usd_per_ads"),
+             ("Target per ADS", "valuation.target.usd_per_ads"), ("Target per HK share", "valuation.target.hkd_per_share")]
+    return [
+        line_table(fc, "Alibaba Cloud revenue by layer", revenue, periods),
+        line_table(fc, "Adjusted EBITA by layer", ebita, periods),
+        line_table(fc, "AI adoption and MaaS", ai, periods),
+        line_table(fc, "Alibaba Group (fiscal years; A = reported)", group, years),
+        line_table(fc, "Valuation per share, on each year's figures (the report's target is the FY2026 column)", value, years),
+    ]
+
+
+def targets_table(fc: Any) -> Table:
+    table = Table(title="The report's own figures", title_justify="left", header_style="bold")
+    for column in ("figure", "period", "model", "report", "tolerance", "status"):
+        table.add_column(column, justify="left" if column in ("figure", "period") else "right")
+    for row in fc.targets.iter_rows(named=True):
+        unit = row["unit"]
+        if row["kind"] == "range":
+            report = f"{display(row['low'], unit)} – {display(row['high'], unit)}"
+        else:
+            report = ("≤ " if row["kind"] == "max" else "≥ " if row["kind"] == "min" else "") + display(row["report"], unit)
+        tolerance = "" if row["tolerance"] is None else (
+            f"±{row['tolerance'] * 100:.1f}%" if row["kind"] == "rel" else f"±{row['tolerance'] * 100:.1f} pp")
+        table.add_row(row["label"], row["period"], display(row["model"], unit), report, tolerance,
+                      "[green]ok[/]" if row["ok"] else "[red]off[/]")
+    return table
+
+
+def checks_table(fc: Any) -> Table:
+    import polars as pl
+
+    table = Table(title="Checks (residuals; 0 when the check holds)", title_justify="left", header_style="bold")
+    for column in ("check", "periods", "largest |residual|", "status"):
+        table.add_column(column, justify="left" if column == "check" else "right")
+    summary = fc.checks.group_by("line", maintain_order=True).agg(
+        pl.len().alias("n"), pl.col("value").abs().max().alias("worst"), pl.col("ok").all().alias("ok"))
+    for row in summary.iter_rows(named=True):
+        table.add_row(row["line"], str(row["n"]), f"{row['worst']:.2e}", "[green]ok[/]" if row["ok"] else "[red]FAILED[/]")
+    return table
+
+
+def print_forecast(fc: Any, period: str = "year", console: Console | None = None) -> None:
+    console = console or Console()
+    meta = fc.meta
+    overrides = ", ".join(f"{k}={v:g}" for k, v in meta["overrides"].items()) or "none"
+    console.print(f"[bold]cloudmodel[/] scenario [bold]{meta['scenario']}[/] · overrides: {overrides} · "
+                  f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · money in RMB bn unless marked")
+    for table in forecast_tables(fc, period):
+        console.print(table)
+    console.print(targets_table(fc))
+    console.print(checks_table(fc))
+
+
+def drivers_table(records: list[dict[str, Any]], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"Drivers ({len(records)})", title_justify="left", header_style="bold")
+    for column in ("id", "value", "range", "period", "kind", "source"):
+        table.add_column(column, overflow="fold" if column in ("id", "source") else "ellipsis")
+    for r in records:
+        rng = "" if r.get("low") is None else f"{display(r['low'], r['unit'])} – {display(r['high'], r['unit'])}"
+        table.add_row(r["id"], display(r["value"], r["unit"]), rng, r["period"], r["kind"], r["short_source"])
+    console.print(table)
