@@ -41,6 +41,11 @@ def load(files_hash: str, directory: str) -> Any | None:
             drivers = pickle.load(handle)
     except Exception:  # a corrupt or foreign cache entry is simply not used
         return None
+    # The key is the files' names and bytes, not their folder: point each driver at this folder.
+    from dataclasses import replace
+
+    folder = Path(directory)
+    drivers.drivers = {k: replace(d, file=str(folder / Path(d.file).name)) for k, d in drivers.drivers.items()}
     drivers.directory = directory
     return drivers
 

@@ -138,13 +138,14 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     raw = run(driver_set.values_by_id(), history, timeline)
     rows = build_rows(raw, history)
     check_names = add_checks(rows, raw, history, driver_set)
+    _add_table4(rows, driver_set, timeline.report_years[0])
+    units = {d.id.rpartition("_fy")[0]: d.unit for d in driver_set.values() if d.id.startswith("group.table4.")}
     records = []
     for (line, period), (value, basis) in rows.cells.items():
-        unit = LINES[line].unit if line in LINES else ("USD" if line.startswith("check.valuation") else "RMB_mn")
+        unit = LINES[line].unit if line in LINES else units.get(line) or ("USD" if line.startswith("check.valuation") else "RMB_mn")
         records.append((line, period, basis, float(value), unit))
     table = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
                                           "value": pl.Float64, "unit": pl.String}, orient="row")
-    table = pl.concat([table, _table4_rows(driver_set, timeline.report_years[0])])
     checks = table.filter(pl.col("line").is_in(check_names)).with_columns(
         (pl.col("value").abs() <= CHECK_TOLERANCE).alias("ok")).select("line", "period", "value", "ok")
     targets = pl.DataFrame(evaluate_targets(rows, driver_set),
@@ -160,18 +161,12 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     return Forecast(table, checks, targets, meta, driver_set, rows)
 
 
-def _table4_rows(drivers: DriverSet, first_forecast_year: int):
-    """Table 4's lines FY2023–FY2026 as ``group.table4.*`` rows (FY2023/24 reported, FY2025/26 the report's forecast)."""
-    import polars as pl
-
-    records = []
+def _add_table4(rows: Rows, drivers: DriverSet, first_forecast_year: int) -> None:
+    """Table 4's lines FY2023–FY2026 as ``group.table4.*`` rows (reported years actual)."""
     for driver_id, d in drivers.items():
         if driver_id.startswith("group.table4."):
             line, _, year = driver_id.rpartition("_fy")
-            basis = "actual" if int(year) < first_forecast_year else "forecast"
-            records.append((line, f"FY{year}", basis, float(d.value), d.unit))
-    return pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
-                                         "value": pl.Float64, "unit": pl.String}, orient="row")
+            rows.put(line, f"FY{year}", d.value, "actual" if int(year) < first_forecast_year else "forecast")
 
 
 def _validate_values(drivers: DriverSet) -> None:

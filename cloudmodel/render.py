@@ -10,6 +10,14 @@ from rich.table import Table
 from .units import display
 
 YEARS_SHOWN = ("FY2024", "FY2025", "FY2026", "FY2027", "FY2028")
+QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
+PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
+
+
+def make_console() -> Console:
+    """A console as wide as the terminal, or PIPE_WIDTH columns when writing to a pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=PIPE_WIDTH)
 
 
 def _cell(value: float | None, unit: str) -> str:
@@ -38,8 +46,10 @@ def periods_for(fc: Any, period: str) -> list[str]:
     from .result import ordered_periods
 
     labels = set(fc.table["period"].to_list())
-    if period == "quarter":
-        return [p for p in ordered_periods(labels) if "Q" in p and p >= "FY2024Q1"]
+    if period == "quarter":  # the last four reported quarters and the next six
+        quarters = [p for p in ordered_periods(labels) if "Q" in p]
+        last_actual = max(i for i, p in enumerate(quarters) if fc.rows.basis("cloud.revenue", p) == "actual")
+        return quarters[max(last_actual - QUARTERS_SHOWN_BEFORE + 1, 0): last_actual + QUARTERS_SHOWN_AFTER + 1]
     if period == "calendar":
         return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
     return [p for p in YEARS_SHOWN if p in labels] + [
@@ -49,11 +59,11 @@ def periods_for(fc: Any, period: str) -> list[str]:
 def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[str]) -> Table:
     """A table of lines (label, line name) by period, actual periods marked with 'A'."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("line")
-    table.add_column("unit", style="dim")
+    table.add_column("line", no_wrap=True)
+    table.add_column("unit", style="dim", no_wrap=True)
     actual_periods = {p for p in periods if fc.rows.basis("cloud.revenue", p) == "actual"}
     for p in periods:
-        table.add_column(p + (" A" if p in actual_periods else ""), justify="right")
+        table.add_column(p + (" A" if p in actual_periods else ""), justify="right", no_wrap=True)
     from .result import LINES
 
     for label, line in lines:
@@ -130,7 +140,7 @@ def checks_table(fc: Any) -> Table:
 
 
 def print_forecast(fc: Any, period: str = "year", console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     meta = fc.meta
     overrides = ", ".join(f"{k}={v:g}" for k, v in meta["overrides"].items()) or "none"
     console.print(f"[bold]cloudmodel[/] scenario [bold]{meta['scenario']}[/] · overrides: {overrides} · "
@@ -142,10 +152,10 @@ def print_forecast(fc: Any, period: str = "year", console: Console | None = None
 
 
 def drivers_table(records: list[dict[str, Any]], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     table = Table(title=f"Drivers ({len(records)})", title_justify="left", header_style="bold")
     for column in ("id", "value", "range", "period", "kind", "source"):
-        table.add_column(column, overflow="fold" if column in ("id", "source") else "ellipsis")
+        table.add_column(column, no_wrap=column == "id", overflow="fold" if column == "source" else "ellipsis")
     for r in records:
         rng = "" if r.get("low") is None else f"{display(r['low'], r['unit'])} – {display(r['high'], r['unit'])}"
         table.add_row(r["id"], display(r["value"], r["unit"]), rng, r["period"], r["kind"], r["short_source"])

@@ -65,3 +65,13 @@ def where(condition: Any, a: Number, b: Number) -> Number:
 
 def is_array(x: Any) -> bool:
     return _is_array(x)
+
+
+def safe_div(a: Number, b: Number) -> Number:
+    """a ÷ b, and 0 where b is 0 (an anchor with no AI customers explains nothing)."""
+    if _is_array(a, b):
+        import numpy as np
+
+        b = np.asarray(b)
+        return np.where(b != 0, a / np.where(b != 0, b, 1.0), 0.0 * a)
+    return a / b if b != 0 else 0.0 * a

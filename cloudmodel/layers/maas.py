@@ -48,7 +48,7 @@ def tokens_per_customer_anchor(model_calls_anchor, anchor_price, free_quota, new
     year's billable tokens × price equal ``maas.model_calls_cy2024``:
     (revenue ÷ price + free quota × new AI customers) ÷ Σ(AI customers × usage factor)."""
     billable = model_calls_anchor * RMB_PER_MILLION * TOKENS_PER_MILLION / anchor_price
-    return (billable + free_quota * new_ai_customers_anchor) / weighted_ai_customer_quarters
+    return xp.safe_div(billable + free_quota * new_ai_customers_anchor, weighted_ai_customer_quarters)
 
 
 def billable_tokens(ai_customers_average, new_ai_customers, tokens_per_customer, free_quota):
@@ -70,14 +70,14 @@ def plugin_revenue(plugins_anchor, plugins_per_customer_anchor, plugins_per_cust
     """cloud.maas.plugins [RMB_mn] = AI customers × plugins per customer × price per plugin,
     the price (stable, 价格相对稳定) fixed by the anchor year: maas.plugins_cy2024 ÷ (plugins per
     customer in CY2024 × Σ anchor AI customers)."""
-    price_per_plugin = plugins_anchor / (plugins_per_customer_anchor * anchor_ai_customer_quarters)
+    price_per_plugin = xp.safe_div(plugins_anchor, plugins_per_customer_anchor * anchor_ai_customer_quarters)
     return ai_customers_average * plugins_per_customer * price_per_plugin
 
 
 def gpu_leasing_revenue(leasing_anchor, ai_customers_average, elasticity, anchor_weighted_quarters):
     """cloud.maas.gpu_leasing [RMB_mn] = maas.gpu_leasing_cy2024 × A^ε ÷ Σ_anchor A^ε, where A is
     AI customers (quarter average) and ε = maas.gpu_leasing_customer_elasticity."""
-    return leasing_anchor * ai_customers_average**elasticity / anchor_weighted_quarters
+    return xp.safe_div(leasing_anchor * ai_customers_average**elasticity, anchor_weighted_quarters)
 
 
 # ----------------------------------------------------------------------------- DeepSeek hosting

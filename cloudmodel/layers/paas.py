@@ -9,12 +9,14 @@ is proportional to AI customers: its CY2024 level is content moderation
 
 from __future__ import annotations
 
+from .. import xp
+
 READS = ("paas.share", "paas.gross_margin", "paas.content_moderation_cy2024", "ai.revenue_cy2024")
 
 
 def ai_pull_through(anchor_amount, ai_customers_average, anchor_ai_customer_quarters):
     """AI pull-through [RMB_mn] = anchor-year amount × AI customers (quarter average) ÷ Σ anchor AI customers."""
-    return anchor_amount * ai_customers_average / anchor_ai_customer_quarters
+    return xp.safe_div(anchor_amount * ai_customers_average, anchor_ai_customer_quarters)
 
 
 def other_ai_revenue(ai_revenue_anchor, maas_anchor, smart_customer_service, content_moderation, iaas_ai_anchor):

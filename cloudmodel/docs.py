@@ -1,0 +1,68 @@
+"""Generate ``docs/drivers.md`` from the driver files (``python -m cloudmodel.docs``).
+
+A test regenerates the page and fails when the committed one is stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .drivers import DriverSet, load_drivers
+from .units import display
+
+HEADER = """# Drivers
+
+Generated from `drivers/*.toml` by `python -m cloudmodel.docs` — do not edit by hand; a test
+fails when this page is stale. Values are shown in their canonical unit (PRODUCT.md §3).
+Kinds: **report** (quoted from the report, verbatim), **outside** (a public figure not in the
+report, with its source), **derived** (computed from other drivers by the formula shown),
+**assumption** (our choice, with the reason), **calibrated** (solved so that the base meets
+the report's own target, named).
+
+"""
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def render(drivers: DriverSet) -> str:
+    lines = [HEADER]
+    counts: dict[str, int] = {}
+    for d in drivers.values():
+        counts[d.kind] = counts.get(d.kind, 0) + 1
+    lines.append(f"{len(drivers)} drivers: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ".\n")
+    themes: dict[str, list] = {}
+    for d in drivers.values():
+        themes.setdefault(f"{d.theme} (`{Path(d.file).name}`)", []).append(d)
+    for theme, items in themes.items():
+        lines.append(f"\n## {theme}\n")
+        lines.append("| id | value | range | period | kind | source |")
+        lines.append("|---|---|---|---|---|---|")
+        for d in items:
+            rng = f"{display(d.low, d.unit)} – {display(d.high, d.unit)}" if d.has_range else ""
+            if d.kind == "report":
+                source = f"{d.where}: 「{d.quote}」"
+            elif d.kind == "derived":
+                source = f"= `{d.formula}`"
+            elif d.kind == "calibrated":
+                source = f"meets `{d.target}`. {d.reason}"
+            else:
+                source = d.source if d.kind == "outside" else d.reason
+            if d.reading:
+                source += f" *Reading:* {d.reading}"
+            lines.append(f"| `{d.id}` | {display(d.value, d.unit)} | {rng} | {d.period} | {d.kind} | {_cell(source)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    target = Path(argv[0]) if argv else Path("docs/drivers.md")
+    target.write_text(render(load_drivers()), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
