@@ -28,9 +28,10 @@ def test_forecast_json_document(cli):
 
 
 def test_both_front_ends_give_the_same_json(cli):
+    from typer.main import get_command
+
     from cloudmodel.cli import app
     from cloudmodel.fastcli import parser, wants_fast_path
-    from typer.main import get_command
 
     assert wants_fast_path(["forecast", "--format", "json"])
     assert not wants_fast_path(["forecast"]) and not wants_fast_path(["forecast", "--format", "json", "--help"])

@@ -1,0 +1,64 @@
+"""Docs that must not drift from the code: the driver list, the README, the methodology."""
+
+from __future__ import annotations
+
+import re
+
+from cloudmodel.docs import render
+from cloudmodel.layers import LAYERS
+
+from .conftest import ROOT
+
+
+def test_drivers_page_is_current(drivers):
+    committed = (ROOT / "docs" / "drivers.md").read_text(encoding="utf-8")
+    assert committed == render(drivers), "docs/drivers.md is stale: run python -m cloudmodel.docs"
+
+
+def _quickstart() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- quickstart -->(.*?)<!-- /quickstart -->", readme, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("```")]
+
+
+def test_quick_start_is_exactly_two_command_lines():
+    lines = _quickstart()
+    assert len(lines) == 2
+    assert "cloudmodel forecast" in lines[0] and "pip install ." in lines[0]
+    assert "pytest" in lines[1] and "[test]" in lines[1]
+
+
+def test_ci_runs_the_readme_test_line():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "quickstart" in ci and "pytest" in ci and "ruff check" in ci
+
+
+def test_readme_python_example_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## Python API\s+```python\n(.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    fc = namespace["fc"]
+    assert abs(fc.value("cloud.revenue_growth", "FY2026") - 0.15) < 1e-3
+    assert namespace["bull"].value("valuation.target.usd_per_ads", "FY2026") > fc.value("valuation.target.usd_per_ads", "FY2026")
+
+
+def test_every_verb_is_documented_in_the_readme():
+    from typer.main import get_command
+
+    from cloudmodel.cli import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in get_command(app).commands:
+        assert f"| `{name}" in readme, name
+
+
+def test_methodology_names_every_driver_a_layer_reads():
+    text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    missing = set()
+    for layer in LAYERS:
+        for driver_id in layer.READS:
+            stem = re.sub(r"_(fy\d{4})$", "", driver_id)
+            if driver_id not in text and stem not in text and not driver_id.startswith("group.table4."):
+                missing.add(driver_id)
+    assert not missing, sorted(missing)
