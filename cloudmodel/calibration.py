@@ -27,7 +27,6 @@ from pathlib import Path
 from .drivers import DriverSet, load_drivers
 from .engine import Raw, make_timeline, run
 from .history import History, load_history
-from .periods import fiscal_index
 
 Target = Callable[[Raw], float]
 
@@ -45,7 +44,10 @@ def _cloud_per_ads(year: int) -> Target:
 
 
 def _runner(drivers: DriverSet, history: History):
-    timeline = make_timeline(drivers, history, fiscal_index(max(history.last_quarter // 4 + 2, 2026), 4))
+    from .engine import REPORT_GROWTH, period_quarter
+
+    last_target = max(period_quarter(drivers[i].period) for i in REPORT_GROWTH)
+    timeline = make_timeline(drivers, history, max(last_target, history.last_quarter + 1))
 
     def evaluate(values: dict[str, float]) -> Raw:
         return run(values, history, timeline)
@@ -54,8 +56,9 @@ def _runner(drivers: DriverSet, history: History):
 
 
 def _solve_linear(evaluate, values: dict[str, float], driver_id: str, target: Target, goal: float) -> float:
-    """Solve target(values with driver = x) = goal for x, the target being affine in x."""
-    a, b = values[driver_id], values[driver_id] + 0.01 if values[driver_id] == 0 else values[driver_id] * 1.01
+    """Solve target(values with driver = x) = goal for x, the target being affine in x:
+    two evaluations (at 0 and 1) fix the line exactly."""
+    a, b = 0.0, 1.0
     fa = target(evaluate(values | {driver_id: a}))
     fb = target(evaluate(values | {driver_id: b}))
     return a + (goal - fa) * (b - a) / (fb - fa)
@@ -77,14 +80,13 @@ def solve_report_targets(drivers: DriverSet | None = None, history: History | No
     # EBITA margins: affine in (fixed, variable) jointly; three runs give the plane.
     fixed, ratio = "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio"
     goals = (v["targets.cloud_ebita_margin_fy2025"], v["targets.cloud_ebita_margin_fy2026"])
-    points = [(0.0, 0.0), (1000.0, 0.0), (0.0, 0.01)]
     margins = []
-    for f, r in points:
+    for f, r in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)):
         raw = evaluate(v | {fixed: f, ratio: r})
         margins.append((_margin(y1)(raw), _margin(y2)(raw)))
     (m00, n00), (m10, n10), (m01, n01) = margins
-    a11, a12 = (m10 - m00) / 1000.0, (m01 - m00) / 0.01
-    a21, a22 = (n10 - n00) / 1000.0, (n01 - n00) / 0.01
+    a11, a12 = m10 - m00, m01 - m00
+    a21, a22 = n10 - n00, n01 - n00
     r1, r2 = goals[0] - m00, goals[1] - n00
     det = a11 * a22 - a12 * a21
     v[fixed] = (r1 * a22 - a12 * r2) / det
