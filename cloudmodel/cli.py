@@ -160,6 +160,275 @@ def trace(
     drivers_table(records)
 
 
+def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None):
+    from .history import load_history
+    from .model import load_drivers, scenario_overrides
+
+    base = load_drivers(drivers)
+    values = scenario_overrides(scenario, base)
+    driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
+    if sets:
+        driver_set = driver_set.with_overrides(parse_sets(sets))
+    return driver_set, load_history()
+
+
+def _print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -> None:
+    from rich.table import Table
+
+    from .render import make_console
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    names = list(columns or {c: c for c in frame.columns})
+    for name in names:
+        table.add_column((columns or {}).get(name, name), justify="right" if frame[name].dtype.is_numeric() else "left")
+    for row in frame.select(names).iter_rows():
+        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row])
+    make_console().print(table)
+
+
+def _emit_document(fmt: str, document: Any, frame: Any, output: str | None, force: bool) -> None:
+    from .output import emit
+
+    emit(fmt, frame, document, output, force)
+
+
+@app.command()
+@friendly
+def scenarios(
+    names: Annotated[list[str] | None, typer.Argument(help="Scenarios to compare (default: bear base bull).")] = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+    drivers: DriversOption = None,
+) -> None:
+    """Scenarios side by side for the key lines, FY2025–FY2028."""
+    from .model import forecast as run_forecast
+    from .model import load_drivers
+    from .whatif import compare_scenarios
+
+    check_format(fmt, ("table", "json", "csv", "parquet"))
+    base = load_drivers(drivers)
+    results = {name: run_forecast(scenario=name, drivers=base) for name in (names or ["bear", "base", "bull"])}
+    frame = compare_scenarios(results)
+    if fmt == "table":
+        import polars as pl
+
+        wide = frame.with_columns((pl.col("scenario") + " " + pl.col("period")).alias("column")).pivot(
+            on="column", index=["line", "unit"], values="value", aggregate_function="first")
+        from rich.table import Table
+
+        from .render import _UNIT_LABEL, _cell, make_console
+
+        table = Table(title="Scenarios (key lines)", title_justify="left", header_style="bold")
+        table.add_column("line", no_wrap=True)
+        table.add_column("unit", no_wrap=True)
+        periods = ["FY2025", "FY2026", "FY2027", "FY2028"]
+        columns = [f"{s} {p}" for p in periods for s in results if f"{s} {p}" in wide.columns]
+        for column in columns:
+            table.add_column(column.replace(" ", "\n"), justify="right")
+        for row in wide.iter_rows(named=True):
+            table.add_row(row["line"], _UNIT_LABEL.get(row["unit"], row["unit"]), *[_cell(row[c], row["unit"]) for c in columns])
+        make_console().print(table)
+        return
+    meta = {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
+    _emit_document(fmt, {"meta": meta, "rows": frame.to_dicts()}, frame, output, force)
+
+
+@app.command()
+@friendly
+def sensitivity(
+    line: Annotated[str | None, typer.Option("--line", help="Output line (default: cloud.revenue and the target price).")] = None,
+    period: Annotated[str, typer.Option("--period", help="Period of the output.")] = "FY2026",
+    grid_: Annotated[str | None, typer.Option("--grid", help="Two ranged drivers, A,B: a two-way data table.")] = None,
+    include_all: Annotated[bool, typer.Option("--all", help="Also move drivers without a range (±10%, ratios ±1 pp).")] = False,
+    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
+    set_: SetOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+    drivers: DriversOption = None,
+) -> None:
+    """A tornado of each ranged driver's effect on an output, or a two-way grid."""
+    from .whatif import check_line, check_period, grid, tornado
+
+    check_format(fmt, ("table", "json", "csv", "parquet"))
+    driver_set, history = _base_and_history(drivers, scenario, set_)
+    check_period(period)
+    if grid_:
+        parts = [p.strip() for p in grid_.split(",")]
+        if len(parts) != 2:
+            raise InputError.one("--grid", "", grid_, "expected two driver ids, A,B")
+        target_line = check_line(line or "cloud.revenue")
+        frame = grid(driver_set, history, parts[0], parts[1], target_line, period)
+        if fmt == "table":
+            import polars as pl
+
+            wide = frame.pivot(on=parts[1], index=parts[0], values="value").rename(lambda c: c if c == parts[0] else f"{parts[1]}={float(c):.4g}")
+            _print_frame(wide.with_columns(pl.col(parts[0]).round(6)), f"{target_line} at {period}: {parts[0]} (rows) × {parts[1]} (columns)")
+            return
+        _emit_document(fmt, {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()},
+                       frame, output, force)
+        return
+    outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), ("valuation.target.usd_per_ads", period)]
+    frame = tornado(driver_set, history, outputs, include_all)
+    if fmt == "table":
+        for out_line, out_period in outputs:
+            part = frame.filter((frame["line"] == out_line) & (frame["period"] == out_period))
+            base = part["output_base"][0] if part.height else float("nan")
+            _print_frame(part, f"Tornado: {out_line} at {out_period} (base {base:,.6g}), sorted by swing",
+                         {"driver": "driver", "range": "range", "driver_low": "driver low", "driver_high": "driver high",
+                          "output_low": "output at low", "output_high": "output at high", "swing": "swing"})
+        return
+    _emit_document(fmt, {"meta": {"outputs": outputs, "scenario": scenario}, "rows": frame.to_dicts()}, frame, output, force)
+
+
+@app.command()
+@friendly
+def solve(
+    target: Annotated[str, typer.Option("--target", help="LINE@PERIOD=VALUE, e.g. cloud.revenue_growth@FY2026=17%.")],
+    vary: Annotated[str, typer.Option("--vary", help="The driver to solve for.")],
+    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
+    set_: SetOption = None,
+    fmt: FormatOption = "table",
+    drivers: DriversOption = None,
+) -> None:
+    """Reverse-solve one driver so that an output meets a target."""
+    from .units import display
+    from .whatif import parse_condition
+    from .whatif import solve as run_solve
+
+    check_format(fmt, ("table", "json"))
+    condition = parse_condition(target, "--target")
+    driver_set, history = _base_and_history(drivers, scenario, set_)
+    result = run_solve(driver_set, history, condition, vary)
+    if fmt == "json":
+        from .output import to_json
+
+        sys.stdout.write(to_json(result) + "\n")
+        return
+    unit = result["unit"]
+    where = "inside" if result["in_range"] else "OUTSIDE"
+    rng = f"[{display(result['low'], unit)}, {display(result['high'], unit)}]" if result["low"] is not None else "(no range)"
+    from .render import make_console
+
+    make_console().print(
+        f"{vary} = [bold]{display(result['value'], unit)}[/] ({result['value']:.10g}) meets {target}\n"
+        f"  {where} the report's range {rng}; base {display(result['base_value'], unit)}, "
+        f"change {result['change_from_base']:+.6g}" + (f" ({result['relative_change']:+.1%})" if result["relative_change"] is not None else ""))
+
+
+@app.command()
+@friendly
+def explain(
+    line: Annotated[str, typer.Argument(help="The output line to explain.")],
+    period: Annotated[str, typer.Option("--period", help="The period of the line.")] = "FY2026",
+    start: Annotated[str | None, typer.Option("--from", help="Bridge from this period of the same scenario (by component).")] = None,
+    vs_scenario: Annotated[str | None, typer.Option("--vs-scenario", help="Bridge from base to this scenario (by driver, Shapley).")] = None,
+    set_: SetOption = None,
+    fmt: FormatOption = "table",
+    plot: Annotated[str | None, typer.Option("--plot", help="Draw the waterfall to this PNG file.")] = None,
+    force: ForceOption = False,
+    drivers: DriversOption = None,
+) -> None:
+    """Why a line moved: a bridge whose contributions add up to the total change."""
+    from .whatif import check_line, check_period, component_bridge, shapley_bridge
+
+    check_format(fmt, ("table", "json"))
+    check_line(line, "explain")
+    check_period(period)
+    if (start is None) == (vs_scenario is None and not set_):
+        raise InputError.one("explain", "", None, "give exactly one of --from PERIOD or --vs-scenario NAME (or --set ID=VALUE)")
+    if start is not None:
+        from .model import forecast as run_forecast
+
+        check_period(start, "--from")
+        bridge = component_bridge(run_forecast(drivers_dir=drivers), line, period, start)
+        label = f"{line}: {start} → {period}"
+    else:
+        from .model import load_drivers, scenario_overrides
+
+        base = load_drivers(drivers)
+        target = base.with_overrides(scenario_overrides(vs_scenario or "base", base), where=f"scenario {vs_scenario}")
+        if set_:
+            target = target.with_overrides(parse_sets(set_))
+        from .history import load_history
+
+        bridge = shapley_bridge(base, load_history(), {k: target[k].value for k in target.overrides}, line, period)
+        label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
+    if plot:
+        from .charts import waterfall
+        from .output import check_target
+
+        waterfall(bridge, label, check_target(plot, force))
+    if fmt == "json":
+        from .output import to_json
+
+        document = {"meta": {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
+                             "new": bridge["new"], "total_change": bridge["total_change"], "label": label},
+                    "rows": bridge["rows"]}
+        sys.stdout.write(to_json(document) + "\n")
+        return
+    from rich.table import Table
+
+    from .render import make_console
+
+    table = Table(title=f"Bridge ({bridge['method']}): {label}", title_justify="left", header_style="bold")
+    for column in ("driver", "from", "to", "contribution"):
+        table.add_column(column, justify="left" if column == "driver" else "right")
+    table.add_row("start", "", "", f"{bridge['base']:,.6g}")
+    for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
+        table.add_row(row["driver"], f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
+    table.add_row("[bold]total change[/]", "", "", f"[bold]{bridge['total_change']:+,.6g}[/]")
+    table.add_row("end", "", "", f"{bridge['new']:,.6g}")
+    make_console().print(table)
+
+
+@app.command()
+@friendly
+def diff(
+    a: Annotated[str, typer.Argument(help="A saved run: forecast --format json --output A.json")],
+    b: Annotated[str, typer.Argument(help="Another saved run.")],
+    fmt: FormatOption = "table",
+) -> None:
+    """Which drivers differ between two saved forecast runs, and how the key outputs moved."""
+    import json as jsonlib
+    from pathlib import Path
+
+    from .drivers import read_text
+    from .whatif import diff_runs
+
+    check_format(fmt, ("table", "json"))
+    documents = []
+    for name in (a, b):
+        path = Path(name)
+        if not path.is_file():
+            raise InputError.one(name, "", None, "no such file")
+        try:
+            doc = jsonlib.loads(read_text(path))
+        except jsonlib.JSONDecodeError as exc:
+            raise InputError.one(name, "", None, f"is not JSON: {exc}") from None
+        if not isinstance(doc, dict) or "meta" not in doc or "rows" not in doc:
+            raise InputError.one(name, "", None, "is not a saved forecast (expected {\"meta\": …, \"rows\": …})",
+                                 "save one with: cloudmodel forecast --format json --output FILE")
+        documents.append(doc)
+    result = diff_runs(*documents)
+    if fmt == "json":
+        from .output import to_json
+
+        sys.stdout.write(to_json(result) + "\n")
+        return
+    import polars as pl
+
+    if result["drivers"]:
+        _print_frame(pl.DataFrame(result["drivers"]), "Drivers that differ")
+    else:
+        pl_note = "same driver files" if result["meta"]["same_driver_files"] else "driver hashes differ"
+        sys.stdout.write(f"No driver values differ ({pl_note}).\n")
+    if result["outputs"]:
+        frame = pl.DataFrame(result["outputs"]).filter(pl.col("change") != 0)
+        _print_frame(frame, "Key outputs that moved")
+
+
 def main() -> None:
     from .fastcli import run, wants_fast_path
 

@@ -157,6 +157,7 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
         "origin": str(Period.parse(f"FY{timeline.origin // 4}Q{timeline.origin % 4 + 1}")),
         "horizon": horizon, "units": "money in RMB_mn; ratios as decimals; per-share values in USD/HKD",
         "checks_ok": bool(checks["ok"].all()), "targets_ok": bool(targets["ok"].all()),
+        "drivers": {k: d.value for k, d in driver_set.items()},
     }
     return Forecast(table, checks, targets, meta, driver_set, rows)
 
@@ -169,18 +170,34 @@ def _add_table4(rows: Rows, drivers: DriverSet, first_forecast_year: int) -> Non
             rows.put(line, f"FY{year}", d.value, "actual" if int(year) < first_forecast_year else "forecast")
 
 
+#: Relations between drivers that bounds alone cannot express: (smaller, larger), strictly.
+RELATIONS = (
+    ("ai.penetration_target", "ai.penetration_ceiling"),
+    ("ai.penetration_dec2024", "ai.penetration_ceiling"),
+    ("apple.tier1_users", "apple.tier2_users"),
+    ("apple.tier2_users", "apple.tier3_users"),
+    ("apple.licence_tier1_units", "apple.licence_tier2_units"),
+    ("apple.licence_tier2_units", "apple.licence_tier3_units"),
+)
+
+
+def relation_limits(driver_id: str, values: dict[str, Any]) -> tuple[float, float]:
+    """The interval the relations allow ``driver_id`` given the other drivers' values."""
+    lo, hi = -math.inf, math.inf
+    for smaller, larger in RELATIONS:
+        if driver_id == smaller:
+            hi = min(hi, values[larger])
+        if driver_id == larger:
+            lo = max(lo, values[smaller])
+    return lo, hi
+
+
 def _validate_values(drivers: DriverSet) -> None:
-    """Relations between drivers that bounds alone cannot express."""
+    """Relations between drivers, and a positive customer count."""
     v = drivers.values_by_id()
-    problems = []
-    if not v["ai.penetration_target"] < v["ai.penetration_ceiling"]:
-        problems.append(InputProblem("drivers", "ai.penetration_target", v["ai.penetration_target"],
-                                     f"must be below ai.penetration_ceiling ({v['ai.penetration_ceiling']:g})"))
-    if not v["apple.tier1_users"] < v["apple.tier2_users"] < v["apple.tier3_users"]:
-        problems.append(InputProblem("drivers", "apple.tier*_users", None, "tiers must rise: tier1 < tier2 < tier3"))
-    if not v["apple.licence_tier1_units"] < v["apple.licence_tier2_units"] < v["apple.licence_tier3_units"]:
-        problems.append(InputProblem("drivers", "apple.licence_tier*_units", None, "licence tiers must rise"))
-    if v["customers.total"] <= 0 or any(math.isnan(x) for x in v.values() if isinstance(x, float)):
+    problems = [InputProblem("drivers", smaller, v[smaller], f"must be below {larger} ({v[larger]:g})")
+                for smaller, larger in RELATIONS if not v[smaller] < v[larger]]
+    if not v["customers.total"] > 0:
         problems.append(InputProblem("drivers", "customers.total", v["customers.total"], "must be positive"))
     if problems:
         raise InputError(problems)

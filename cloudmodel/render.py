@@ -24,7 +24,7 @@ def _cell(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "RMB_mn":
-        return f"{value / 1e3:,.2f}"
+        return f"{value / 1e3:,.1f}" if abs(value) >= 1e6 else f"{value / 1e3:,.2f}"
     if unit == "ratio":
         return f"{value * 100:.1f}%"
     if unit == "count":

@@ -1,0 +1,109 @@
+"""Many cases in one run: the same engine with drivers as arrays.
+
+Sensitivity, reverse solving, driver bridges, scenarios and simulation all evaluate the model
+for many sets of drivers. Here each driver is a scalar (unchanged) or an array with one element
+per case; derived drivers are recomputed elementwise from their formulas; the engine runs once;
+:func:`line_value` reads any output line at any period as an array, rolling up quarters with the
+same rules as the long table (flows summed, stocks at the end, ratios from their parts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .drivers import DriverSet, evaluate_formula, formula_names
+from .engine import Raw, Timeline, make_timeline, run
+from .history import History
+from .periods import Period, Rollup, fiscal_parts, quarter_label
+from .result import LINES
+
+
+def model_inputs(drivers: DriverSet) -> set[str]:
+    """Ids the engine reads, directly or through a derived driver's formula."""
+    from .layers import LAYERS
+
+    read = {i for layer in LAYERS for i in layer.READS} | {i for i in drivers if i.startswith("group.table4.")}
+    pending = [i for i in read if i in drivers and drivers[i].kind == "derived"]
+    while pending:
+        for name in formula_names(drivers[pending.pop()].formula or ""):
+            if name not in read:
+                read.add(name)
+                if drivers[name].kind == "derived":
+                    pending.append(name)
+    return {i for i in read if i in drivers}
+
+
+def values_with(drivers: DriverSet, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Driver values with ``changes`` (floats or arrays) applied and derived drivers recomputed."""
+    values: dict[str, Any] = drivers.values_by_id()
+    values.update(changes)
+    derived = [k for k, d in drivers.items() if d.kind == "derived"]
+    done = {k for k in values if k not in derived}
+    while derived:
+        progressed = False
+        for key in list(derived):
+            names = formula_names(drivers[key].formula or "")
+            if all(n in done for n in names):
+                if key not in changes:
+                    values[key] = evaluate_formula(drivers[key].formula or "", {n: values[n] for n in names})
+                done.add(key)
+                derived.remove(key)
+                progressed = True
+        if not progressed:
+            break
+    return values
+
+
+def run_cases(drivers: DriverSet, history: History, changes: Mapping[str, Any], timeline: Timeline | None = None,
+              last: int | None = None) -> Raw:
+    """One engine run over every case at once."""
+    if timeline is None:
+        timeline = make_timeline(drivers, history, last if last is not None else default_last(drivers))
+    return run(values_with(drivers, changes), history, timeline)
+
+
+def default_last(drivers: DriverSet) -> int:
+    from .model import DEFAULT_HORIZON
+
+    return Period.parse(DEFAULT_HORIZON).fiscal_quarters()[-1]
+
+
+def line_value(raw: Raw, line: str, label: str) -> Any:
+    """The value of ``line`` at period ``label`` (quarter, fiscal or calendar year), per case."""
+    period = Period.parse(label)
+    if line in raw.annual:
+        if period.kind != "FY" or period.is_quarter:
+            raise KeyError(f"{line} is a fiscal-year line; {label} is not a fiscal year")
+        return raw.annual[line][period.year]
+    definition = LINES.get(line)
+    if definition is None:
+        raise KeyError(f"unknown line {line}")
+    if definition.rollup is Rollup.RATIO:
+        if definition.growth_of:
+            previous = f"{period.kind}{period.year - 1}" + (f"Q{period.quarter}" if period.quarter else "")
+            return line_value(raw, definition.growth_of, label) / line_value(raw, definition.growth_of, previous) - 1
+        return line_value(raw, definition.numerator, label) / line_value(raw, definition.denominator, label) * definition.scale
+    series = raw.quarterly[line]
+    quarters = period.fiscal_quarters()
+    if definition.rollup is Rollup.STOCK:
+        return series[quarters[-1]]
+    return sum(series[q] for q in quarters)
+
+
+def period_available(raw: Raw, line: str, label: str) -> bool:
+    try:
+        line_value(raw, line, label)
+    except (KeyError, ZeroDivisionError):
+        return False
+    return True
+
+
+def as_array(value: Any, n: int) -> np.ndarray:
+    """Broadcast a scalar result to one value per case."""
+    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+
+__all__ = ["model_inputs", "values_with", "run_cases", "line_value", "as_array", "quarter_label", "fiscal_parts"]

@@ -1,0 +1,314 @@
+"""What-if: scenarios side by side, sensitivity (tornado and grid), reverse solving, bridges, diffs.
+
+Every analysis here evaluates all its cases in one batched run of the same engine
+(:mod:`cloudmodel.batch`), so a tornado over forty drivers costs about one forecast.
+
+* **Tornado** — each driver with a range moved alone to its low and its high (others at base);
+  with ``include_unranged`` the rest move by ±10% (ratios by ±1 pp). Calibrated drivers are
+  held at their stored values, not re-solved.
+* **Solve** — one driver varied within its bounds until an output meets a target: a grid of
+  the bracket in one batched run finds the sign change, bisection refines it.
+* **Bridge** — between two scenarios, the change of a line split into driver contributions by
+  **Shapley values**: each driver's average marginal effect over every order in which the
+  changes could be made. Unlike a sequential bridge the result does not depend on an arbitrary
+  order, and the contributions add up exactly to the total change. All 2^k subsets are
+  evaluated in one batched run (k ≤ 15; beyond that a stated sequential order, in file order).
+  Between two periods of one scenario the bridge is by component lines (layers, MaaS parts,
+  the EBITA bridge), which add up by construction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from .batch import line_value, model_inputs, run_cases
+from .drivers import DriverSet
+from .errors import InputError, did_you_mean
+from .history import History
+from .periods import Period, PeriodError
+from .result import LINES
+from .units import UnitError, parse_quantity
+
+UNRANGED_RELATIVE = 0.10  # ±10% for drivers without a range …
+UNRANGED_RATIO_POINTS = 0.01  # … and ±1 pp for ratios
+GRID_STEPS = 5
+SOLVE_GRID = 65
+SOLVE_TOLERANCE = 1e-10
+MAX_SHAPLEY_DRIVERS = 15  # 2^15 cases in one batched run (~0.5 GB); beyond that, sequential
+KEY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.revenue.maas",
+             "cloud.ai.customers", "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income",
+             "valuation.target.usd_per_ads")
+COMPONENTS = {
+    "cloud.revenue": [(f"cloud.revenue.{x}", 1) for x in ("iaas", "paas", "saas", "maas", "solutions")],
+    "cloud.revenue.maas": [(f"cloud.maas.{x}", 1) for x in ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")],
+    "cloud.ebita": [(f"cloud.gross_profit.{x}", 1) for x in ("iaas", "paas", "saas", "maas", "solutions")]
+    + [("cloud.shared_opex", -1), ("cloud.capex_depreciation", -1)],
+    "cloud.ai.revenue": [("cloud.revenue.maas", 1), ("cloud.revenue.iaas.ai", 1), ("cloud.revenue.paas.ai", 1),
+                         ("cloud.revenue.saas.ai", 1)],
+    "group.revenue": [("cloud.revenue", 1), ("group.taotian.revenue", 1), ("group.other.revenue", 1)],
+    "valuation.target.usd_per_ads": [("valuation.cloud.usd_per_ads", 1), ("valuation.taotian.usd_per_ads", 1)],
+}
+
+
+# --------------------------------------------------------------------------- parsing
+
+def check_line(line: str, where: str = "--line") -> str:
+    if line not in LINES:
+        raise InputError.one(where, "", line, "unknown output line", did_you_mean(line, LINES))
+    return line
+
+
+def check_period(label: str, where: str = "--period") -> str:
+    try:
+        Period.parse(label)
+    except PeriodError as exc:
+        raise InputError.one(where, "", label, str(exc)) from None
+    return label
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``LINE@PERIOD OP VALUE``, the value in the line's unit."""
+
+    line: str
+    period: str
+    op: str
+    value: float
+
+    def holds(self, x: Any) -> Any:
+        return {"=": np.isclose, ">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}[self.op](x, self.value)
+
+
+_CONDITION = re.compile(r"^\s*(?P<line>[a-z0-9_.]+)\s*@\s*(?P<period>[A-Za-z0-9]+)\s*(?P<op>>=|<=|=|>|<)\s*(?P<value>.+?)\s*$")
+
+
+def parse_condition(text: str, where: str, ops: Sequence[str] = ("=",)) -> Condition:
+    """Parse ``cloud.revenue_growth@FY2026=17%`` (or ``>``, ``<`` … where allowed)."""
+    match = _CONDITION.match(text)
+    form = f"LINE@PERIOD{ops[0]}VALUE, e.g. cloud.revenue_growth@FY2026{ops[0]}17%"
+    if match is None or match["op"] not in ops:
+        raise InputError.one(where, "", text, "does not parse", f"expected {form}")
+    line = check_line(match["line"], where)
+    period = check_period(match["period"], where)
+    unit = LINES[line].unit
+    try:
+        value = parse_quantity(match["value"], unit)
+    except UnitError as exc:
+        raise InputError.one(where, "", text, str(exc), f"{line} is in {unit}") from None
+    return Condition(line, period, match["op"], value)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LINES,
+                      periods: Sequence[str] = ("FY2025", "FY2026", "FY2027", "FY2028")):
+    """Long frame ``scenario, line, period, basis, value, unit`` of several forecasts."""
+    import polars as pl
+
+    frames = []
+    for name, fc in results.items():
+        table = fc.table.filter(pl.col("line").is_in(list(lines)) & pl.col("period").is_in(list(periods)))
+        frames.append(table.with_columns(pl.lit(name).alias("scenario")))
+    return pl.concat(frames).select("scenario", "line", "period", "basis", "value", "unit")
+
+
+# --------------------------------------------------------------------------- tornado and grid
+
+def _moves(drivers: DriverSet, include_unranged: bool) -> list[tuple[str, float, float, str]]:
+    moves = []
+    for driver_id in sorted(model_inputs(drivers)):
+        d = drivers[driver_id]
+        if d.kind == "derived":
+            continue
+        if d.has_range and (d.low != d.value or d.high != d.value):
+            moves.append((driver_id, d.low, d.high, "range"))
+        elif include_unranged and d.value != 0:
+            step = UNRANGED_RATIO_POINTS if d.unit == "ratio" else abs(d.value) * UNRANGED_RELATIVE
+            lo, hi = max(d.value - step, d.bounds[0]), min(d.value + step, d.bounds[1])
+            moves.append((driver_id, lo, hi, "±1 pp" if d.unit == "ratio" else "±10%"))
+    return moves
+
+
+def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, str]], include_unranged: bool = False):
+    """One-at-a-time sensitivity of each output to each ranged driver, sorted by swing."""
+    import polars as pl
+
+    moves = _moves(drivers, include_unranged)
+    n = 2 * len(moves) + 1
+    changes: dict[str, np.ndarray] = {}
+    for i, (driver_id, lo, hi, _) in enumerate(moves):
+        column = np.full(n, drivers[driver_id].value)
+        column[2 * i], column[2 * i + 1] = lo, hi
+        changes[driver_id] = column
+    raw = run_cases(drivers, history, changes)
+    records = []
+    for line, period in outputs:
+        values = np.broadcast_to(np.asarray(line_value(raw, line, period), dtype=float), (n,))
+        base = float(values[-1])
+        for i, (driver_id, lo, hi, basis) in enumerate(moves):
+            at_low, at_high = float(values[2 * i]), float(values[2 * i + 1])
+            records.append({"line": line, "period": period, "driver": driver_id, "range": basis,
+                            "driver_low": lo, "driver_base": drivers[driver_id].value, "driver_high": hi,
+                            "unit": drivers[driver_id].unit, "output_low": at_low, "output_base": base,
+                            "output_high": at_high, "swing": abs(at_high - at_low)})
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    return frame.sort(["line", "period", "swing"], descending=[False, False, True])
+
+
+def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period: str, steps: int = GRID_STEPS):
+    """A two-way data table: ``line@period`` over the ranges of drivers ``a`` and ``b``."""
+    import polars as pl
+
+    axes = []
+    for driver_id in (a, b):
+        d = drivers.require(driver_id, "--grid")
+        if not d.has_range:
+            raise InputError.one("--grid", driver_id, None, "has no range (low/high) to make a grid over",
+                                 "give it low and high in its driver file, or pick a ranged driver")
+        axes.append(np.linspace(d.low, d.high, steps))
+    cells = list(product(axes[0], axes[1]))
+    changes = {a: np.array([x for x, _ in cells]), b: np.array([y for _, y in cells])}
+    values = line_value(run_cases(drivers, history, changes), line, period)
+    values = np.broadcast_to(np.asarray(values, dtype=float), (len(cells),))
+    return pl.DataFrame({a: changes[a], b: changes[b], "value": values})
+
+
+# --------------------------------------------------------------------------- solve
+
+def solve(drivers: DriverSet, history: History, target: Condition, vary: str) -> dict[str, Any]:
+    """The value of driver ``vary`` at which ``target.line@target.period`` equals ``target.value``."""
+    d = drivers.require(vary, "--vary")
+    if d.kind == "derived":
+        raise InputError.one("--vary", vary, None, f"is derived ({d.formula}); vary one of its inputs")
+    from .model import relation_limits
+
+    rel_lo, rel_hi = relation_limits(vary, drivers.values_by_id())
+    lo, hi = max(d.bounds[0], rel_lo), min(d.bounds[1], rel_hi)
+    if not math.isfinite(hi):
+        hi = max(abs(d.value), abs(d.high or 0), 1.0) * 100
+    if not math.isfinite(lo):
+        lo = -hi
+    if rel_hi < math.inf:  # strictly below the related driver
+        hi -= (hi - lo) * SOLVE_TOLERANCE
+    if rel_lo > -math.inf:
+        lo += (hi - lo) * SOLVE_TOLERANCE
+
+    def evaluate(xs: np.ndarray) -> np.ndarray:
+        raw = run_cases(drivers, history, {vary: xs})
+        return np.broadcast_to(np.asarray(line_value(raw, target.line, target.period), dtype=float), xs.shape) - target.value
+
+    xs = np.linspace(lo, hi, SOLVE_GRID)
+    fs = evaluate(xs)
+    ok = np.isfinite(fs)
+    roots = [i for i in range(len(xs) - 1) if ok[i] and ok[i + 1] and (fs[i] == 0 or fs[i] * fs[i + 1] < 0)]
+    if not roots:
+        reach = (float(np.nanmin(fs[ok])) + target.value, float(np.nanmax(fs[ok])) + target.value) if ok.any() else (math.nan, math.nan)
+        raise InputError.one("--target", f"{target.line}@{target.period}", target.value,
+                             f"cannot be reached by moving {vary} within its bounds [{lo:g}, {hi:g}]",
+                             f"over that interval the line goes from {reach[0]:.6g} to {reach[1]:.6g}")
+    # the root nearest the driver's current value
+    i = min(roots, key=lambda k: abs((xs[k] + xs[k + 1]) / 2 - d.value))
+    a, b, fa = xs[i], xs[i + 1], fs[i]
+    for _ in range(200):
+        if fs[i] == 0:
+            a = b = xs[i]
+            break
+        mid = np.array([(a + b) / 2])
+        fm = float(evaluate(mid)[0])
+        if fm == 0 or (b - a) / 2 < SOLVE_TOLERANCE * max(1.0, abs(a)):
+            a = b = float(mid[0])
+            break
+        if (fm < 0) == (fa < 0):
+            a, fa = float(mid[0]), fm
+        else:
+            b = float(mid[0])
+    value = (a + b) / 2
+    in_range = bool(d.has_range and d.low <= value <= d.high)
+    return {"driver": vary, "value": value, "unit": d.unit, "in_range": in_range, "low": d.low, "high": d.high,
+            "base_value": d.value, "change_from_base": value - d.value,
+            "relative_change": (value / d.value - 1) if d.value else None,
+            "target": {"line": target.line, "period": target.period, "value": target.value}}
+
+
+# --------------------------------------------------------------------------- bridges
+
+def shapley_bridge(drivers: DriverSet, history: History, changes: Mapping[str, float], line: str, period: str) -> dict[str, Any]:
+    """Split ``line@period`` (changed drivers − base) into one contribution per changed driver."""
+    ids = [k for k in changes if changes[k] != drivers[k].value]
+    k = len(ids)
+    if k == 0:
+        base = float(np.asarray(line_value(run_cases(drivers, history, {}), line, period)))
+        return {"method": "none", "base": base, "new": base, "total_change": 0.0, "rows": []}
+    if k > MAX_SHAPLEY_DRIVERS:
+        return sequential_bridge(drivers, history, changes, line, period, ids)
+    subsets = np.arange(2**k)  # bit j of a subset's number says whether driver j is changed
+    bits = [(subsets >> j) & 1 == 1 for j in range(k)]
+    case = {i: np.where(bits[j], changes[i], drivers[i].value) for j, i in enumerate(ids)}
+    values = np.broadcast_to(np.asarray(line_value(run_cases(drivers, history, case), line, period), dtype=float), subsets.shape)
+    sizes = sum(b.astype(int) for b in bits)
+    weights = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
+    rows = []
+    for j, driver_id in enumerate(ids):
+        without = subsets[~bits[j]]
+        phi = float(np.sum(weights[sizes[without]] * (values[without | (1 << j)] - values[without])))
+        rows.append({"driver": driver_id, "from": drivers[driver_id].value, "to": changes[driver_id], "contribution": phi})
+    base, new = float(values[0]), float(values[-1])
+    return {"method": "shapley", "base": base, "new": new, "total_change": new - base, "rows": rows}
+
+
+def sequential_bridge(drivers, history, changes, line, period, ids) -> dict[str, Any]:
+    """Changes applied one after another in file order; each driver gets the step it causes."""
+    n = len(ids) + 1
+    case = {}
+    for j, driver_id in enumerate(ids):
+        column = np.full(n, drivers[driver_id].value)
+        column[j + 1:] = changes[driver_id]
+        case[driver_id] = column
+    values = np.broadcast_to(np.asarray(line_value(run_cases(drivers, history, case), line, period), dtype=float), (n,))
+    rows = [{"driver": i, "from": drivers[i].value, "to": changes[i], "contribution": float(values[j + 1] - values[j])}
+            for j, i in enumerate(ids)]
+    return {"method": "sequential (file order)", "base": float(values[0]), "new": float(values[-1]),
+            "total_change": float(values[-1] - values[0]), "rows": rows}
+
+
+def component_bridge(fc: Any, line: str, period: str, start: str) -> dict[str, Any]:
+    """Change of ``line`` from ``start`` to ``period`` split into its component lines."""
+    if line not in COMPONENTS:
+        raise InputError.one("explain", line, None, "has no component bridge between periods",
+                             f"lines with one: {', '.join(COMPONENTS)}; or use --vs-scenario")
+    rows = []
+    for component, sign in COMPONENTS[line]:
+        a, b = fc.value(component, start), fc.value(component, period)
+        rows.append({"driver": component if sign > 0 else f"−{component}", "from": a, "to": b, "contribution": sign * (b - a)})
+    base, new = fc.value(line, start), fc.value(line, period)
+    return {"method": "components", "base": base, "new": new, "total_change": new - base, "rows": rows}
+
+
+# --------------------------------------------------------------------------- diff
+
+def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any], lines: Sequence[str] = KEY_LINES) -> dict[str, Any]:
+    """Drivers that differ between two saved forecast runs, and how key outputs moved."""
+    da, db = a["meta"].get("drivers", {}), b["meta"].get("drivers", {})
+    drivers = [{"driver": k, "a": da.get(k), "b": db.get(k)} for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)]
+    rows_a = {(r["line"], r["period"]): r for r in a["rows"]}
+    rows_b = {(r["line"], r["period"]): r for r in b["rows"]}
+    outputs = []
+    for key in sorted(set(rows_a) & set(rows_b)):
+        if key[0] not in lines or "Q" in key[1] or not key[1].startswith("FY"):
+            continue
+        va, vb = rows_a[key]["value"], rows_b[key]["value"]
+        if va is None or vb is None:
+            continue
+        outputs.append({"line": key[0], "period": key[1], "a": va, "b": vb, "change": vb - va,
+                        "pct_change": (vb / va - 1) if va else None, "unit": rows_a[key]["unit"]})
+    return {"meta": {"a": {k: a["meta"].get(k) for k in ("scenario", "overrides", "drivers_hash")},
+                     "b": {k: b["meta"].get(k) for k in ("scenario", "overrides", "drivers_hash")},
+                     "same_driver_files": a["meta"].get("drivers_hash") == b["meta"].get("drivers_hash")},
+            "drivers": drivers, "outputs": outputs}
