@@ -39,3 +39,32 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path) -> None:
     fig.tight_layout()
     write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120))
     plt.close(fig)
+
+
+def fan_and_histogram(result: Any, path: Path) -> None:
+    """A fan chart of cloud revenue (p5–p95, p25–p75, median) and a histogram of the FY2026
+    target price per ADS, side by side."""
+    import numpy as np
+
+    plt = _pyplot()
+    stats = result.stats
+    rows = stats.filter(stats["line"] == "cloud.revenue").to_dicts()
+    periods = sorted({r["period"] for r in rows})
+    get = {(r["period"], r["stat"]): r["value"] / 1e3 for r in rows}
+    x = np.arange(len(periods))
+    fig, (fan, hist) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fan.fill_between(x, [get[(p, "p5")] for p in periods], [get[(p, "p95")] for p in periods], alpha=0.25, color="#2a9d8f", label="p5–p95")
+    fan.fill_between(x, [get[(p, "p25")] for p in periods], [get[(p, "p75")] for p in periods], alpha=0.45, color="#2a9d8f", label="p25–p75")
+    fan.plot(x, [get[(p, "p50")] for p in periods], color="#1d3557", label="median")
+    fan.set_xticks(x, periods)
+    fan.set_ylabel("RMB bn")
+    fan.set_title("Cloud revenue")
+    fan.legend(loc="upper left", fontsize=8)
+    key = ("valuation.target.usd_per_ads", "FY2026")
+    if key in result.samples:
+        hist.hist(result.samples[key], bins=80, color="#e76f51")
+        hist.set_title("Target price per ADS, FY2026 basis (USD)")
+    fig.suptitle(f"{result.meta['draws']:,} draws, seed {result.meta['seed']}", fontsize=9)
+    fig.tight_layout()
+    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)

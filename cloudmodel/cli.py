@@ -429,6 +429,111 @@ def diff(
         _print_frame(frame, "Key outputs that moved")
 
 
+@app.command()
+@friendly
+def simulate(
+    draws: Annotated[int, typer.Option("--draws", "-n", help="Number of draws (1 to 50,000,000).")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")] = 0,
+    prob: Annotated[list[str] | None, typer.Option("--prob", help="A probability to estimate: LINE@PERIOD>VALUE (or <, >=, <=).")] = None,
+    correlate: Annotated[list[str] | None, typer.Option("--correlate", help="Rank correlation between drawn drivers: A,B=0.5.")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Draw only these drivers (others at base).")] = None,
+    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
+    set_: SetOption = None,
+    horizon: Annotated[str, typer.Option("--horizon")] = "FY2028Q4",
+    precision: Annotated[str, typer.Option("--precision", help="float32 (fast) or float64.")] = "float32",
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+    plot: Annotated[str | None, typer.Option("--plot", help="Fan chart of cloud revenue and histogram of the target price (PNG).")] = None,
+    drivers: DriversOption = None,
+) -> None:
+    """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
+    from .simulate import simulate as run_simulation
+    from .whatif import parse_condition
+
+    check_format(fmt, ("table", "json", "csv", "parquet"))
+    conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
+    pairs: dict[tuple[str, str], float] = {}
+    for item in correlate or []:
+        names, sep, value = item.partition("=")
+        parts = [p.strip() for p in names.split(",")]
+        try:
+            rho = float(value)
+        except ValueError:
+            rho = None
+        if not sep or len(parts) != 2 or rho is None:
+            raise InputError.one("--correlate", "", item, "expected A,B=RHO, e.g. ai.penetration_target,apple.users=0.5")
+        pairs[(parts[0], parts[1])] = rho
+    driver_set, history = _base_and_history(drivers, scenario, set_)
+    if plot:
+        from .output import check_target
+
+        check_target(plot, force)
+    if fmt == "parquet" and output:
+        from .output import check_target
+
+        check_target(output, force)
+    result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
+                            conditions=conditions, keep_draws=fmt == "parquet", precision=precision)
+    if plot:
+        from pathlib import Path
+
+        from .charts import fan_and_histogram
+
+        fan_and_histogram(result, Path(plot))
+    meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
+                          "variance_shares": result.attribution.to_dicts()}
+    if fmt == "parquet":
+        from .output import emit
+
+        emit("parquet", result.draws_frame, None, output, force)
+        return
+    if fmt in ("json", "csv"):
+        from .output import emit
+
+        emit(fmt, result.stats, None, output, force, meta=meta)
+        return
+    _print_simulation(result)
+
+
+def _print_simulation(result: Any) -> None:
+    import polars as pl
+    from rich.table import Table
+
+    from .render import _UNIT_LABEL, _cell, make_console
+
+    console = make_console()
+    meta = result.meta
+    console.print(f"[bold]simulate[/] {meta['draws']:,} draws · seed {meta['seed']} · {len(meta['drawn_drivers'])} drivers drawn · "
+                  f"{meta['precision']} · {sum(result.timings.values()):.2f} s")
+    wide = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "mean", "p95"]))
+    table = Table(title="Distribution by fiscal year (p5 · p50 · p95; mean)", title_justify="left", header_style="bold")
+    table.add_column("line", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    periods = list(dict.fromkeys(wide["period"].to_list()))
+    for period in periods:
+        table.add_column(period, justify="right")
+    for line in dict.fromkeys(wide["line"].to_list()):
+        part = wide.filter(pl.col("line") == line)
+        unit = part["unit"][0]
+        cells = []
+        for period in periods:
+            values = {r["stat"]: r["value"] for r in part.filter(pl.col("period") == period).iter_rows(named=True)}
+            cells.append(f"{_cell(values['p5'], unit)} · {_cell(values['p50'], unit)} · {_cell(values['p95'], unit)}")
+        table.add_row(line, _UNIT_LABEL.get(unit, unit), *cells)
+    console.print(table)
+    for row in result.probabilities:
+        console.print(f"P({row['condition']}) = [bold]{row['probability']:.4f}[/]")
+    shares = Table(title="What drives the spread (share of variance, squared rank correlation)", title_justify="left",
+                   header_style="bold")
+    for column in ("output", "driver", "rank correlation", "share"):
+        shares.add_column(column, justify="left" if column in ("output", "driver") else "right")
+    for (line, period), part in result.attribution.group_by(["line", "period"], maintain_order=True):
+        for row in part.head(8).iter_rows(named=True):
+            shares.add_row(f"{line}@{period}", row["driver"], f"{row['rank_correlation']:+.3f}", f"{row['variance_share']:.1%}")
+    console.print(shares)
+
+
 def main() -> None:
     from .fastcli import run, wants_fast_path
 

@@ -99,17 +99,21 @@ def scheduled(schedule: tuple[tuple[int, str], ...], q: int) -> str:
     return current
 
 
-def make_timeline(drivers: DriverSet, history: History, last: int, origin: int | None = None) -> Timeline:
+def make_timeline(drivers: DriverSet, history: History, last: int, origin: int | None = None,
+                  first: int | None = None) -> Timeline:
+    """``first`` defaults to the first reported quarter; simulation starts at the anchor year,
+    the earliest quarter the forecast depends on."""
     origin = history.last_quarter if origin is None else origin
     if last <= origin:
         raise InputError.one("--horizon", "", last, "the horizon must end after the last actual quarter")
+    anchor = tuple(Period.parse(drivers["maas.model_calls_cy2024"].period).fiscal_quarters())
     return Timeline(
-        first=history.first_quarter,
+        first=history.first_quarter if first is None else min(first, anchor[0]),
         origin=origin,
         last=last,
         reference=period_quarter(drivers["ai.customers_dec2024"].period),
         target=period_quarter(drivers["ai.penetration_target"].period),
-        anchor=tuple(Period.parse(drivers["maas.model_calls_cy2024"].period).fiscal_quarters()),
+        anchor=anchor,
         price_cut=period_quarter(drivers["price.qwen_max_now"].period),
         deepseek_now=period_quarter(drivers["deepseek.dau_now"].period),
         deepseek_target=period_quarter(drivers["deepseek.dau_cy2025"].period),
@@ -192,7 +196,9 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
     tpc = maas.tokens_per_customer_anchor(
         v["maas.model_calls_cy2024"], anchor_price, v["maas.free_quota_tokens"],
         sum(a_new[q] for q in anchor), sum(a_avg[q] * usage[q] for q in anchor))
-    leasing_weight = sum(a_avg[q] ** v["maas.gpu_leasing_customer_elasticity"] for q in anchor)
+    elasticity = v["maas.gpu_leasing_customer_elasticity"]
+    leasing_per = maas.leasing_per_weighted_customer(v["maas.gpu_leasing_cy2024"], sum(a_avg[q] ** elasticity for q in anchor))
+    price_per_plugin = maas.plugin_price(v["maas.plugins_cy2024"], v["maas.plugins_per_ai_customer_cy2024"], sum_a)
     dau_end = {q: maas.deepseek_dau(t.years(q), v["deepseek.dau_now"], t.years(t.deepseek_now),
                                     v["deepseek.dau_cy2025"], t.years(t.deepseek_target),
                                     v["deepseek.dau_growth_after_cy2025"]) for q in ends}
@@ -208,13 +214,11 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
         ppc = v["maas.plugins_per_ai_customer_cy2024"] if q <= max(anchor) else v["maas.plugins_per_ai_customer"]
         hosted = v["deepseek.alibaba_share"] * _avg(dau_end[q - 1], dau_end[q])
         months = 0 if q < t.deepseek_now else (v["deepseek.hosting_months_fy2025q4"] if q == t.deepseek_now else MONTHS_PER_QUARTER)
-        active = maas.xp.where(q - t.price_cut >= v["apple.launch_delay_quarters"], 1.0, 0.0) if q >= t.price_cut else 0.0
+        active = maas.apple_active_share(q - t.price_cut, v["apple.launch_delay_quarters"])
         parts = {
             "model_calls": maas.model_call_revenue(tokens, price[q]),
-            "plugins": maas.plugin_revenue(v["maas.plugins_cy2024"], v["maas.plugins_per_ai_customer_cy2024"], ppc,
-                                           a_avg[q], sum_a),
-            "gpu_leasing": maas.gpu_leasing_revenue(v["maas.gpu_leasing_cy2024"], a_avg[q],
-                                                    v["maas.gpu_leasing_customer_elasticity"], leasing_weight),
+            "plugins": maas.plugin_revenue(price_per_plugin, ppc, a_avg[q]),
+            "gpu_leasing": maas.gpu_leasing_revenue(leasing_per, a_avg[q], elasticity),
             "deepseek_hosting": maas.deepseek_hosting_revenue(hosted, v["deepseek.hosting_price_per_dau_year"], months),
             "apple": maas.apple_revenue(compute_fee, licence_fee, v["apple.deal_probability"], active),
         }
@@ -240,8 +244,10 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
     other_ai = paas.other_ai_revenue(v["ai.revenue_cy2024"], maas_anchor, v["saas.smart_customer_service_cy2024"],
                                      v["paas.content_moderation_cy2024"], ai_iaas_anchor)
     paas_ai_anchor = v["paas.content_moderation_cy2024"] + other_ai
-    ai_paas = {q: paas.ai_pull_through(paas_ai_anchor, a_avg[q], sum_a) for q in quarters}
-    ai_saas = {q: saas.ai_pull_through(v["saas.smart_customer_service_cy2024"], a_avg[q], sum_a) for q in quarters}
+    paas_per = paas.pull_through_per_customer(paas_ai_anchor, sum_a)
+    saas_per = saas.pull_through_per_customer(v["saas.smart_customer_service_cy2024"], sum_a)
+    ai_paas = {q: paas.ai_pull_through(paas_per, a_avg[q]) for q in quarters}
+    ai_saas = {q: saas.ai_pull_through(saas_per, a_avg[q]) for q in quarters}
     bases_anchor = {
         "iaas_domestic": domestic_anchor - ai_iaas_anchor,
         "iaas_international": iaas_anchor * v["iaas.international_share"],
@@ -308,10 +314,11 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
         else:
             opex = formula_opex
             total = ebita.ebita(gp_total, opex, depreciation)
-        compute = rev["iaas"] + rev["maas"]
+        opex_rate = ebita.allocation_rate(opex, gp_total)
+        depreciation_rate = ebita.allocation_rate(depreciation, rev["iaas"] + rev["maas"])
         for name in LAYER_NAMES:
-            share_of_depreciation = ebita.allocate(depreciation, rev[name], compute) if name in ("iaas", "maas") else 0.0
-            raw.put(f"cloud.ebita.{name}", q, gp[name] - ebita.allocate(opex, gp[name], gp_total) - share_of_depreciation)
+            share_of_depreciation = depreciation_rate * rev[name] if name in ("iaas", "maas") else 0.0
+            raw.put(f"cloud.ebita.{name}", q, gp[name] - opex_rate * gp[name] - share_of_depreciation)
             raw.put(f"cloud.gross_profit.{name}", q, gp[name])
         raw.put("cloud.gross_profit", q, gp_total)
         raw.put("cloud.shared_opex", q, opex)

@@ -35,6 +35,14 @@ def log(x: Number) -> Number:
     return math.log(x)
 
 
+def ceil(x: Number) -> Number:
+    if _is_array(x):
+        import numpy as np
+
+        return np.ceil(x)
+    return float(math.ceil(x))
+
+
 def maximum(a: Number, b: Number) -> Number:
     if _is_array(a, b):
         import numpy as np

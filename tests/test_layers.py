@@ -39,9 +39,11 @@ def test_iaas_functions():
 
 
 def test_paas_saas_solutions_functions():
-    assert paas.ai_pull_through(750.0, 300_000, 1_000_000) == pytest.approx(225.0)
+    per = paas.pull_through_per_customer(750.0, 1_000_000)
+    assert paas.ai_pull_through(per, 300_000) == pytest.approx(225.0)
+    assert paas.pull_through_per_customer(750.0, 0.0) == 0
     assert paas.other_ai_revenue(7_000, 3_350, 1_000, 750, 780) == pytest.approx(1_120)
-    assert saas.ai_pull_through(1_000.0, 250_000, 1_000_000) == pytest.approx(250.0)
+    assert saas.ai_pull_through(saas.pull_through_per_customer(1_000.0, 1_000_000), 250_000) == pytest.approx(250.0)
     assert solutions.other_solutions_anchor(113_496, 0.06, 2_500) == pytest.approx(113_496 * 0.06 - 2_500)
     assert solutions.solutions_revenue(2.0, 3.0) == 5.0
 
@@ -62,8 +64,10 @@ def test_model_calls_by_hand():
 
 
 def test_plugins_leasing_hosting_apple_by_hand():
-    assert maas.plugin_revenue(150.0, 2.5, 3.0, 100_000, 1_000_000) == pytest.approx(100_000 * 3.0 * 150 / (2.5 * 1e6))
-    assert maas.gpu_leasing_revenue(3_000.0, 400_000, 0.5, 4 * 450.0) == pytest.approx(3_000 * 400_000**0.5 / 1_800)
+    price = maas.plugin_price(150.0, 2.5, 1_000_000)
+    assert maas.plugin_revenue(price, 3.0, 100_000) == pytest.approx(100_000 * 3.0 * 150 / (2.5 * 1e6))
+    per = maas.leasing_per_weighted_customer(3_000.0, 4 * 450.0)
+    assert maas.gpu_leasing_revenue(per, 400_000, 0.5) == pytest.approx(3_000 * 400_000**0.5 / 1_800)
     assert maas.deepseek_dau(0.25, 30e6, 0.25, 60e6, 1.0, 0.0) == pytest.approx(30e6)
     assert maas.deepseek_dau(0.625, 30e6, 0.25, 60e6, 1.0, 0.0) == pytest.approx(45e6)
     assert maas.deepseek_dau(2.0, 30e6, 0.25, 60e6, 1.0, 0.1) == pytest.approx(60e6 * 1.1)
@@ -90,8 +94,10 @@ def test_ebita_functions_by_hand():
     assert ebita.capex_depreciation(20, per_quarter, 3, 6) == pytest.approx(12 * per_quarter / 24)
     assert ebita.capex_depreciation(30, per_quarter, 3, 6) == pytest.approx(6 * per_quarter / 24)
     assert ebita.ebita(100.0, 60.0, 10.0) == 30.0
-    assert ebita.allocate(60.0, 25.0, 100.0) == pytest.approx(15.0)
-    assert ebita.allocate(60.0, 0.0, 0.0) == 0
+    assert ebita.allocation_rate(60.0, 100.0) * 25.0 == pytest.approx(15.0)
+    assert ebita.allocation_rate(60.0, 0.0) == 0
+    # a fractional life: 4.3 years = 17.2 quarters; at s = 20 vintages k ≥ ⌈2.8⌉ = 3 and k < 12 are alive
+    assert ebita.capex_depreciation(20, per_quarter, 3, 4.3) == pytest.approx(9 * per_quarter / 17.2)
 
 
 def test_group_and_valuation_by_hand():
@@ -107,21 +113,24 @@ def test_group_and_valuation_by_hand():
 
 @given(pos, pos, pos, st.floats(min_value=0.25, max_value=1.0))
 def test_leasing_doubles_when_its_volumes_double(leasing, customers_now, anchor, elasticity):
-    one = maas.gpu_leasing_revenue(leasing, customers_now, elasticity, anchor**elasticity)
-    two = maas.gpu_leasing_revenue(2 * leasing, 2 * customers_now, elasticity, (2 * anchor) ** elasticity)
+    one = maas.gpu_leasing_revenue(maas.leasing_per_weighted_customer(leasing, anchor**elasticity), customers_now, elasticity)
+    two = maas.gpu_leasing_revenue(maas.leasing_per_weighted_customer(2 * leasing, (2 * anchor) ** elasticity),
+                                   2 * customers_now, elasticity)
     assert two == pytest.approx(2 * one, rel=1e-9)
 
 
 @given(pos, pos, pos, st.floats(min_value=1, max_value=3))
 def test_plugins_double_when_their_volumes_double(amount, customers_now, anchor, per_customer):
-    one = maas.plugin_revenue(amount, 2.5, per_customer, customers_now, anchor)
-    assert maas.plugin_revenue(2 * amount, 2.5, per_customer, 2 * customers_now, 2 * anchor) == pytest.approx(2 * one, rel=1e-9)
+    one = maas.plugin_revenue(maas.plugin_price(amount, 2.5, anchor), per_customer, customers_now)
+    two = maas.plugin_revenue(maas.plugin_price(2 * amount, 2.5, 2 * anchor), per_customer, 2 * customers_now)
+    assert two == pytest.approx(2 * one, rel=1e-9)
 
 
 @given(pos, pos, pos)
 def test_pull_through_and_apple_double(amount, customers_now, anchor):
-    one = paas.ai_pull_through(amount, customers_now, anchor)
-    assert paas.ai_pull_through(2 * amount, 2 * customers_now, 2 * anchor) == pytest.approx(2 * one, rel=1e-9)
+    one = paas.ai_pull_through(paas.pull_through_per_customer(amount, anchor), customers_now)
+    two = paas.ai_pull_through(paas.pull_through_per_customer(2 * amount, 2 * anchor), 2 * customers_now)
+    assert two == pytest.approx(2 * one, rel=1e-9)
     users = customers_now * 10
     fee = maas.apple_compute_fee(users, 1e7, 2e3, 2e7, 4.5e3, 3e7, 7e3)
     assert maas.apple_compute_fee(2 * users, 2e7, 4e3, 4e7, 9e3, 6e7, 14e3) == pytest.approx(2 * fee, rel=1e-9)

@@ -38,14 +38,16 @@ def incremental_capex_per_quarter(plan_total, plan_years, past_decade_total, bas
 def capex_depreciation(quarters_since_plan_start, per_quarter_capex, plan_years, useful_life_years):
     """cloud.capex_depreciation [RMB_mn] in a quarter, straight line from the quarter after
     spend: Σ over earlier plan quarters k of capex_k ÷ (life × 4) while k is within its life.
-    ``quarters_since_plan_start`` is 0 in the plan's first quarter."""
-    total = 0.0 * per_quarter_capex
+    ``quarters_since_plan_start`` (s) is 0 in the plan's first quarter. In closed form: the
+    vintages alive are k with max(0, ⌈s − 4·life⌉) ≤ k < min(s, ⌈4·plan years⌉)."""
+    s = quarters_since_plan_start
+    if s <= 0:
+        return 0.0 * per_quarter_capex
     life_quarters = useful_life_years * QUARTERS_PER_YEAR
-    for k in range(max(int(quarters_since_plan_start), 0)):
-        spent = xp.where(k < plan_years * QUARTERS_PER_YEAR, per_quarter_capex, 0.0 * per_quarter_capex)
-        alive = xp.where(quarters_since_plan_start - k <= life_quarters, 1.0, 0.0)
-        total = total + spent * alive / life_quarters
-    return total
+    last = xp.minimum(s + 0.0 * life_quarters, xp.ceil(plan_years * QUARTERS_PER_YEAR))
+    first = xp.maximum(xp.ceil(s - life_quarters), 0.0 * life_quarters)
+    vintages = xp.maximum(last - first, 0.0 * last)
+    return per_quarter_capex * vintages / life_quarters
 
 
 def ebita(gross_profit_total, opex, depreciation):
@@ -53,6 +55,7 @@ def ebita(gross_profit_total, opex, depreciation):
     return gross_profit_total - opex - depreciation
 
 
-def allocate(total, part, whole):
-    """A layer's share of a shared cost [RMB_mn] = total × part ÷ whole (0 when whole is 0)."""
-    return xp.where(whole != 0, total * part / xp.where(whole != 0, whole, 1.0), 0.0 * total)
+def allocation_rate(total, whole):
+    """Shared cost per unit of the allocation key [x] = total ÷ whole (0 when whole is 0);
+    a layer's share is then rate × its part (gross profit for opex, revenue for depreciation)."""
+    return xp.safe_div(total, whole)

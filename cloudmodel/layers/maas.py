@@ -65,19 +65,26 @@ def model_call_revenue(tokens, price):
 
 # ----------------------------------------------------------------------------- plugins, leasing
 
-def plugin_revenue(plugins_anchor, plugins_per_customer_anchor, plugins_per_customer, ai_customers_average,
-                   anchor_ai_customer_quarters):
-    """cloud.maas.plugins [RMB_mn] = AI customers × plugins per customer × price per plugin,
-    the price (stable, 价格相对稳定) fixed by the anchor year: maas.plugins_cy2024 ÷ (plugins per
-    customer in CY2024 × Σ anchor AI customers)."""
-    price_per_plugin = xp.safe_div(plugins_anchor, plugins_per_customer_anchor * anchor_ai_customer_quarters)
+def plugin_price(plugins_anchor, plugins_per_customer_anchor, anchor_ai_customer_quarters):
+    """Price per plugin per quarter [RMB_mn], stable (价格相对稳定) and fixed by the anchor year:
+    maas.plugins_cy2024 ÷ (plugins per customer in CY2024 × Σ anchor AI customers)."""
+    return xp.safe_div(plugins_anchor, plugins_per_customer_anchor * anchor_ai_customer_quarters)
+
+
+def plugin_revenue(price_per_plugin, plugins_per_customer, ai_customers_average):
+    """cloud.maas.plugins [RMB_mn] = AI customers × plugins per customer × price per plugin."""
     return ai_customers_average * plugins_per_customer * price_per_plugin
 
 
-def gpu_leasing_revenue(leasing_anchor, ai_customers_average, elasticity, anchor_weighted_quarters):
-    """cloud.maas.gpu_leasing [RMB_mn] = maas.gpu_leasing_cy2024 × A^ε ÷ Σ_anchor A^ε, where A is
-    AI customers (quarter average) and ε = maas.gpu_leasing_customer_elasticity."""
-    return xp.safe_div(leasing_anchor * ai_customers_average**elasticity, anchor_weighted_quarters)
+def leasing_per_weighted_customer(leasing_anchor, anchor_weighted_quarters):
+    """GPU leasing per unit of A^ε [RMB_mn] = maas.gpu_leasing_cy2024 ÷ Σ_anchor A^ε."""
+    return xp.safe_div(leasing_anchor, anchor_weighted_quarters)
+
+
+def gpu_leasing_revenue(per_weighted_customer, ai_customers_average, elasticity):
+    """cloud.maas.gpu_leasing [RMB_mn] = leasing per A^ε × A^ε, where A is AI customers (quarter
+    average) and ε = maas.gpu_leasing_customer_elasticity; it meets the CY2024 amount exactly."""
+    return per_weighted_customer * ai_customers_average**elasticity
 
 
 # ----------------------------------------------------------------------------- DeepSeek hosting
@@ -115,6 +122,13 @@ def apple_licence_fee(shipments, t1, t2, t3, p1, p2, p3):
     band2 = xp.clip(shipments - t2, 0.0 * shipments, t3 - t2)
     band3 = xp.maximum(shipments - t3, 0.0 * shipments)
     return (band1 * p1 + band2 * p2 + band3 * p3) / RMB_PER_MILLION
+
+
+def apple_active_share(quarters_since_price_cut, launch_delay_quarters):
+    """Share of a quarter the Apple deal is live [ratio]: 0 before the launch, 1 after, the
+    fraction in between when the delay is not a whole number of quarters (launch after
+    ``apple.launch_delay_quarters`` quarters from the quarter of the price cuts, FY2025Q4)."""
+    return xp.clip(quarters_since_price_cut - launch_delay_quarters + 1, 0.0, 1.0)
 
 
 def apple_revenue(compute_fee, licence_fee, deal_probability, active):

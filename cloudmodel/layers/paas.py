@@ -14,9 +14,15 @@ from .. import xp
 READS = ("paas.share", "paas.gross_margin", "paas.content_moderation_cy2024", "ai.revenue_cy2024")
 
 
-def ai_pull_through(anchor_amount, ai_customers_average, anchor_ai_customer_quarters):
-    """AI pull-through [RMB_mn] = anchor-year amount × AI customers (quarter average) ÷ Σ anchor AI customers."""
-    return xp.safe_div(anchor_amount * ai_customers_average, anchor_ai_customer_quarters)
+def pull_through_per_customer(anchor_amount, anchor_ai_customer_quarters):
+    """AI pull-through per AI customer-quarter [RMB_mn] = anchor-year amount ÷ Σ anchor AI customers
+    (0 when the anchor year had none)."""
+    return xp.safe_div(anchor_amount, anchor_ai_customer_quarters)
+
+
+def ai_pull_through(per_customer, ai_customers_average):
+    """AI pull-through [RMB_mn] = per-customer amount × AI customers (quarter average)."""
+    return per_customer * ai_customers_average
 
 
 def other_ai_revenue(ai_revenue_anchor, maas_anchor, smart_customer_service, content_moderation, iaas_ai_anchor):

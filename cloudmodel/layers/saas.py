@@ -6,7 +6,7 @@ scale with AI customers from their CY2024 level ``saas.smart_customer_service_cy
 
 from __future__ import annotations
 
-from .paas import ai_pull_through  # same formula: anchor amount × AI customers ÷ anchor AI customers
+from .paas import ai_pull_through, pull_through_per_customer  # same formulas as PaaS
 
 READS = ("saas.share", "saas.gross_margin", "saas.smart_customer_service_cy2024")
 
@@ -16,4 +16,4 @@ def saas_revenue(base, ai):
     return base + ai
 
 
-__all__ = ["READS", "ai_pull_through", "saas_revenue"]
+__all__ = ["READS", "ai_pull_through", "pull_through_per_customer", "saas_revenue"]
