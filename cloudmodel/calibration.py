@@ -6,23 +6,20 @@ here, each against the target named in its file:
 
 * ``growth.organic_fy2025``  → ``cloud.revenue_growth@FY2025 = 10%``
 * ``growth.organic_fy2026``  → ``cloud.revenue_growth@FY2026 = 15%``
-* ``ebita.shared_fixed_opex_per_quarter`` and ``ebita.shared_variable_opex_ratio``
-  → ``cloud.ebita_margin@FY2025 = 9.5%`` and ``@FY2026 = 11.0%`` (solved together)
+* ``ebita.shared_fixed_opex_per_quarter`` and ``ebita.shared_fixed_opex_trend``
+  → ``cloud.ebita_margin@FY2025 = 9.5%`` and ``@FY2026 = 11.0%`` (solved together, given the
+  variable part ``ebita.shared_variable_opex_ratio`` fitted to the history by ``calibrate``)
 * ``valuation.usd_cny``      → ``valuation.cloud.usd_per_ads@FY2026 = 39.40``
 
 Each target is linear in its drivers given the others (growth compounds one year at a time,
 costs enter EBITA linearly, the exchange rate divides), so each is solved exactly from a
 few runs of the engine, then verified. ``forecast`` never calls this: the solved values live
-in the driver files. Run ``python -m cloudmodel.calibration --write`` after changing a
-driver the targets depend on; it rewrites only the ``value`` lines of calibrated drivers.
+in ``drivers/calibrated.toml``, which ``cloudmodel calibrate --write`` regenerates.
 """
 
 from __future__ import annotations
 
-import re
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from .drivers import DriverSet, load_drivers
 from .engine import Raw, make_timeline, run
@@ -77,8 +74,8 @@ def solve_report_targets(drivers: DriverSet | None = None, history: History | No
     v["growth.organic_fy2026"] = _solve_linear(evaluate, v, "growth.organic_fy2026", _growth(y2),
                                                v["targets.cloud_revenue_growth_fy2026"])
 
-    # EBITA margins: affine in (fixed, variable) jointly; three runs give the plane.
-    fixed, ratio = "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio"
+    # EBITA margins: affine in the fixed level and its trend jointly; three runs give the plane.
+    fixed, ratio = "ebita.shared_fixed_opex_per_quarter", "ebita.shared_fixed_opex_trend"
     goals = (v["targets.cloud_ebita_margin_fy2025"], v["targets.cloud_ebita_margin_fy2026"])
     margins = []
     for f, r in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)):
@@ -94,33 +91,3 @@ def solve_report_targets(drivers: DriverSet | None = None, history: History | No
 
     v["valuation.usd_cny"] = v["valuation.usd_cny"] * _cloud_per_ads(y2)(evaluate(v)) / v["targets.cloud_usd_per_ads"]
     return {k: v[k] for k in ("growth.organic_fy2025", "growth.organic_fy2026", fixed, ratio, "valuation.usd_cny")}
-
-
-def write_calibrated(values: dict[str, float], directory: Path) -> list[str]:
-    """Rewrite the ``value = …`` line of each calibrated driver in its file; return the files changed."""
-    changed = []
-    for file in sorted(directory.glob("*.toml")):
-        text = file.read_text(encoding="utf-8")
-        new = text
-        for driver_id, value in values.items():
-            pattern = re.compile(r'(id = "' + re.escape(driver_id) + r'"\n(?:(?!\[\[driver\]\]).*\n)*?value = )([^\n]*)')
-            new = pattern.sub(lambda m, value=value: m.group(1) + repr(float(value)), new)
-        if new != text:
-            file.write_text(new, encoding="utf-8")
-            changed.append(file.name)
-    return changed
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    drivers = load_drivers()
-    values = solve_report_targets(drivers)
-    for driver_id, value in values.items():
-        print(f"{driver_id} = {value!r}   (file value {drivers[driver_id].value!r})")
-    if "--write" in argv:
-        print("rewrote:", ", ".join(write_calibrated(values, Path(drivers.directory))) or "nothing")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

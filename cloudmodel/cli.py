@@ -78,6 +78,8 @@ def forecast(
     drivers: DriversOption = None,
     horizon: Annotated[str, typer.Option("--horizon", help="Last fiscal quarter or year, e.g. FY2030.")] = "FY2028Q4",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if a check fails.")] = False,
+    actuals: Annotated[str | None, typer.Option("--actuals", help="Roll forward: a CSV/Parquet of reported quarters (period,line,value).")] = None,
+    origin: Annotated[str | None, typer.Option("--origin", help="Forecast as made at this fiscal quarter (no later actuals).")] = None,
 ) -> None:
     """The report's view of Alibaba Cloud, layer by layer, the group around it and the target price."""
     from .model import forecast as run_forecast
@@ -86,13 +88,14 @@ def forecast(
     check_format(fmt, FORMATS)
     if period not in ("year", "quarter", "calendar"):
         raise InputError.one("--period", "", period, "choose year, quarter or calendar")
-    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, horizon=horizon)
+    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, horizon=horizon,
+                      actuals=actuals, origin=origin)
     if fmt == "table":
         from .render import print_forecast
 
         print_forecast(fc, period)
     else:
-        inputs = [d.file for d in fc.drivers.values()]
+        inputs = [d.file for d in fc.drivers.values()] + ([actuals] if actuals else [])
         emit(fmt, fc.table, None, output, force, inputs, meta=fc.meta | {"targets": fc.targets.to_dicts()})
     if strict and not fc.ok:
         bad = fc.checks.filter(~fc.checks["ok"])
@@ -532,6 +535,137 @@ def _print_simulation(result: Any) -> None:
         for row in part.head(8).iter_rows(named=True):
             shares.add_row(f"{line}@{period}", row["driver"], f"{row['rank_correlation']:+.3f}", f"{row['variance_share']:.1%}")
     console.print(shares)
+
+
+@app.command("calibrate")
+@friendly
+def calibrate_cmd(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite calibrated.toml in the drivers directory.")] = False,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    fmt: FormatOption = "table",
+    drivers: DriversOption = None,
+) -> None:
+    """Fit the reported history (statsmodels) and solve the report's targets; show or write the calibrated drivers."""
+    from pathlib import Path
+
+    from .calibrate import CALIBRATED_FILE, calibrate, render_calibrated
+    from .history import load_history
+    from .model import load_drivers
+    from .output import check_target, to_json, write_atomic
+    from .periods import quarter_label
+
+    check_format(fmt, ("table", "json"))
+    driver_set, history = load_drivers(drivers), load_history()
+    result = calibrate(driver_set, history)
+    text = render_calibrated(driver_set, result, quarter_label(history.last_quarter))
+    target = None
+    if write:
+        target = Path(driver_set.directory) / CALIBRATED_FILE
+    elif output:
+        target = check_target(output, force, [d.file for d in driver_set.values()])
+    if target is not None:
+        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
+        load_drivers(target.parent) if write else None  # a written drivers directory must still load
+    if fmt == "json":
+        old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
+        sys.stdout.write(to_json(result | {"previous": old, "written": str(target) if target else None}) + "\n")
+        return
+    _print_calibration(result, driver_set, target)
+
+
+def _print_calibration(result: Any, driver_set: Any, target: Any) -> None:
+    from rich.table import Table
+
+    from .render import make_console
+
+    console = make_console()
+    base = result["baseline"]
+    table = Table(title=f"Statistical baseline of cloud revenue: {base['method']} (n = {base['stats'].get('n')})",
+                  title_justify="left", header_style="bold")
+    for column in ("parameter", "estimate", "std. error"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for name, value in base["params"].items():
+        table.add_row(name, f"{value:,.6g}", f"{base['bse'].get(name, float('nan')):,.4g}")
+    for name, value in base["seasonal_indices"].items():
+        table.add_row(f"seasonal index {name} (fixed)", f"{value:.4f}", "–")
+    for name, value in base["stats"].items():
+        table.add_row(f"[dim]{name}[/]", f"{value:,.6g}", "")
+    console.print(table)
+    for note in base["notes"]:
+        console.print(f"  note: {note}")
+    for name, fit in result["operating_leverage"].items():
+        used = " (used)" if name == "revenue" else " (shown, not used)"
+        table = Table(title=f"OLS: implied shared costs on {name.replace('_', ' ')}{used}; n = {fit['stats']['n']}, "
+                            f"R² = {fit['stats']['r2']:.3f}, RMSE = {fit['stats']['rmse']:,.0f}", title_justify="left",
+                      header_style="bold")
+        for column in ("parameter", "estimate", "std. error", "t"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for param, value in fit["params"].items():
+            se = fit["bse"][param]
+            table.add_row(param, f"{value:,.6g}", f"{se:,.4g}", f"{value / se:,.2f}" if se else "–")
+        console.print(table)
+    residuals = Table(title="Residuals by quarter (RMB mn)", title_justify="left", header_style="bold")
+    residuals.add_column("quarter")
+    residuals.add_column("baseline (revenue)", justify="right")
+    residuals.add_column("OLS (shared costs)", justify="right")
+    ols = result["operating_leverage"]["revenue"]["residuals"]
+    for quarter in ols:
+        residuals.add_row(quarter, f"{base['residuals'].get(quarter, float('nan')):+,.0f}", f"{ols[quarter]:+,.0f}")
+    console.print(residuals)
+    values = Table(title="Calibrated drivers", title_justify="left", header_style="bold")
+    for column in ("driver", "file value", "calibrated", "range"):
+        values.add_column(column, justify="left" if column == "driver" else "right")
+    for driver_id, new in result["values"].items():
+        old = driver_set[driver_id].value if driver_id in driver_set else float("nan")
+        rng = f"{new['low']:.4g} – {new['high']:.4g}" if "low" in new else ""
+        values.add_row(driver_id, f"{old:.10g}", f"{new['value']:.10g}", rng)
+    console.print(values)
+    console.print(f"wrote {target}" if target else "dry run: pass --write to update calibrated.toml, or --output FILE")
+
+
+@app.command()
+@friendly
+def backtest(
+    actuals: Annotated[str, typer.Option("--actuals", help="CSV/Parquet of reported figures: period,line,value[,unit].")],
+    origin: Annotated[str | None, typer.Option("--origin", help="The forecast origin (default: the last reported quarter, FY2025Q3).")] = None,
+    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+    drivers: DriversOption = None,
+) -> None:
+    """Hold the forecast made at an origin against reported actuals: errors, MAPE, bias, MASE."""
+    from .actuals import load_actuals
+    from .backtest import backtest as run_backtest
+    from .history import load_history
+    from .model import load_drivers, scenario_overrides
+
+    check_format(fmt, ("table", "json"))
+    base = load_drivers(drivers)
+    values = scenario_overrides(scenario, base)
+    driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
+    result = run_backtest(driver_set, load_history(), load_actuals(actuals), origin)
+    if fmt == "json":
+        from .output import emit, to_json
+
+        document = {"meta": result["meta"], "rows": result["rows"], "summary": result["summary"]}
+        if output:
+            emit("json", None, document, output, force, [actuals])
+        else:
+            sys.stdout.write(to_json(document) + "\n")
+        return
+    import polars as pl
+
+    meta = result["meta"]
+    sys.stdout.write(f"backtest from origin {meta['origin']} against {meta['actuals']} "
+                     f"({meta['rows_compared']} line-periods; baseline: {meta['baseline']['method']})\n")
+    if result["rows"]:
+        _print_frame(pl.DataFrame(result["rows"]).select("line", "period", "method", "forecast", "actual", "error", "pct_error"),
+                     "Forecast against actual")
+        _print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
+    else:
+        sys.stdout.write("No rows of the file fall after the origin.\n")
 
 
 def main() -> None:

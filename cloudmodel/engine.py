@@ -25,6 +25,7 @@ from .layers import customers, ebita, group, iaas, maas, paas, saas, solutions, 
 from .periods import QUARTERS_PER_YEAR, Period, calendar_to_fiscal, fiscal_index, fiscal_parts
 
 MONTHS_PER_QUARTER = 3
+REANCHOR_STEP = 1e-9  # years: a path re-anchored after its target date is flat from the actual on
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")
 BASES = ("iaas_domestic", "iaas_international", "paas", "saas", "government", "solutions_other")
@@ -107,6 +108,8 @@ def make_timeline(drivers: DriverSet, history: History, last: int, origin: int |
     if last <= origin:
         raise InputError.one("--horizon", "", last, "the horizon must end after the last actual quarter")
     anchor = tuple(Period.parse(drivers["maas.model_calls_cy2024"].period).fiscal_quarters())
+    if origin < anchor[-1]:  # an earlier origin: the last four quarters known then stand in for the anchor year
+        anchor = tuple(range(origin - QUARTERS_PER_YEAR + 1, origin + 1))
     return Timeline(
         first=history.first_quarter if first is None else min(first, anchor[0]),
         origin=origin,
@@ -132,6 +135,7 @@ class Raw:
     quarterly: dict[str, dict[int, Any]] = field(default_factory=dict)
     annual: dict[str, dict[int, Any]] = field(default_factory=dict)
     timeline: Timeline | None = None
+    actual: dict[str, set[int]] = field(default_factory=dict)  # quarters of each line that are reported
 
     def put(self, line: str, q: int, value: Any) -> None:
         self.quarterly.setdefault(line, {})[q] = value
@@ -149,23 +153,51 @@ def _avg(a: Any, b: Any) -> Any:
     return (a + b) / 2
 
 
+def observed_actuals(history: History, extra: Mapping[str, Mapping[int, float]] | None, origin: int) -> dict[str, dict[int, float]]:
+    """Reported quarters up to ``origin``: the history, then an actuals file's quarters on top."""
+    observed = {"cloud.revenue": dict(history.quarterly["cloud_revenue_rmb_mn"]),
+                "cloud.ebita": dict(history.quarterly["cloud_adj_ebita_rmb_mn"])}
+    for line, values in (extra or {}).items():
+        observed.setdefault(line, {}).update(values)
+    return {line: {q: x for q, x in values.items() if q <= origin} for line, values in observed.items()}
+
+
 def run(v: Mapping[str, Any], history: History, timeline: Timeline,
-        actual_revenue: Mapping[int, float] | None = None, actual_ebita: Mapping[int, float] | None = None) -> Raw:
-    """Run every layer for every quarter of the timeline; see the module docstring."""
+        actuals: Mapping[str, Mapping[int, float]] | None = None) -> Raw:
+    """Run every layer for every quarter of the timeline; see the module docstring.
+
+    ``actuals`` adds reported quarters beyond the history (an actuals file): ``cloud.revenue``
+    and ``cloud.ebita`` replace the model's quarters up to the origin; the latest
+    ``cloud.ai.customers`` and ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the
+    DeepSeek traffic path."""
     t = timeline
-    revenue_actual = dict(history.quarterly["cloud_revenue_rmb_mn"]) | dict(actual_revenue or {})
-    ebita_actual = dict(history.quarterly["cloud_adj_ebita_rmb_mn"]) | dict(actual_ebita or {})
-    raw = Raw(timeline=t)
+    observed = observed_actuals(history, actuals, t.origin)
+    revenue_actual, ebita_actual = observed["cloud.revenue"], observed["cloud.ebita"]
+    missing = [q for q in range(t.first, t.origin + 1) if q not in revenue_actual]
+    if missing:
+        from .periods import quarter_label
+
+        raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
+                             "no reported cloud revenue for this quarter, which lies before the origin",
+                             "add it to the actuals file, or move the origin back")
+    raw = Raw(timeline=t, actual={"cloud.revenue": set(revenue_actual), "cloud.ebita": set(ebita_actual)})
     quarters = list(t.quarters)
     ends = [quarters[0] - 1, *quarters]
 
     # --- customers and AI adoption (stocks at quarter ends; flows use quarter averages)
     years_to_target = (t.target - t.reference) / QUARTERS_PER_YEAR
+    curve = (v["ai.penetration_dec2024"], v["ai.penetration_target"], 0.0, years_to_target)
+    ai_observed = observed.get("cloud.ai.customers", {})
+    if ai_observed:
+        q_a = max(ai_observed)
+        n_a = customers.cloud_customers(v["customers.total"], v["customers.growth"], t.years(q_a))
+        curve = customers.reanchored(t.years(q_a), ai_observed[q_a] / n_a, v["ai.penetration_dec2024"],
+                                     v["ai.penetration_target"], v["ai.penetration_ceiling"], years_to_target)
+        raw.actual["cloud.ai.customers"] = {q_a}
     n_end, a_end = {}, {}
     for q in ends:
         n_end[q] = customers.cloud_customers(v["customers.total"], v["customers.growth"], t.years(q))
-        p = customers.ai_penetration(t.years(q), v["ai.penetration_dec2024"], v["ai.penetration_target"],
-                                     v["ai.penetration_ceiling"], years_to_target)
+        p = customers.ai_penetration(t.years(q), curve[0], curve[1], v["ai.penetration_ceiling"], curve[3], curve[2])
         a_end[q] = customers.ai_customers(n_end[q], p)
         if q in t.quarters:
             raw.put("cloud.customers", q, n_end[q])
@@ -199,9 +231,16 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
     elasticity = v["maas.gpu_leasing_customer_elasticity"]
     leasing_per = maas.leasing_per_weighted_customer(v["maas.gpu_leasing_cy2024"], sum(a_avg[q] ** elasticity for q in anchor))
     price_per_plugin = maas.plugin_price(v["maas.plugins_cy2024"], v["maas.plugins_per_ai_customer_cy2024"], sum_a)
-    dau_end = {q: maas.deepseek_dau(t.years(q), v["deepseek.dau_now"], t.years(t.deepseek_now),
-                                    v["deepseek.dau_cy2025"], t.years(t.deepseek_target),
-                                    v["deepseek.dau_growth_after_cy2025"]) for q in ends}
+    dau_path = (v["deepseek.dau_now"], t.years(t.deepseek_now), v["deepseek.dau_cy2025"], t.years(t.deepseek_target))
+    dau_observed = {q: x for q, x in observed.get("cloud.deepseek.dau_hosted", {}).items() if q >= t.deepseek_now}
+    if dau_observed:
+        q_d = max(dau_observed)
+        dau_now = dau_observed[q_d] / v["deepseek.alibaba_share"]
+        later = t.years(q_d) < dau_path[3]
+        dau_path = (dau_now, t.years(q_d), v["deepseek.dau_cy2025"] if later else dau_now,
+                    dau_path[3] if later else t.years(q_d) + REANCHOR_STEP)
+        raw.actual["cloud.deepseek.dau_hosted"] = {q_d}
+    dau_end = {q: maas.deepseek_dau(t.years(q), *dau_path, v["deepseek.dau_growth_after_cy2025"]) for q in ends}
     compute_fee = maas.apple_compute_fee(v["apple.users"], v["apple.tier1_users"], v["apple.tier1_fee"],
                                          v["apple.tier2_users"], v["apple.tier2_fee"], v["apple.tier3_users"],
                                          v["apple.tier3_fee"])
@@ -305,9 +344,9 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
         gp_total = sum(gp.values())
         depreciation = ebita.capex_depreciation(q - t.capex_start, capex, v["capex.plan_years"],
                                                 v["capex.useful_life_years"])
-        formula_opex = ebita.shared_opex(v["ebita.shared_fixed_opex_per_quarter"], v["ebita.shared_fixed_opex_growth"],
+        formula_opex = ebita.shared_opex(v["ebita.shared_fixed_opex_per_quarter"], v["ebita.shared_fixed_opex_trend"],
                                          t.years(q), v["ebita.shared_variable_opex_ratio"], raw.quarterly["cloud.revenue"][q])
-        if q <= t.origin:
+        if q <= t.origin and q in ebita_actual:
             opex = gp_total - ebita_actual[q] - depreciation
             total = ebita_actual[q]
             raw.put("cloud.ebita.fit_residual", q, ebita.ebita(gp_total, formula_opex, depreciation) - total)
@@ -358,12 +397,13 @@ def _group_and_valuation(v: Mapping[str, Any], history: History, raw: Raw) -> No
                 raw.put_year("group.non_gaap_net_income", year, v[f"group.table4.non_gaap_net_income_fy{year}"])
         else:
             q4 = fiscal_index(year, QUARTERS_PER_YEAR)
-            taotian_revenue[year] = group.grow(taotian_revenue[year - 1], v[scheduled(t.taotian_revenue, q4)])
+            previous = taotian_revenue.get(year - 1)  # unknown at an origin before the history backs it out
+            taotian_revenue[year] = None if previous is None else group.grow(previous, v[scheduled(t.taotian_revenue, q4)])
             taotian_ebita[year] = group.grow(taotian_ebita[year - 1], v[scheduled(t.taotian_ebita, q4)])
             if year in report_cloud_ebita:
                 table4 = f"group.table4.{{}}_fy{year}"
                 rest = group.ex_cloud(v[table4.format("revenue")], report_cloud[year])
-                other_revenue[year] = rest - taotian_revenue[year]
+                other_revenue[year] = rest - (0.0 if taotian_revenue[year] is None else taotian_revenue[year])
                 ex_cloud_ebita[year] = group.ex_cloud(
                     v[table4.format("adj_ebita_margin")] * v[table4.format("revenue")], report_cloud_ebita[year])
                 ex_cloud_income[year] = group.ex_cloud(
@@ -372,14 +412,16 @@ def _group_and_valuation(v: Mapping[str, Any], history: History, raw: Raw) -> No
                 other_revenue[year] = group.grow(other_revenue[year - 1], v["group.other_revenue_growth_long_run"])
                 ex_cloud_ebita[year] = group.grow(ex_cloud_ebita[year - 1], v["group.ex_cloud_profit_growth_long_run"])
                 ex_cloud_income[year] = group.grow(ex_cloud_income[year - 1], v["group.ex_cloud_profit_growth_long_run"])
-            raw.put_year("group.taotian.revenue", year, taotian_revenue[year])
+            if taotian_revenue[year] is not None:
+                raw.put_year("group.taotian.revenue", year, taotian_revenue[year])
             raw.put_year("group.other.revenue", year, other_revenue[year])
-            raw.put_year("group.revenue", year, group.group_revenue(cloud_revenue, taotian_revenue[year], other_revenue[year]))
+            taotian = 0.0 if taotian_revenue[year] is None else taotian_revenue[year]
+            raw.put_year("group.revenue", year, group.group_revenue(cloud_revenue, taotian, other_revenue[year]))
             raw.put_year("group.adj_ebita", year, group.group_adj_ebita(ex_cloud_ebita[year], cloud_ebita))
             raw.put_year("group.non_gaap_net_income", year, group.non_gaap_net_income(ex_cloud_income[year], cloud_ebita, tax))
         if year not in taotian_ebita:
             continue
-        if year <= base_year and year in taotian_revenue:
+        if year <= base_year and taotian_revenue.get(year) is not None:
             raw.put_year("group.taotian.revenue", year, taotian_revenue[year])
         raw.put_year("group.taotian.adj_ebita", year, taotian_ebita[year])
         cloud_usd = valuation.per_ads(valuation.cloud_value(cloud_revenue, v["valuation.cloud_ps_multiple"]),

@@ -25,6 +25,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--drivers", default=None)
     p.add_argument("--horizon", default="FY2028Q4")
     p.add_argument("--strict", action="store_true")
+    p.add_argument("--actuals", default=None)
+    p.add_argument("--origin", default=None)
     return p
 
 

@@ -59,6 +59,16 @@ class History:
         idx = [fiscal_index(fiscal_year, k) for k in range(1, 5)]
         return sum(q[i] for i in idx) if all(i in q for i in idx) else None
 
+    def up_to(self, origin: int) -> History:
+        """The history as known at the end of quarter ``origin``: later quarters and the years
+        they complete are dropped (no look-ahead)."""
+        from .periods import fiscal_index
+
+        quarterly = {m: {q: v for q, v in s.items() if q <= origin} for m, s in self.quarterly.items()}
+        growth = {m: {q: v for q, v in s.items() if q <= origin} for m, s in self.growth.items()}
+        annual = {m: {y: v for y, v in s.items() if fiscal_index(int(y[2:]), 4) <= origin} for m, s in self.annual.items()}
+        return History(quarterly, annual, growth, {d for d in self.derived if d[1] <= origin})
+
     def taotian_revenue_fy(self, fiscal_year: int) -> float | None:
         """Taotian revenue for a fiscal year; quarters missing from the history are backed
         out of the next year's quarter and its stated growth (rounded to 1%)."""

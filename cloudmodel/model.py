@@ -22,7 +22,7 @@ from .drivers import load_drivers as _load_drivers
 from .engine import make_timeline, run
 from .errors import InputError, InputProblem, did_you_mean
 from .history import History, load_history
-from .periods import Period, PeriodError
+from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 from .units import display
 
@@ -114,14 +114,55 @@ class Forecast:
         return drivers_of(line)
 
 
+#: Lines an actuals file can feed into a forecast (the rest serve backtests).
+ROLL_FORWARD_LINES = ("cloud.revenue", "cloud.ebita", "cloud.ai.customers", "cloud.deepseek.dau_hosted")
+
+
+def _origin(label: str | None, history: History, extra: dict[str, dict[int, float]], drivers: DriverSet) -> int:
+    """The last quarter taken as reported: given, or the end of the contiguous reported revenue."""
+    from .engine import REPORT_GROWTH, period_quarter
+
+    earliest = period_quarter(drivers[REPORT_GROWTH[0]].period) - QUARTERS_PER_YEAR
+    if label is None:
+        origin = history.last_quarter
+        while origin + 1 in extra.get("cloud.revenue", {}):
+            origin += 1
+        return origin
+    try:
+        period = Period.parse(label)
+    except PeriodError as exc:
+        raise InputError.one("--origin", "", label, str(exc)) from None
+    if period.kind != "FY" or not period.is_quarter:
+        raise InputError.one("--origin", "", label, "the origin is a fiscal quarter, e.g. FY2025Q3")
+    origin = period.fiscal_quarters()[0]
+    if origin < earliest:
+        raise InputError.one("--origin", "", label, f"is before {quarter_label(earliest)}, the end of the report's base "
+                             "year, on which the group forecast rests")
+    return origin
+
+
 def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
              drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
-             drivers: DriverSet | None = None, history: History | None = None) -> Forecast:
-    """Run the model for a scenario with optional overrides (values may carry units)."""
+             drivers: DriverSet | None = None, history: History | None = None,
+             actuals: Any = None, origin: str | None = None) -> Forecast:
+    """Run the model for a scenario with optional overrides (values may carry units).
+
+    ``actuals`` (a path or :class:`~cloudmodel.actuals.Actuals`) rolls the forecast forward:
+    its quarters of cloud revenue and EBITA become reported quarters and its latest AI
+    customers and hosted DeepSeek DAU re-anchor those paths. ``origin`` (``FY2024Q4``) makes the
+    forecast as it would have been made then: nothing reported after it is used."""
     import polars as pl
 
     base = drivers if drivers is not None else load_drivers(drivers_dir)
     history = history if history is not None else load_history()
+    if actuals is not None and not hasattr(actuals, "rows"):
+        from .actuals import load_actuals
+
+        actuals = load_actuals(actuals)
+    extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
+    origin_q = _origin(origin, history, extra, base)
+    if origin_q < history.last_quarter:
+        history = history.up_to(origin_q)
     scenario_values = scenario_overrides(scenario, base)
     driver_set = base.with_overrides(scenario_values, where=f"scenario {scenario}") if scenario_values else base
     if overrides:
@@ -133,9 +174,9 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     if horizon_period.kind != "FY":
         raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
     last = horizon_period.fiscal_quarters()[-1]
-    timeline = make_timeline(driver_set, history, last)
+    timeline = make_timeline(driver_set, history, last, origin=origin_q)
     _validate_values(driver_set)
-    raw = run(driver_set.values_by_id(), history, timeline)
+    raw = run(driver_set.values_by_id(), history, timeline, extra)
     rows = build_rows(raw, history)
     check_names = add_checks(rows, raw, history, driver_set)
     _add_table4(rows, driver_set, timeline.report_years[0])
@@ -154,9 +195,16 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
         "model": "cloudmodel", "version": __version__, "scenario": scenario,
         "overrides": {k: v for k, v in driver_set.overrides.items()},
         "drivers_hash": base.files_hash, "drivers_dir": base.directory,
-        "origin": str(Period.parse(f"FY{timeline.origin // 4}Q{timeline.origin % 4 + 1}")),
+        "origin": quarter_label(timeline.origin),
         "horizon": horizon, "units": "money in RMB_mn; ratios as decimals; per-share values in USD/HKD",
         "checks_ok": bool(checks["ok"].all()), "targets_ok": bool(targets["ok"].all()),
+        "actuals": None if actuals is None else {
+            "file": actuals.file, "used": sorted({f"{r.line}@{r.period}" for r in actuals.rows if r.line in ROLL_FORWARD_LINES
+                                                  and Period.parse(r.period).is_quarter
+                                                  and Period.parse(r.period).fiscal_quarters()[0] <= origin_q}),
+            "not_used": sorted({f"{r.line}@{r.period}" for r in actuals.rows if r.line not in ROLL_FORWARD_LINES
+                                or not Period.parse(r.period).is_quarter
+                                or Period.parse(r.period).fiscal_quarters()[0] > origin_q})},
         "drivers": {k: d.value for k, d in driver_set.items()},
     }
     return Forecast(table, checks, targets, meta, driver_set, rows)

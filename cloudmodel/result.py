@@ -100,9 +100,6 @@ def _lines() -> dict[str, Line]:
 
 
 LINES = _lines()
-#: Lines whose quarters up to the origin are reported figures (basis ``actual``).
-REPORTED = {"cloud.revenue", "cloud.ebita", "group.revenue", "group.adj_ebita", "group.taotian.revenue",
-            "group.non_gaap_net_income", "group.taotian.adj_ebita"}
 ANNUAL_ONLY = ("group.", "valuation.")
 ACTUAL, FORECAST = "actual", "forecast"
 
@@ -136,22 +133,22 @@ def build_rows(raw: Raw, history: History) -> Rows:
     quarters = list(t.quarters)
     fiscal = years_covered(quarters, "FY")
     calendar = years_covered(quarters, "CY")
-    is_actual_q = {q: q <= t.origin for q in quarters}
-
     base_lines = [name for name, line in LINES.items() if line.rollup is not Rollup.RATIO and name in raw.quarterly]
     for name in base_lines:
         series = raw.quarterly[name]
-        reported = name in REPORTED
+        reported = raw.actual.get(name, set())
         for q in quarters:
             if q in series:
-                rows.put(name, quarter_label(q), series[q], ACTUAL if reported and is_actual_q[q] else FORECAST)
+                rows.put(name, quarter_label(q), series[q], ACTUAL if q in reported else FORECAST)
         for label in fiscal + calendar:
             qs = _year_quarters(label)
             if not all(q in series for q in qs):
                 continue
             values = [series[q] for q in qs]
-            value = sum(values) if LINES[name].rollup is Rollup.FLOW else values[-1]
-            actual = reported and all(is_actual_q[q] for q in qs)
+            if LINES[name].rollup is Rollup.FLOW:
+                value, actual = sum(values), all(q in reported for q in qs)
+            else:
+                value, actual = values[-1], qs[-1] in reported
             rows.put(name, label, value, ACTUAL if actual else FORECAST)
 
     # Group history by quarter, reported, and annual-only lines from the engine.
@@ -226,15 +223,21 @@ def add_checks(rows: Rows, raw: Raw, history: History, drivers: DriverSet) -> li
             put(f"check.{line}.quarters_sum_to_year", label, quarter_sum - year_value)
         if rows.get("group.other.revenue", label) is not None:
             put("check.group.revenue_reconciles", label, rows.get("group.revenue", label) - (
-                rows.get("cloud.revenue", label) + rows.get("group.taotian.revenue", label) + rows.get("group.other.revenue", label)))
+                rows.get("cloud.revenue", label) + _or_zero(rows.get("group.taotian.revenue", label))
+                + rows.get("group.other.revenue", label)))
         if rows.get("valuation.target.usd_per_ads", label) is not None:
             put("check.valuation.parts_sum_to_target", label, rows.get("valuation.target.usd_per_ads", label) - (
                 rows.get("valuation.cloud.usd_per_ads", label) + rows.get("valuation.taotian.usd_per_ads", label)))
-    anchor_year = calendar_year_label(t.anchor[-1])
+    anchor_year = next(label for label in (calendar_year_label(t.anchor[-1]), fiscal_year_label(t.anchor[-1]))
+                       if _year_quarters(label) == list(t.anchor))  # CY2024, or the fiscal year before an early origin
     for line, driver_id in (("cloud.maas.model_calls", "maas.model_calls_cy2024"), ("cloud.maas.gpu_leasing", "maas.gpu_leasing_cy2024"),
                             ("cloud.maas.plugins", "maas.plugins_cy2024"), ("cloud.ai.revenue", "ai.revenue_cy2024")):
         put(f"check.anchor.{line.split('.')[-1]}", anchor_year, rows.get(line, anchor_year) - drivers[driver_id].value)
     return names
+
+
+def _or_zero(value: Any) -> Any:
+    return 0.0 if value is None else value
 
 
 def _target_bound(drivers: DriverSet, ref: str) -> float:

@@ -84,7 +84,7 @@ def test_plugins_leasing_hosting_apple_by_hand():
 
 
 def test_ebita_functions_by_hand():
-    assert ebita.shared_opex(5_000.0, 0.1, 1.0, 0.05, 30_000.0) == pytest.approx(5_500 + 1_500)
+    assert ebita.shared_opex(5_000.0, -200.0, 1.5, 0.05, 30_000.0) == pytest.approx(5_000 - 300 + 1_500)
     per_quarter = ebita.incremental_capex_per_quarter(380_000, 3, 380_000, 10, 0.5)
     assert per_quarter == pytest.approx(0.5 * (380_000 / 3 - 38_000) / 4)
     # four quarters after the start, 4 quarters spent, each depreciated over 24 quarters

@@ -14,7 +14,7 @@ from .. import xp
 from .constants import QUARTERS_PER_YEAR
 
 READS = ("iaas.gross_margin", "paas.gross_margin", "saas.gross_margin", "solutions.gross_margin",
-         "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio", "ebita.shared_fixed_opex_growth",
+         "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio", "ebita.shared_fixed_opex_trend",
          "capex.plan_total", "capex.plan_years", "capex.past_decade_total", "capex.baseline_years",
          "capex.cloud_share", "capex.useful_life_years")
 
@@ -24,9 +24,10 @@ def gross_profit(revenue, gross_margin):
     return revenue * gross_margin
 
 
-def shared_opex(fixed_per_quarter, fixed_growth, years, variable_ratio, revenue):
-    """cloud.shared_opex [RMB_mn] = fixed × (1 + growth) ** years + variable ratio × revenue."""
-    return fixed_per_quarter * (1 + fixed_growth) ** years + variable_ratio * revenue
+def shared_opex(fixed_per_quarter, fixed_trend, years, variable_ratio, revenue):
+    """cloud.shared_opex [RMB_mn] = (fixed + trend × years) + variable ratio × revenue; ``years``
+    from December 2024, the trend in RMB_mn per quarter per year."""
+    return fixed_per_quarter + fixed_trend * years + variable_ratio * revenue
 
 
 def incremental_capex_per_quarter(plan_total, plan_years, past_decade_total, baseline_years, cloud_share):

@@ -1,0 +1,178 @@
+"""Actuals files: reported figures that arrive after the report, for roll-forward and backtests.
+
+A CSV or Parquet file with columns ``period, line, value`` and optionally ``unit``:
+
+    period,line,value,unit
+    FY2025Q4,cloud.revenue,30127,RMB_mn
+    FY2025Q4,cloud.ai.customers,42万,count
+
+* ``line`` is an output line name (PRODUCT.md §4, e.g. ``cloud.revenue``); an unknown one is an
+  error with a suggestion.
+* ``period`` is ``FY2026``, ``FY2026Q1``, ``CY2025`` or ``CY2025Q1``. ``2025Q3`` is refused as
+  ambiguous (fiscal or calendar?).
+* ``value`` goes through the drivers' unit parser with the line's unit: plain numbers are in the
+  line's unit; ``"30,127"`` (thousands separators, quoted in CSV), ``8%`` (for ratio lines),
+  ``301.27亿`` and ``30.1bn`` (for money lines) are accepted; anything else is an error.
+* ``unit``, when present, must be the line's canonical unit (or empty).
+* Text must be UTF-8 (a BOM is accepted). A file named ``.parquet`` must be Parquet.
+
+Every problem is reported with the file, row, column, value and rule, all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, InputProblem, did_you_mean
+from .periods import Period, PeriodError
+from .result import LINES
+from .units import UnitError, parse_quantity
+
+COLUMNS = ("period", "line", "value")
+OPTIONAL = ("unit",)
+PARQUET_MAGIC = b"PAR1"
+_AMBIGUOUS = ("Q1", "Q2", "Q3", "Q4")
+
+
+@dataclass(frozen=True)
+class Actual:
+    line: str
+    period: str
+    value: float
+    row: int
+
+
+@dataclass
+class Actuals:
+    """Validated actual figures by (line, period)."""
+
+    file: str
+    rows: list[Actual]
+
+    def value(self, line: str, period: str) -> float | None:
+        for row in self.rows:
+            if row.line == line and row.period == period:
+                return row.value
+        return None
+
+    def quarterly(self, line: str, up_to: int | None = None) -> dict[int, float]:
+        """Fiscal-quarter values of a line (calendar quarters converted), optionally up to a quarter."""
+        out = {}
+        for row in self.rows:
+            period = Period.parse(row.period)
+            if row.line == line and period.is_quarter:
+                q = period.fiscal_quarters()[0]
+                if up_to is None or q <= up_to:
+                    out[q] = row.value
+        return out
+
+    def before(self, origin: int) -> Actuals:
+        """Only the rows whose period ends at or before quarter ``origin`` (no look-ahead)."""
+        return Actuals(self.file, [r for r in self.rows if Period.parse(r.period).fiscal_quarters()[-1] <= origin])
+
+
+def _period(text: str) -> str:
+    text = text.strip()
+    if len(text) == 6 and text[:4].isdigit() and text[4:] in _AMBIGUOUS:
+        raise PeriodError(f"{text!r} is ambiguous (fiscal or calendar?): write FY{text} or CY{text}")
+    Period.parse(text)
+    return text
+
+
+def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV or Parquet file, as strings."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError.one(str(path), "", None, "is empty", "expected a header period,line,value and rows")
+    is_parquet = data[:4] == PARQUET_MAGIC
+    if path.suffix.lower() == ".parquet" or is_parquet:
+        if not is_parquet:
+            raise InputError.one(str(path), "", None, "is named .parquet but is not a Parquet file (it looks like text)",
+                                 "rename it .csv, or write real Parquet")
+        if data[-4:] != PARQUET_MAGIC:
+            raise InputError.one(str(path), "", None, "is a truncated or corrupt Parquet file (no footer)")
+        import polars as pl
+
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # polars raises several types for corrupt files
+            raise InputError.one(str(path), "", None, f"cannot be read as Parquet: {str(exc).splitlines()[0]}") from None
+        header = frame.columns
+        rows = [{k: "" if v is None else str(v) for k, v in r.items()} for r in frame.iter_rows(named=True)]
+        return header, rows
+    from .drivers import read_text
+
+    text = read_text(path)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        table = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise InputError.one(str(path), "", None, f"is not valid CSV: {exc}") from None
+    if not table:
+        raise InputError.one(str(path), "", None, "is empty", "expected a header period,line,value and rows")
+    header = [h.strip() for h in table[0]]
+    rows = []
+    for cells in table[1:]:
+        rows.append({h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+                    | ({"__extra__": ",".join(cells[len(header):])} if len(cells) > len(header) else {}))
+    return header, rows
+
+
+def load_actuals(path: str | Path) -> Actuals:
+    """Read and validate an actuals file; raise :class:`InputError` listing every problem."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError.one(str(file), "", None, "no such file" if not file.exists() else "is not a file")
+    header, rows = _table_rows(file)
+    problems: list[InputProblem] = []
+    for column in header:
+        if column not in COLUMNS + OPTIONAL:
+            problems.append(InputProblem(str(file), f"column {column!r}", None, "unknown column",
+                                         did_you_mean(column, COLUMNS + OPTIONAL) or f"columns are {', '.join(COLUMNS)}[, unit]"))
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        problems.append(InputProblem(str(file), "header", ",".join(header), f"missing column(s) {', '.join(missing)}",
+                                     "the header is period,line,value[,unit]"))
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError.one(str(file), "", None, "has a header but no rows")
+    actuals: list[Actual] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(rows, start=2):
+        where = f"row {index}"
+        if "__extra__" in row:
+            problems.append(InputProblem(str(file), where, row["__extra__"], "has more cells than the header",
+                                         'quote values with commas: "30,127"'))
+            continue
+        line = row["line"]
+        if line not in LINES:
+            problems.append(InputProblem(str(file), f"{where}, column line", line, "unknown line", did_you_mean(line, LINES)))
+            continue
+        try:
+            period = _period(row["period"])
+        except PeriodError as exc:
+            problems.append(InputProblem(str(file), f"{where}, column period", row["period"], str(exc)))
+            continue
+        unit = LINES[line].unit
+        given_unit = row.get("unit", "")
+        if given_unit and given_unit != unit:
+            problems.append(InputProblem(str(file), f"{where}, column unit", given_unit, f"{line} is in {unit}"))
+            continue
+        try:
+            value = parse_quantity(row["value"], unit)
+        except UnitError as exc:
+            problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
+            continue
+        key = (line, period)
+        if key in seen:
+            problems.append(InputProblem(str(file), where, f"{period} {line}", f"duplicate: row {seen[key]} gives the same period and line"))
+            continue
+        seen[key] = index
+        actuals.append(Actual(line, period, value, index))
+    if problems:
+        raise InputError(problems)
+    return Actuals(str(file), actuals)

@@ -1,0 +1,154 @@
+"""``cloudmodel calibrate``: fit what the reported history can tell, then solve the report's targets.
+
+1. **Statistical baseline** of cloud revenue (:mod:`cloudmodel.baseline`): trend and
+   seasonality of FY2023Q1–FY2025Q3 — the benchmark ``backtest`` holds the driver model against.
+   Its parameters are written as reference values (``history.*``), which the model does not read.
+2. **Operating leverage** (statsmodels OLS): the shared operating costs that reported EBITA
+   implies each quarter (gross profit by the layers' margins − reported EBITA) regressed on
+   revenue. The slope is ``ebita.shared_variable_opex_ratio``, with ± one standard error as its
+   range. A second specification with a time trend is fitted and shown, not used: its trend
+   captures the 2023–24 cost cuts, and carried forward it would drive fixed costs below zero
+   within three years.
+3. **The report's targets** (:mod:`cloudmodel.calibration`): given the fitted leverage, the
+   organic growth rates, the fixed-cost level and trend and the exchange rate are solved so that
+   the base meets the report's own figures.
+
+Deterministic: the same history and drivers give the same file. ``forecast`` only reads the
+file; it never fits.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from .baseline import BaselineFit, describe, fit_baseline
+from .calibration import solve_report_targets
+from .drivers import Driver, DriverSet
+from .engine import make_timeline, run
+from .history import History
+from .periods import quarter_label
+
+CALIBRATED_FILE = "calibrated.toml"
+HISTORY_LINE = "cloud_revenue_rmb_mn"
+
+
+def implied_shared_costs(drivers: DriverSet, history: History) -> tuple[list[int], list[float], list[float]]:
+    """Per reported quarter: revenue and the shared costs reported EBITA implies."""
+    timeline = make_timeline(drivers, history, history.last_quarter + 1)
+    raw = run(drivers.values_by_id(), history, timeline)
+    quarters = [q for q in timeline.quarters if q <= timeline.origin]
+    revenue = [raw.quarterly["cloud.revenue"][q] for q in quarters]
+    costs = [raw.quarterly["cloud.shared_opex"][q] for q in quarters]
+    return quarters, revenue, costs
+
+
+def fit_operating_leverage(drivers: DriverSet, history: History) -> dict[str, Any]:
+    """OLS of implied shared costs on revenue (used) and on revenue and time (shown)."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    quarters, revenue, costs = implied_shared_costs(drivers, history)
+    y = np.array(costs)
+    out = {}
+    years = (np.array(quarters) - quarters[0]) / 4
+    for name, columns, labels in (("revenue", [revenue], ["fixed", "variable_ratio"]),
+                                  ("revenue_and_trend", [revenue, years], ["fixed", "variable_ratio", "trend_per_year"])):
+        model = sm.OLS(y, sm.add_constant(np.column_stack(columns))).fit()
+        out[name] = {"params": dict(zip(labels, map(float, model.params), strict=True)),
+                     "bse": dict(zip(labels, map(float, model.bse), strict=True)),
+                     "stats": {"n": int(model.nobs), "r2": float(model.rsquared), "adj_r2": float(model.rsquared_adj),
+                               "aic": float(model.aic), "rmse": float(math.sqrt(model.mse_resid))},
+                     "residuals": {quarter_label(q): float(r) for q, r in zip(quarters, model.resid, strict=True)}}
+    return out
+
+
+def calibrate(drivers: DriverSet, history: History) -> dict[str, Any]:
+    """Every fit and every calibrated value; nothing is written."""
+    baseline: BaselineFit = fit_baseline(history.quarterly[HISTORY_LINE])
+    leverage = fit_operating_leverage(drivers, history)
+    used = leverage["revenue"]
+    ratio, se = used["params"]["variable_ratio"], used["bse"]["variable_ratio"]
+    fitted = {"ebita.shared_variable_opex_ratio": {"value": ratio, "low": ratio - se, "high": ratio + se}}
+    with_ratio = drivers.with_overrides({"ebita.shared_variable_opex_ratio": ratio}, where="calibrate")
+    solved = solve_report_targets(with_ratio, history)
+    values = {k: {"value": v} for k, v in solved.items()} | fitted
+    reference = {"history.baseline_" + k: v for k, v in baseline.params.items()}
+    reference |= {f"history.seasonal_index_q{k}": v for k, v in baseline.seasonal.items()}
+    return {"baseline": describe(baseline), "operating_leverage": leverage, "values": values, "reference": reference}
+
+
+# --------------------------------------------------------------------------- the calibrated file
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int):
+        return repr(float(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(type(value))
+
+
+def _record(d: Driver, value: float, low: float | None, high: float | None) -> str:
+    lines = ["[[driver]]", f"id = {_toml_value(d.id)}", f"label = {_toml_value(d.label)}", f"value = {_toml_value(value)}",
+             f"unit = {_toml_value(d.unit)}", f"period = {_toml_value(d.period)}", f"kind = {_toml_value(d.kind)}"]
+    for name in ("target", "reason", "source", "reading"):
+        if getattr(d, name):
+            lines.append(f"{name} = {_toml_value(getattr(d, name))}")
+    if d.bounds != (0.0, math.inf) and all(math.isfinite(b) for b in d.bounds):
+        lines.append(f"bounds = {_toml_value(list(d.bounds))}")
+    if low is not None and high is not None:
+        lines += [f"low = {_toml_value(low)}", f"high = {_toml_value(high)}"]
+    return "\n".join(lines) + "\n"
+
+
+REFERENCE = {  # what the history pins down that the model does not read: id suffix → (label, unit, bounds)
+    "baseline_smoothing_level": ("Baseline ETS: smoothing of the level", "ratio", None),
+    "baseline_smoothing_trend": ("Baseline ETS: smoothing of the trend", "ratio", None),
+    "baseline_damping_trend": ("Baseline ETS: damping of the trend", "ratio", None),
+    "baseline_initial_level": ("Baseline ETS: initial level (deseasonalised revenue per quarter)", "RMB_mn", None),
+    "baseline_initial_trend": ("Baseline ETS: initial trend per quarter", "RMB_mn", (-1e6, 1e6)),
+    "baseline_growth": ("Baseline CAGR fallback: growth of the last four quarters", "ratio", (-1.0, 10.0)),
+    "seasonal_index_q1": ("Seasonal index of fiscal Q1 (Apr–Jun), ratio to the fiscal-year mean", "ratio", (0.0, 4.0)),
+    "seasonal_index_q2": ("Seasonal index of fiscal Q2 (Jul–Sep)", "ratio", (0.0, 4.0)),
+    "seasonal_index_q3": ("Seasonal index of fiscal Q3 (Oct–Dec)", "ratio", (0.0, 4.0)),
+    "seasonal_index_q4": ("Seasonal index of fiscal Q4 (Jan–Mar)", "ratio", (0.0, 4.0)),
+}
+
+
+def _reference_record(driver_id: str, value: float, period: str) -> str:
+    label, unit, bounds = REFERENCE[driver_id.removeprefix("history.")]
+    lines = ["[[driver]]", f"id = {_toml_value(driver_id)}", f"label = {_toml_value(label)}", f"value = {_toml_value(value)}",
+             f"unit = {_toml_value(unit)}", f"period = {_toml_value(period)}", 'kind = "calibrated"',
+             'target = "fit to reported cloud revenue, FY2023Q1 to the last reported quarter (statsmodels ETS)"',
+             'reason = "Reference only: what the history says on its own; the model does not read it. backtest refits the baseline at each origin."']
+    if bounds:
+        lines.append(f"bounds = {_toml_value(list(bounds))}")
+    return "\n".join(lines) + "\n"
+
+
+def render_calibrated(drivers: DriverSet, result: dict[str, Any], as_of: str) -> str:
+    """The calibrated file: every calibrated driver of the set with its new value, then the
+    history's reference values."""
+    header = ('theme = "Calibrated: solved against the report\'s own targets, or fitted to the reported history"\n\n'
+              "# Generated by `cloudmodel calibrate --write`: values (and fitted ranges) are rewritten, the rest\n"
+              "# of each record is kept. Diff this file to see what a new calibration changed.\n")
+    blocks = []
+    for d in drivers.values():
+        if d.kind != "calibrated" or Path(d.file).name != CALIBRATED_FILE:
+            continue
+        new = result["values"].get(d.id, {})
+        low = new.get("low", d.low)
+        high = new.get("high", d.high)
+        if d.id.startswith("history."):
+            continue
+        blocks.append(_record(d, new.get("value", d.value), low, high))
+    for driver_id, value in result["reference"].items():
+        if driver_id.removeprefix("history.") in REFERENCE and math.isfinite(value):
+            blocks.append(_reference_record(driver_id, value, as_of))
+    return header + "\n" + "\n".join(blocks)
