@@ -26,17 +26,14 @@ from typing import Any
 
 from .actuals import Actuals
 from .drivers import DriverSet
-from .history import History
+from .history import LINE_METRICS, History
 from .periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
 from .result import LINES
-
-HISTORY_METRICS = {"cloud.revenue": "cloud_revenue_rmb_mn", "cloud.ebita": "cloud_adj_ebita_rmb_mn",
-                   "group.revenue": "group_revenue_rmb_mn"}
 
 
 def _observed(line: str, history: History, actuals: Actuals, origin: int) -> dict[int, float]:
     """Reported quarterly values of a line up to the origin (history, then the file)."""
-    values = dict(history.quarterly.get(HISTORY_METRICS.get(line, ""), {}))
+    values = dict(history.quarterly.get(LINE_METRICS.get(line, ""), {}))
     values.update(actuals.quarterly(line))
     return {q: v for q, v in values.items() if q <= origin}
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from .drivers import DriverSet, evaluate_formula, formula_names
 from .engine import Raw, Timeline, make_timeline, run
 from .history import History
-from .periods import Period, Rollup, fiscal_parts, quarter_label
+from .periods import Period, Rollup
 from .result import LINES
 
 
@@ -93,17 +91,8 @@ def line_value(raw: Raw, line: str, label: str) -> Any:
     return sum(series[q] for q in quarters)
 
 
-def period_available(raw: Raw, line: str, label: str) -> bool:
-    try:
-        line_value(raw, line, label)
-    except (KeyError, ZeroDivisionError):
-        return False
-    return True
 
 
-def as_array(value: Any, n: int) -> np.ndarray:
-    """Broadcast a scalar result to one value per case."""
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
 
 
-__all__ = ["model_inputs", "values_with", "run_cases", "line_value", "as_array", "quarter_label", "fiscal_parts"]
+__all__ = ["model_inputs", "values_with", "run_cases", "line_value"]

@@ -164,35 +164,11 @@ def trace(
 
 
 def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None):
+    """The scenario's drivers (with --set on top) and the reported history."""
     from .history import load_history
-    from .model import load_drivers, scenario_overrides
+    from .model import load_drivers, scenario_drivers
 
-    base = load_drivers(drivers)
-    values = scenario_overrides(scenario, base)
-    driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
-    if sets:
-        driver_set = driver_set.with_overrides(parse_sets(sets))
-    return driver_set, load_history()
-
-
-def _print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -> None:
-    from rich.table import Table
-
-    from .render import make_console
-
-    table = Table(title=title, title_justify="left", header_style="bold")
-    names = list(columns or {c: c for c in frame.columns})
-    for name in names:
-        table.add_column((columns or {}).get(name, name), justify="right" if frame[name].dtype.is_numeric() else "left")
-    for row in frame.select(names).iter_rows():
-        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row])
-    make_console().print(table)
-
-
-def _emit_document(fmt: str, document: Any, frame: Any, output: str | None, force: bool) -> None:
-    from .output import emit
-
-    emit(fmt, frame, document, output, force)
+    return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), load_history()
 
 
 @app.command()
@@ -207,6 +183,8 @@ def scenarios(
     """Scenarios side by side for the key lines, FY2025–FY2028."""
     from .model import forecast as run_forecast
     from .model import load_drivers
+    from .output import emit
+    from .render import print_scenarios
     from .whatif import compare_scenarios
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
@@ -214,27 +192,10 @@ def scenarios(
     results = {name: run_forecast(scenario=name, drivers=base) for name in (names or ["bear", "base", "bull"])}
     frame = compare_scenarios(results)
     if fmt == "table":
-        import polars as pl
-
-        wide = frame.with_columns((pl.col("scenario") + " " + pl.col("period")).alias("column")).pivot(
-            on="column", index=["line", "unit"], values="value", aggregate_function="first")
-        from rich.table import Table
-
-        from .render import _UNIT_LABEL, _cell, make_console
-
-        table = Table(title="Scenarios (key lines)", title_justify="left", header_style="bold")
-        table.add_column("line", no_wrap=True)
-        table.add_column("unit", no_wrap=True)
-        periods = ["FY2025", "FY2026", "FY2027", "FY2028"]
-        columns = [f"{s} {p}" for p in periods for s in results if f"{s} {p}" in wide.columns]
-        for column in columns:
-            table.add_column(column.replace(" ", "\n"), justify="right")
-        for row in wide.iter_rows(named=True):
-            table.add_row(row["line"], _UNIT_LABEL.get(row["unit"], row["unit"]), *[_cell(row[c], row["unit"]) for c in columns])
-        make_console().print(table)
+        print_scenarios(frame, list(results))
         return
     meta = {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
-    _emit_document(fmt, {"meta": meta, "rows": frame.to_dicts()}, frame, output, force)
+    emit(fmt, frame, {"meta": meta, "rows": frame.to_dicts()}, output, force)
 
 
 @app.command()
@@ -252,6 +213,8 @@ def sensitivity(
     drivers: DriversOption = None,
 ) -> None:
     """A tornado of each ranged driver's effect on an output, or a two-way grid."""
+    from .output import emit
+    from .render import print_frame
     from .whatif import check_line, check_period, grid, tornado
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
@@ -267,10 +230,10 @@ def sensitivity(
             import polars as pl
 
             wide = frame.pivot(on=parts[1], index=parts[0], values="value").rename(lambda c: c if c == parts[0] else f"{parts[1]}={float(c):.4g}")
-            _print_frame(wide.with_columns(pl.col(parts[0]).round(6)), f"{target_line} at {period}: {parts[0]} (rows) × {parts[1]} (columns)")
+            print_frame(wide.with_columns(pl.col(parts[0]).round(6)), f"{target_line} at {period}: {parts[0]} (rows) × {parts[1]} (columns)")
             return
-        _emit_document(fmt, {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()},
-                       frame, output, force)
+        emit(fmt, frame, {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()},
+             output, force)
         return
     outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), ("valuation.target.usd_per_ads", period)]
     frame = tornado(driver_set, history, outputs, include_all)
@@ -278,11 +241,11 @@ def sensitivity(
         for out_line, out_period in outputs:
             part = frame.filter((frame["line"] == out_line) & (frame["period"] == out_period))
             base = part["output_base"][0] if part.height else float("nan")
-            _print_frame(part, f"Tornado: {out_line} at {out_period} (base {base:,.6g}), sorted by swing",
+            print_frame(part, f"Tornado: {out_line} at {out_period} (base {base:,.6g}), sorted by swing",
                          {"driver": "driver", "range": "range", "driver_low": "driver low", "driver_high": "driver high",
                           "output_low": "output at low", "output_high": "output at high", "swing": "swing"})
         return
-    _emit_document(fmt, {"meta": {"outputs": outputs, "scenario": scenario}, "rows": frame.to_dicts()}, frame, output, force)
+    emit(fmt, frame, {"meta": {"outputs": outputs, "scenario": scenario}, "rows": frame.to_dicts()}, output, force)
 
 
 @app.command()
@@ -334,6 +297,7 @@ def explain(
     drivers: DriversOption = None,
 ) -> None:
     """Why a line moved: a bridge whose contributions add up to the total change."""
+    from .render import print_bridge
     from .whatif import check_line, check_period, component_bridge, shapley_bridge
 
     check_format(fmt, ("table", "json"))
@@ -348,14 +312,11 @@ def explain(
         bridge = component_bridge(run_forecast(drivers_dir=drivers), line, period, start)
         label = f"{line}: {start} → {period}"
     else:
-        from .model import load_drivers, scenario_overrides
+        from .history import load_history
+        from .model import load_drivers, scenario_drivers
 
         base = load_drivers(drivers)
-        target = base.with_overrides(scenario_overrides(vs_scenario or "base", base), where=f"scenario {vs_scenario}")
-        if set_:
-            target = target.with_overrides(parse_sets(set_))
-        from .history import load_history
-
+        target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
         bridge = shapley_bridge(base, load_history(), {k: target[k].value for k in target.overrides}, line, period)
         label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
     if plot:
@@ -371,19 +332,7 @@ def explain(
                     "rows": bridge["rows"]}
         sys.stdout.write(to_json(document) + "\n")
         return
-    from rich.table import Table
-
-    from .render import make_console
-
-    table = Table(title=f"Bridge ({bridge['method']}): {label}", title_justify="left", header_style="bold")
-    for column in ("driver", "from", "to", "contribution"):
-        table.add_column(column, justify="left" if column == "driver" else "right")
-    table.add_row("start", "", "", f"{bridge['base']:,.6g}")
-    for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
-        table.add_row(row["driver"], f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
-    table.add_row("[bold]total change[/]", "", "", f"[bold]{bridge['total_change']:+,.6g}[/]")
-    table.add_row("end", "", "", f"{bridge['new']:,.6g}")
-    make_console().print(table)
+    print_bridge(bridge, label)
 
 
 @app.command()
@@ -398,6 +347,7 @@ def diff(
     from pathlib import Path
 
     from .drivers import read_text
+    from .render import print_frame
     from .whatif import diff_runs
 
     check_format(fmt, ("table", "json"))
@@ -423,13 +373,13 @@ def diff(
     import polars as pl
 
     if result["drivers"]:
-        _print_frame(pl.DataFrame(result["drivers"]), "Drivers that differ")
+        print_frame(pl.DataFrame(result["drivers"]), "Drivers that differ")
     else:
         pl_note = "same driver files" if result["meta"]["same_driver_files"] else "driver hashes differ"
         sys.stdout.write(f"No driver values differ ({pl_note}).\n")
     if result["outputs"]:
         frame = pl.DataFrame(result["outputs"]).filter(pl.col("change") != 0)
-        _print_frame(frame, "Key outputs that moved")
+        print_frame(frame, "Key outputs that moved")
 
 
 @app.command()
@@ -451,6 +401,7 @@ def simulate(
     drivers: DriversOption = None,
 ) -> None:
     """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
+    from .render import print_simulation
     from .simulate import simulate as run_simulation
     from .whatif import parse_condition
 
@@ -496,45 +447,7 @@ def simulate(
 
         emit(fmt, result.stats, None, output, force, meta=meta)
         return
-    _print_simulation(result)
-
-
-def _print_simulation(result: Any) -> None:
-    import polars as pl
-    from rich.table import Table
-
-    from .render import _UNIT_LABEL, _cell, make_console
-
-    console = make_console()
-    meta = result.meta
-    console.print(f"[bold]simulate[/] {meta['draws']:,} draws · seed {meta['seed']} · {len(meta['drawn_drivers'])} drivers drawn · "
-                  f"{meta['precision']} · {sum(result.timings.values()):.2f} s")
-    wide = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "mean", "p95"]))
-    table = Table(title="Distribution by fiscal year (p5 · p50 · p95; mean)", title_justify="left", header_style="bold")
-    table.add_column("line", no_wrap=True)
-    table.add_column("unit", no_wrap=True)
-    periods = list(dict.fromkeys(wide["period"].to_list()))
-    for period in periods:
-        table.add_column(period, justify="right")
-    for line in dict.fromkeys(wide["line"].to_list()):
-        part = wide.filter(pl.col("line") == line)
-        unit = part["unit"][0]
-        cells = []
-        for period in periods:
-            values = {r["stat"]: r["value"] for r in part.filter(pl.col("period") == period).iter_rows(named=True)}
-            cells.append(f"{_cell(values['p5'], unit)} · {_cell(values['p50'], unit)} · {_cell(values['p95'], unit)}")
-        table.add_row(line, _UNIT_LABEL.get(unit, unit), *cells)
-    console.print(table)
-    for row in result.probabilities:
-        console.print(f"P({row['condition']}) = [bold]{row['probability']:.4f}[/]")
-    shares = Table(title="What drives the spread (share of variance, squared rank correlation)", title_justify="left",
-                   header_style="bold")
-    for column in ("output", "driver", "rank correlation", "share"):
-        shares.add_column(column, justify="left" if column in ("output", "driver") else "right")
-    for (line, period), part in result.attribution.group_by(["line", "period"], maintain_order=True):
-        for row in part.head(8).iter_rows(named=True):
-            shares.add_row(f"{line}@{period}", row["driver"], f"{row['rank_correlation']:+.3f}", f"{row['variance_share']:.1%}")
-    console.print(shares)
+    print_simulation(result)
 
 
 @app.command("calibrate")
@@ -554,6 +467,7 @@ def calibrate_cmd(
     from .model import load_drivers
     from .output import check_target, to_json, write_atomic
     from .periods import quarter_label
+    from .render import print_calibration
 
     check_format(fmt, ("table", "json"))
     driver_set, history = load_drivers(drivers), load_history()
@@ -571,57 +485,7 @@ def calibrate_cmd(
         old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
         sys.stdout.write(to_json(result | {"previous": old, "written": str(target) if target else None}) + "\n")
         return
-    _print_calibration(result, driver_set, target)
-
-
-def _print_calibration(result: Any, driver_set: Any, target: Any) -> None:
-    from rich.table import Table
-
-    from .render import make_console
-
-    console = make_console()
-    base = result["baseline"]
-    table = Table(title=f"Statistical baseline of cloud revenue: {base['method']} (n = {base['stats'].get('n')})",
-                  title_justify="left", header_style="bold")
-    for column in ("parameter", "estimate", "std. error"):
-        table.add_column(column, justify="left" if column == "parameter" else "right")
-    for name, value in base["params"].items():
-        table.add_row(name, f"{value:,.6g}", f"{base['bse'].get(name, float('nan')):,.4g}")
-    for name, value in base["seasonal_indices"].items():
-        table.add_row(f"seasonal index {name} (fixed)", f"{value:.4f}", "–")
-    for name, value in base["stats"].items():
-        table.add_row(f"[dim]{name}[/]", f"{value:,.6g}", "")
-    console.print(table)
-    for note in base["notes"]:
-        console.print(f"  note: {note}")
-    for name, fit in result["operating_leverage"].items():
-        used = " (used)" if name == "revenue" else " (shown, not used)"
-        table = Table(title=f"OLS: implied shared costs on {name.replace('_', ' ')}{used}; n = {fit['stats']['n']}, "
-                            f"R² = {fit['stats']['r2']:.3f}, RMSE = {fit['stats']['rmse']:,.0f}", title_justify="left",
-                      header_style="bold")
-        for column in ("parameter", "estimate", "std. error", "t"):
-            table.add_column(column, justify="left" if column == "parameter" else "right")
-        for param, value in fit["params"].items():
-            se = fit["bse"][param]
-            table.add_row(param, f"{value:,.6g}", f"{se:,.4g}", f"{value / se:,.2f}" if se else "–")
-        console.print(table)
-    residuals = Table(title="Residuals by quarter (RMB mn)", title_justify="left", header_style="bold")
-    residuals.add_column("quarter")
-    residuals.add_column("baseline (revenue)", justify="right")
-    residuals.add_column("OLS (shared costs)", justify="right")
-    ols = result["operating_leverage"]["revenue"]["residuals"]
-    for quarter in ols:
-        residuals.add_row(quarter, f"{base['residuals'].get(quarter, float('nan')):+,.0f}", f"{ols[quarter]:+,.0f}")
-    console.print(residuals)
-    values = Table(title="Calibrated drivers", title_justify="left", header_style="bold")
-    for column in ("driver", "file value", "calibrated", "range"):
-        values.add_column(column, justify="left" if column == "driver" else "right")
-    for driver_id, new in result["values"].items():
-        old = driver_set[driver_id].value if driver_id in driver_set else float("nan")
-        rng = f"{new['low']:.4g} – {new['high']:.4g}" if "low" in new else ""
-        values.add_row(driver_id, f"{old:.10g}", f"{new['value']:.10g}", rng)
-    console.print(values)
-    console.print(f"wrote {target}" if target else "dry run: pass --write to update calibrated.toml, or --output FILE")
+    print_calibration(result, driver_set, target)
 
 
 @app.command()
@@ -638,14 +502,11 @@ def backtest(
     """Hold the forecast made at an origin against reported actuals: errors, MAPE, bias, MASE."""
     from .actuals import load_actuals
     from .backtest import backtest as run_backtest
-    from .history import load_history
-    from .model import load_drivers, scenario_overrides
+    from .render import print_frame
 
     check_format(fmt, ("table", "json"))
-    base = load_drivers(drivers)
-    values = scenario_overrides(scenario, base)
-    driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
-    result = run_backtest(driver_set, load_history(), load_actuals(actuals), origin)
+    driver_set, history = _base_and_history(drivers, scenario)
+    result = run_backtest(driver_set, history, load_actuals(actuals), origin)
     if fmt == "json":
         from .output import emit, to_json
 
@@ -661,9 +522,9 @@ def backtest(
     sys.stdout.write(f"backtest from origin {meta['origin']} against {meta['actuals']} "
                      f"({meta['rows_compared']} line-periods; baseline: {meta['baseline']['method']})\n")
     if result["rows"]:
-        _print_frame(pl.DataFrame(result["rows"]).select("line", "period", "method", "forecast", "actual", "error", "pct_error"),
+        print_frame(pl.DataFrame(result["rows"]).select("line", "period", "method", "forecast", "actual", "error", "pct_error"),
                      "Forecast against actual")
-        _print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
+        print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
     else:
         sys.stdout.write("No rows of the file fall after the origin.\n")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .drivers import DriverSet
 from .errors import InputError
-from .history import History
+from .history import LINE_METRICS, History
 from .layers import customers, ebita, group, iaas, maas, paas, saas, solutions, valuation
 from .periods import QUARTERS_PER_YEAR, Period, calendar_to_fiscal, fiscal_index, fiscal_parts
 
@@ -389,8 +389,8 @@ def _group_and_valuation(v: Mapping[str, Any], history: History, raw: Raw) -> No
         cloud_revenue = raw.fiscal_year("cloud.revenue", year)
         cloud_ebita = raw.fiscal_year("cloud.ebita", year)
         if year <= base_year:
-            for line, metric in (("group.revenue", "group_revenue_rmb_mn"), ("group.adj_ebita", "group_adj_ebita_rmb_mn")):
-                reported = history.fiscal_year_total(metric, year)
+            for line in ("group.revenue", "group.adj_ebita"):
+                reported = history.fiscal_year_total(LINE_METRICS[line], year)
                 if reported is not None:
                     raw.put_year(line, year, reported)
             if f"group.table4.non_gaap_net_income_fy{year}" in v:

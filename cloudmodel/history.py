@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .periods import Period, fiscal_index, fiscal_parts
+from .periods import Period, fiscal_index
 
 #: Output line -> metric in the fixture, for the lines the history carries.
 LINE_METRICS = {
@@ -131,9 +131,6 @@ def _derive_missing_quarters(history: History, metric: str) -> None:
             history.derived.add((metric, missing[0]))
 
 
-def quarter_of(label: str) -> int:
-    """Quarter index of a ``FY…Q…`` label."""
-    return Period.parse(label).fiscal_quarters()[0]
 
 
-__all__ = ["History", "LINE_METRICS", "load_history", "quarter_of", "fiscal_parts"]
+__all__ = ["History", "LINE_METRICS", "load_history"]

@@ -24,7 +24,6 @@ from .errors import InputError, InputProblem, did_you_mean
 from .history import History, load_history
 from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
-from .units import display
 
 DEFAULT_HORIZON = "FY2028Q4"
 CHECK_TOLERANCE = 1e-6
@@ -61,6 +60,13 @@ def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
     if problems:
         raise InputError(problems)
     return overrides
+
+
+def scenario_drivers(base: DriverSet, scenario: str = "base", overrides: Mapping[str, Any] | None = None) -> DriverSet:
+    """The drivers of a scenario: the base, then the scenario file's overrides, then ``overrides``."""
+    values = scenario_overrides(scenario, base)
+    driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
+    return driver_set.with_overrides(overrides) if overrides else driver_set
 
 
 @dataclass
@@ -163,10 +169,7 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     origin_q = _origin(origin, history, extra, base)
     if origin_q < history.last_quarter:
         history = history.up_to(origin_q)
-    scenario_values = scenario_overrides(scenario, base)
-    driver_set = base.with_overrides(scenario_values, where=f"scenario {scenario}") if scenario_values else base
-    if overrides:
-        driver_set = driver_set.with_overrides(overrides)
+    driver_set = scenario_drivers(base, scenario, overrides)
     try:
         horizon_period = Period.parse(horizon)
     except PeriodError as exc:
@@ -250,6 +253,3 @@ def _validate_values(drivers: DriverSet) -> None:
     if problems:
         raise InputError(problems)
 
-
-def format_value(value: float, unit: str) -> str:
-    return display(value, unit)

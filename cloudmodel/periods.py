@@ -111,15 +111,8 @@ def quarter_end_month(index: int) -> tuple[int, int]:
     return year, 3 * quarter
 
 
-def years_between(index: int, origin: int) -> float:
-    """Years from the end of quarter ``origin`` to the end of quarter ``index``."""
-    return (index - origin) / QUARTERS_PER_YEAR
 
 
-def quarter_range(first: str, last: str) -> list[int]:
-    """Indices of the fiscal quarters from ``first`` to ``last`` inclusive (labels)."""
-    a, b = Period.parse(first), Period.parse(last)
-    return list(range(a.fiscal_quarters()[0], b.fiscal_quarters()[-1] + 1))
 
 
 def years_covered(indices: list[int], kind: str = "FY") -> list[str]:

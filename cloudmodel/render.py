@@ -20,7 +20,7 @@ def make_console() -> Console:
     return console if console.is_terminal else Console(width=PIPE_WIDTH)
 
 
-def _cell(value: float | None, unit: str) -> str:
+def cell(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "RMB_mn":
@@ -38,7 +38,7 @@ def _cell(value: float | None, unit: str) -> str:
     return f"{value:,.4g}"
 
 
-_UNIT_LABEL = {"RMB_mn": "RMB bn", "ratio": "%", "count": "count", "tokens": "tn tokens", "USD": "USD", "HKD": "HKD",
+UNIT_LABEL = {"RMB_mn": "RMB bn", "ratio": "%", "count": "count", "tokens": "tn tokens", "USD": "USD", "HKD": "HKD",
                "RMB_per_mn_tokens": "元/百万 tokens"}
 
 
@@ -68,8 +68,8 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
 
     for label, line in lines:
         unit = LINES[line].unit if line in LINES else "RMB_mn"
-        cells = [_cell(fc.rows.get(line, p), unit) for p in periods]
-        table.add_row(label, _UNIT_LABEL.get(unit, unit), *cells)
+        cells = [cell(fc.rows.get(line, p), unit) for p in periods]
+        table.add_row(label, UNIT_LABEL.get(unit, unit), *cells)
     return table
 
 
@@ -160,3 +160,124 @@ def drivers_table(records: list[dict[str, Any]], console: Console | None = None)
         rng = "" if r.get("low") is None else f"{display(r['low'], r['unit'])} – {display(r['high'], r['unit'])}"
         table.add_row(r["id"], display(r["value"], r["unit"]), rng, r["period"], r["kind"], r["short_source"])
     console.print(table)
+
+
+def print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    names = list(columns or {c: c for c in frame.columns})
+    for name in names:
+        table.add_column((columns or {}).get(name, name), justify="right" if frame[name].dtype.is_numeric() else "left")
+    for row in frame.select(names).iter_rows():
+        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row])
+    make_console().print(table)
+
+
+def print_simulation(result: Any) -> None:
+    import polars as pl
+
+    console = make_console()
+    meta = result.meta
+    console.print(f"[bold]simulate[/] {meta['draws']:,} draws · seed {meta['seed']} · {len(meta['drawn_drivers'])} drivers drawn · "
+                  f"{meta['precision']} · {sum(result.timings.values()):.2f} s")
+    wide = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "mean", "p95"]))
+    table = Table(title="Distribution by fiscal year (p5 · p50 · p95; mean)", title_justify="left", header_style="bold")
+    table.add_column("line", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    periods = list(dict.fromkeys(wide["period"].to_list()))
+    for period in periods:
+        table.add_column(period, justify="right")
+    for line in dict.fromkeys(wide["line"].to_list()):
+        part = wide.filter(pl.col("line") == line)
+        unit = part["unit"][0]
+        cells = []
+        for period in periods:
+            values = {r["stat"]: r["value"] for r in part.filter(pl.col("period") == period).iter_rows(named=True)}
+            cells.append(f"{cell(values['p5'], unit)} · {cell(values['p50'], unit)} · {cell(values['p95'], unit)}")
+        table.add_row(line, UNIT_LABEL.get(unit, unit), *cells)
+    console.print(table)
+    for row in result.probabilities:
+        console.print(f"P({row['condition']}) = [bold]{row['probability']:.4f}[/]")
+    shares = Table(title="What drives the spread (share of variance, squared rank correlation)", title_justify="left",
+                   header_style="bold")
+    for column in ("output", "driver", "rank correlation", "share"):
+        shares.add_column(column, justify="left" if column in ("output", "driver") else "right")
+    for (line, period), part in result.attribution.group_by(["line", "period"], maintain_order=True):
+        for row in part.head(8).iter_rows(named=True):
+            shares.add_row(f"{line}@{period}", row["driver"], f"{row['rank_correlation']:+.3f}", f"{row['variance_share']:.1%}")
+    console.print(shares)
+
+
+def print_calibration(result: Any, driver_set: Any, target: Any) -> None:
+    console = make_console()
+    base = result["baseline"]
+    table = Table(title=f"Statistical baseline of cloud revenue: {base['method']} (n = {base['stats'].get('n')})",
+                  title_justify="left", header_style="bold")
+    for column in ("parameter", "estimate", "std. error"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for name, value in base["params"].items():
+        table.add_row(name, f"{value:,.6g}", f"{base['bse'].get(name, float('nan')):,.4g}")
+    for name, value in base["seasonal_indices"].items():
+        table.add_row(f"seasonal index {name} (fixed)", f"{value:.4f}", "–")
+    for name, value in base["stats"].items():
+        table.add_row(f"[dim]{name}[/]", f"{value:,.6g}", "")
+    console.print(table)
+    for note in base["notes"]:
+        console.print(f"  note: {note}")
+    for name, fit in result["operating_leverage"].items():
+        used = " (used)" if name == "revenue" else " (shown, not used)"
+        table = Table(title=f"OLS: implied shared costs on {name.replace('_', ' ')}{used}; n = {fit['stats']['n']}, "
+                            f"R² = {fit['stats']['r2']:.3f}, RMSE = {fit['stats']['rmse']:,.0f}", title_justify="left",
+                      header_style="bold")
+        for column in ("parameter", "estimate", "std. error", "t"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for param, value in fit["params"].items():
+            se = fit["bse"][param]
+            table.add_row(param, f"{value:,.6g}", f"{se:,.4g}", f"{value / se:,.2f}" if se else "–")
+        console.print(table)
+    residuals = Table(title="Residuals by quarter (RMB mn)", title_justify="left", header_style="bold")
+    residuals.add_column("quarter")
+    residuals.add_column("baseline (revenue)", justify="right")
+    residuals.add_column("OLS (shared costs)", justify="right")
+    ols = result["operating_leverage"]["revenue"]["residuals"]
+    for quarter in ols:
+        residuals.add_row(quarter, f"{base['residuals'].get(quarter, float('nan')):+,.0f}", f"{ols[quarter]:+,.0f}")
+    console.print(residuals)
+    values = Table(title="Calibrated drivers", title_justify="left", header_style="bold")
+    for column in ("driver", "file value", "calibrated", "range"):
+        values.add_column(column, justify="left" if column == "driver" else "right")
+    for driver_id, new in result["values"].items():
+        old = driver_set[driver_id].value if driver_id in driver_set else float("nan")
+        rng = f"{new['low']:.4g} – {new['high']:.4g}" if "low" in new else ""
+        values.add_row(driver_id, f"{old:.10g}", f"{new['value']:.10g}", rng)
+    console.print(values)
+    console.print(f"wrote {target}" if target else "dry run: pass --write to update calibrated.toml, or --output FILE")
+
+
+def print_scenarios(frame: Any, names: list[str], periods: tuple[str, ...] = ("FY2025", "FY2026", "FY2027", "FY2028")) -> None:
+    """Scenarios side by side: a column per scenario within each year."""
+    import polars as pl
+
+    wide = frame.with_columns((pl.col("scenario") + " " + pl.col("period")).alias("column")).pivot(
+        on="column", index=["line", "unit"], values="value", aggregate_function="first")
+    table = Table(title="Scenarios (key lines)", title_justify="left", header_style="bold")
+    table.add_column("line", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    columns = [f"{s} {p}" for p in periods for s in names if f"{s} {p}" in wide.columns]
+    for column in columns:
+        table.add_column(column.replace(" ", "\n"), justify="right")
+    for row in wide.iter_rows(named=True):
+        table.add_row(row["line"], UNIT_LABEL.get(row["unit"], row["unit"]), *[cell(row[c], row["unit"]) for c in columns])
+    make_console().print(table)
+
+
+def print_bridge(bridge: dict[str, Any], label: str) -> None:
+    """A bridge: start, contributions largest first, total change, end."""
+    table = Table(title=f"Bridge ({bridge['method']}): {label}", title_justify="left", header_style="bold")
+    for column in ("driver", "from", "to", "contribution"):
+        table.add_column(column, justify="left" if column == "driver" else "right")
+    table.add_row("start", "", "", f"{bridge['base']:,.6g}")
+    for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
+        table.add_row(row["driver"], f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
+    table.add_row("[bold]total change[/]", "", "", f"[bold]{bridge['total_change']:+,.6g}[/]")
+    table.add_row("end", "", "", f"{bridge['new']:,.6g}")
+    make_console().print(table)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .drivers import DriverSet
 from .engine import LAYER_NAMES, MAAS_PARTS, Raw
-from .history import History
+from .history import LINE_METRICS, History
 from .layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
 from .periods import (
     QUARTERS_PER_YEAR,
@@ -153,8 +153,7 @@ def build_rows(raw: Raw, history: History) -> Rows:
 
     # Group history by quarter, reported, and annual-only lines from the engine.
     for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue"):
-        metric = {"group.revenue": "group_revenue_rmb_mn", "group.adj_ebita": "group_adj_ebita_rmb_mn",
-                  "group.taotian.revenue": "ttg_revenue_rmb_mn"}[name]
+        metric = LINE_METRICS[name]
         for q, value in sorted(history.quarterly.get(metric, {}).items()):
             if q <= t.origin:
                 rows.put(name, quarter_label(q), value, ACTUAL)
@@ -285,4 +284,4 @@ def ordered_periods(labels: set[str]) -> list[str]:
     return sorted(labels, key=key)
 
 
-__all__ = ["LINES", "Line", "Rows", "build_rows", "add_checks", "evaluate_targets", "fiscal_year_label"]
+__all__ = ["LINES", "Line", "Rows", "build_rows", "add_checks", "evaluate_targets", "ordered_periods"]

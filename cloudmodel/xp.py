@@ -71,8 +71,6 @@ def where(condition: Any, a: Number, b: Number) -> Number:
     return a if condition else b
 
 
-def is_array(x: Any) -> bool:
-    return _is_array(x)
 
 
 def safe_div(a: Number, b: Number) -> Number:
