@@ -25,7 +25,6 @@ from .layers import customers, ebita, group, iaas, maas, paas, saas, solutions, 
 from .periods import QUARTERS_PER_YEAR, Period, calendar_to_fiscal, fiscal_index, fiscal_parts
 
 MONTHS_PER_QUARTER = 3
-REANCHOR_STEP = 1e-9  # years: a path re-anchored after its target date is flat from the actual on
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")
 BASES = ("iaas_domestic", "iaas_international", "paas", "saas", "government", "solutions_other")
@@ -186,18 +185,18 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
 
     # --- customers and AI adoption (stocks at quarter ends; flows use quarter averages)
     years_to_target = (t.target - t.reference) / QUARTERS_PER_YEAR
-    curve = (v["ai.penetration_dec2024"], v["ai.penetration_target"], 0.0, years_to_target)
+    knots = {0.0: v["ai.penetration_dec2024"], years_to_target: v["ai.penetration_target"]}
     ai_observed = observed.get("cloud.ai.customers", {})
-    if ai_observed:
+    if ai_observed:  # re-anchor: the path also passes through the latest reported AI customers
         q_a = max(ai_observed)
         n_a = customers.cloud_customers(v["customers.total"], v["customers.growth"], t.years(q_a))
-        curve = customers.reanchored(t.years(q_a), ai_observed[q_a] / n_a, v["ai.penetration_dec2024"],
-                                     v["ai.penetration_target"], v["ai.penetration_ceiling"], years_to_target)
+        knots[t.years(q_a)] = ai_observed[q_a] / n_a
         raw.actual["cloud.ai.customers"] = {q_a}
+    knots = sorted(knots.items())
     n_end, a_end = {}, {}
     for q in ends:
         n_end[q] = customers.cloud_customers(v["customers.total"], v["customers.growth"], t.years(q))
-        p = customers.ai_penetration(t.years(q), curve[0], curve[1], v["ai.penetration_ceiling"], curve[3], curve[2])
+        p = customers.penetration_through(t.years(q), knots, v["ai.penetration_ceiling"])
         a_end[q] = customers.ai_customers(n_end[q], p)
         if q in t.quarters:
             raw.put("cloud.customers", q, n_end[q])
@@ -231,16 +230,14 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
     elasticity = v["maas.gpu_leasing_customer_elasticity"]
     leasing_per = maas.leasing_per_weighted_customer(v["maas.gpu_leasing_cy2024"], sum(a_avg[q] ** elasticity for q in anchor))
     price_per_plugin = maas.plugin_price(v["maas.plugins_cy2024"], v["maas.plugins_per_ai_customer_cy2024"], sum_a)
-    dau_path = (v["deepseek.dau_now"], t.years(t.deepseek_now), v["deepseek.dau_cy2025"], t.years(t.deepseek_target))
+    dau_knots = {t.years(t.deepseek_now): v["deepseek.dau_now"], t.years(t.deepseek_target): v["deepseek.dau_cy2025"]}
     dau_observed = {q: x for q, x in observed.get("cloud.deepseek.dau_hosted", {}).items() if q >= t.deepseek_now}
-    if dau_observed:
+    if dau_observed:  # re-anchor on the latest reported hosted DAU
         q_d = max(dau_observed)
-        dau_now = dau_observed[q_d] / v["deepseek.alibaba_share"]
-        later = t.years(q_d) < dau_path[3]
-        dau_path = (dau_now, t.years(q_d), v["deepseek.dau_cy2025"] if later else dau_now,
-                    dau_path[3] if later else t.years(q_d) + REANCHOR_STEP)
+        dau_knots[t.years(q_d)] = dau_observed[q_d] / v["deepseek.alibaba_share"]
         raw.actual["cloud.deepseek.dau_hosted"] = {q_d}
-    dau_end = {q: maas.deepseek_dau(t.years(q), *dau_path, v["deepseek.dau_growth_after_cy2025"]) for q in ends}
+    dau_knots = sorted(dau_knots.items())
+    dau_end = {q: maas.dau_through(t.years(q), dau_knots, v["deepseek.dau_growth_after_cy2025"]) for q in ends}
     compute_fee = maas.apple_compute_fee(v["apple.users"], v["apple.tier1_users"], v["apple.tier1_fee"],
                                          v["apple.tier2_users"], v["apple.tier2_fee"], v["apple.tier3_users"],
                                          v["apple.tier3_fee"])

@@ -145,3 +145,15 @@ def test_functions_are_vectorised():
     users = np.array([0.0, 5e6, 15e6, 25e6, 40e6])
     fees = maas.apple_compute_fee(users, 1e7, 2e3, 2e7, 4.5e3, 3e7, 7e3)
     assert fees == pytest.approx([maas.apple_compute_fee(u, 1e7, 2e3, 2e7, 4.5e3, 3e7, 7e3) for u in users])
+
+
+def test_paths_through_known_points():
+    knots = [(0.0, 0.0825), (0.25, 0.105), (1.0, 0.175)]
+    for years, p in knots:
+        assert customers.penetration_through(years, knots, 0.4) == pytest.approx(p)
+    two = customers.penetration_through(2.0, knots[::2], 0.4)
+    assert two == pytest.approx(customers.ai_penetration(2.0, 0.0825, 0.175, 0.4, 1.0))
+    dau = [(0.25, 30e6), (0.5, 50e6), (1.0, 60e6)]
+    assert maas.dau_through(0.0, dau, 0.1) == pytest.approx(30e6)  # flat before the first point
+    assert maas.dau_through(0.375, dau, 0.1) == pytest.approx(40e6)
+    assert maas.dau_through(2.0, dau, 0.1) == pytest.approx(60e6 * 1.1)

@@ -44,17 +44,18 @@ def ai_penetration(years, penetration_start, penetration_target, penetration_cei
     return xp.where((penetration_start + penetration_target) > 0, p, 0 * p)
 
 
-def reanchored(years_actual, penetration_actual, penetration_start, penetration_target, penetration_ceiling,
-               years_to_target):
-    """Points (p_start, p_target, years_start, years_to_target) of a curve re-anchored on an
-    actual penetration at ``years_actual``: before the target date, the curve runs from the
-    actual to the target; after it, it keeps the original slope of L through the actual."""
-    if years_actual < years_to_target:
-        return penetration_actual, penetration_target, years_actual, years_to_target
-    c = penetration_ceiling
-    slope = _logit(penetration_target, c) - _logit(penetration_start, c)  # per years_to_target
-    later = c / (1 + xp.exp(xp.clip(_logit(penetration_actual, c) + slope, -700, 700)))
-    return penetration_actual, later, years_actual, years_actual + years_to_target
+def penetration_through(years, knots, penetration_ceiling):
+    """cloud.ai.penetration [ratio] on a logistic path through several known points.
+
+    ``knots`` are (years, penetration) pairs in time order — the December 2024 figure, an
+    actual reported since (roll-forward) and the CY2025 target. L = ln(c/p − 1) is linear
+    between neighbouring knots and continues the first and last segments beyond them, so the
+    path meets every known point and with two knots is :func:`ai_penetration`."""
+    i = 0
+    while i < len(knots) - 2 and years > knots[i + 1][0]:
+        i += 1
+    (t0, p0), (t1, p1) = knots[i], knots[i + 1]
+    return ai_penetration(years, p0, p1, penetration_ceiling, t1, t0)
 
 
 def ai_customers(customers, penetration):

@@ -99,6 +99,17 @@ def deepseek_dau(years, dau_now, years_now, dau_target, years_target, growth_aft
     return level * (1 + growth_after) ** after
 
 
+def dau_through(years, knots, growth_after):
+    """DeepSeek DAU [count] through known points ``knots`` ((years, DAU) in time order: now, any
+    reported since, the CY2025 figure): flat before the first, linear between, growing at
+    ``growth_after`` after the last."""
+    i = 0
+    while i < len(knots) - 2 and years > knots[i + 1][0]:
+        i += 1
+    (t0, d0), (t1, d1) = knots[i], knots[i + 1]
+    return deepseek_dau(years, d0, t0, d1, t1, growth_after)
+
+
 def deepseek_hosting_revenue(hosted_dau_average, price_per_dau_year, active_months):
     """cloud.maas.deepseek_hosting [RMB_mn] = hosted DAU × price per DAU-year × months ÷ 12 ÷ 10⁶."""
     return hosted_dau_average * price_per_dau_year * active_months / (QUARTERS_PER_YEAR * MONTHS_PER_QUARTER) / RMB_PER_MILLION
