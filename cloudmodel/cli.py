@@ -181,6 +181,7 @@ def scenarios(
     drivers: DriversOption = None,
 ) -> None:
     """Scenarios side by side for the key lines, FY2025–FY2028."""
+    from .history import load_history
     from .model import forecast as run_forecast
     from .model import load_drivers
     from .output import emit
@@ -188,8 +189,8 @@ def scenarios(
     from .whatif import compare_scenarios
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
-    base = load_drivers(drivers)
-    results = {name: run_forecast(scenario=name, drivers=base) for name in (names or ["bear", "base", "bull"])}
+    base, history = load_drivers(drivers), load_history()
+    results = {name: run_forecast(scenario=name, drivers=base, history=history) for name in (names or ["bear", "base", "bull"])}
     frame = compare_scenarios(results)
     if fmt == "table":
         print_scenarios(frame, list(results))

@@ -158,3 +158,12 @@ def test_forecast_path_does_not_import_statsmodels_or_matplotlib():
             "print(sorted(m for m in ('statsmodels','matplotlib','numpy','pandas') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_strict_exits_1_when_a_check_fails(cli, monkeypatch):
+    import cloudmodel.model
+
+    assert cli("forecast", "--format", "json", "--strict").code == 0
+    monkeypatch.setattr(cloudmodel.model, "CHECK_TOLERANCE", -1.0)  # every residual now "fails"
+    result = cli("forecast", "--format", "json", "--strict")
+    assert result.code == 1 and "check rows failed" in result.stderr
