@@ -92,7 +92,7 @@ class Driver:
 
     def short_source(self, width: int = 60) -> str:
         text = {
-            "report": f"{self.where}: {self.quote}",
+            "report": f"「{self.quote}」 {self.where}",
             "outside": self.source,
             "assumption": self.reason,
             "derived": self.formula,
