@@ -61,12 +61,11 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     from .baseline import describe, fit_baseline
     from .model import forecast
 
-    origin = origin or quarter_label(history.last_quarter)
-    known = actuals.before(Period.parse(origin).fiscal_quarters()[0]) if _is_quarter(origin) else actuals
-    fc = forecast(drivers=drivers, history=history, actuals=known, origin=origin)
+    # the engine keeps only what was reported up to the origin (no look-ahead); so do the benchmarks
+    fc = forecast(drivers=drivers, history=history, actuals=actuals, origin=origin or quarter_label(history.last_quarter))
     origin_q = Period.parse(fc.meta["origin"]).fiscal_quarters()[0]
-    truncated = history.up_to(origin_q)
-    revenue_known = _observed("cloud.revenue", truncated, known, origin_q)
+    known = actuals.before(origin_q)
+    revenue_known = _observed("cloud.revenue", history, known, origin_q)
     baseline = fit_baseline(revenue_known)
     rows = []
     for row in actuals.rows:
@@ -81,7 +80,7 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
         candidates = {"model": model_value}
         flow = definition.rollup.value == "flow"
         if flow or period.is_quarter:
-            naive = seasonal_naive(_observed(row.line, truncated, known, origin_q), quarters if flow else quarters[-1:])
+            naive = seasonal_naive(_observed(row.line, history, known, origin_q), quarters if flow else quarters[-1:])
             if naive is not None:
                 candidates["seasonal_naive"] = naive
         if row.line == "cloud.revenue":
@@ -119,12 +118,6 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "mase": mae_shared / naive_mae if shared and naive_mae > 0 else None})
     return out
 
-
-def _is_quarter(label: str) -> bool:
-    try:
-        return Period.parse(label).is_quarter
-    except ValueError:
-        return False
 
 
 __all__ = ["backtest", "summarise", "seasonal_naive", "fiscal_parts"]

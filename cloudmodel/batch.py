@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .drivers import DriverSet, evaluate_formula, formula_names
 from .engine import Raw, Timeline, make_timeline, run
 from .history import History
@@ -95,4 +97,10 @@ def line_value(raw: Raw, line: str, label: str) -> Any:
 
 
 
-__all__ = ["model_inputs", "values_with", "run_cases", "line_value"]
+def line_values(raw: Raw, line: str, label: str, n: int | tuple[int, ...], dtype: Any = float) -> np.ndarray:
+    """:func:`line_value` as an array with one value per case (a line no case changes is broadcast)."""
+    shape = (n,) if isinstance(n, int) else n
+    return np.broadcast_to(np.asarray(line_value(raw, line, label), dtype=dtype), shape)
+
+
+__all__ = ["model_inputs", "values_with", "run_cases", "line_value", "line_values"]

@@ -420,14 +420,11 @@ def simulate(
             raise InputError.one("--correlate", "", item, "expected A,B=RHO, e.g. ai.penetration_target,apple.users=0.5")
         pairs[(parts[0], parts[1])] = rho
     driver_set, history = _base_and_history(drivers, scenario, set_)
-    if plot:
-        from .output import check_target
+    from .output import check_target
 
-        check_target(plot, force)
-    if fmt == "parquet" and output:
-        from .output import check_target
-
-        check_target(output, force)
+    for target in (plot, output if fmt == "parquet" else None):  # refuse before the run, not after
+        if target:
+            check_target(target, force)
     result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision)
     if plot:

@@ -26,10 +26,10 @@ from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 
 DEFAULT_HORIZON = "FY2028Q4"
-CHECK_TOLERANCE = 1e-6
+CHECK_TOLERANCE = 1e-6  # residuals are money or ratios; anything above a millionth is a real break
 TARGET_COLUMNS = {"label": "String", "line": "String", "period": "String", "kind": "String", "model": "Float64",
                   "report": "Float64", "low": "Float64", "high": "Float64", "tolerance": "Float64", "unit": "String",
-                  "ok": "Boolean"}  # residuals are money or ratios; anything above a millionth is a real break
+                  "ok": "Boolean"}
 
 
 def load_drivers(drivers_dir: str | Path | None = None) -> DriverSet:
@@ -196,21 +196,25 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
                            schema={k: getattr(pl, t) for k, t in TARGET_COLUMNS.items()})
     meta = {
         "model": "cloudmodel", "version": __version__, "scenario": scenario,
-        "overrides": {k: v for k, v in driver_set.overrides.items()},
+        "overrides": dict(driver_set.overrides),
         "drivers_hash": base.files_hash, "drivers_dir": base.directory,
         "origin": quarter_label(timeline.origin),
         "horizon": horizon, "units": "money in RMB_mn; ratios as decimals; per-share values in USD/HKD",
         "checks_ok": bool(checks["ok"].all()), "targets_ok": bool(targets["ok"].all()),
-        "actuals": None if actuals is None else {
-            "file": actuals.file, "used": sorted({f"{r.line}@{r.period}" for r in actuals.rows if r.line in ROLL_FORWARD_LINES
-                                                  and Period.parse(r.period).is_quarter
-                                                  and Period.parse(r.period).fiscal_quarters()[0] <= origin_q}),
-            "not_used": sorted({f"{r.line}@{r.period}" for r in actuals.rows if r.line not in ROLL_FORWARD_LINES
-                                or not Period.parse(r.period).is_quarter
-                                or Period.parse(r.period).fiscal_quarters()[0] > origin_q})},
+        "actuals": None if actuals is None else _actuals_use(actuals, origin_q),
         "drivers": {k: d.value for k, d in driver_set.items()},
     }
     return Forecast(table, checks, targets, meta, driver_set, rows)
+
+
+def _actuals_use(actuals: Any, origin: int) -> dict[str, Any]:
+    """Which rows of an actuals file the roll-forward took (quarters up to the origin of its lines)."""
+    used, not_used = [], []
+    for r in actuals.rows:
+        period = Period.parse(r.period)
+        taken = r.line in ROLL_FORWARD_LINES and period.is_quarter and period.fiscal_quarters()[0] <= origin
+        (used if taken else not_used).append(f"{r.line}@{r.period}")
+    return {"file": actuals.file, "used": sorted(used), "not_used": sorted(not_used)}
 
 
 def _add_table4(rows: Rows, drivers: DriverSet, first_forecast_year: int) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_value, model_inputs, values_with
+from .batch import line_values, model_inputs, values_with
 from .drivers import DriverSet
 from .engine import make_timeline, run
 from .errors import InputError
@@ -294,7 +294,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
             changes = {"customers.total": np.full(n, drivers["customers.total"].value, dtype=dtype)}
         raw = run(values_with(drivers, changes), history, timeline)
         for key in outputs:
-            value = np.broadcast_to(np.asarray(line_value(raw, *key), dtype=dtype), (n,))
+            value = line_values(raw, *key, n, dtype)
             sums[key] = float(value.sum(dtype=np.float64))
             if start < sample_n:
                 take = min(n, sample_n - start)
@@ -305,7 +305,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
             take = min(n, attribution_n - start)
             ranks_u[:, start:start + take] = u[:, :take]
         for condition in conditions:
-            value = np.broadcast_to(np.asarray(line_value(raw, condition.line, condition.period), dtype=float), (n,))
+            value = line_values(raw, condition.line, condition.period, n)
             hits.append(int(np.count_nonzero(condition.holds(value))))
         return sums, hits
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_value, model_inputs, run_cases
+from .batch import line_values, model_inputs, run_cases
 from .drivers import DriverSet
 from .errors import InputError, did_you_mean
 from .history import History
@@ -150,7 +150,7 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
     raw = run_cases(drivers, history, changes)
     records = []
     for line, period in outputs:
-        values = np.broadcast_to(np.asarray(line_value(raw, line, period), dtype=float), (n,))
+        values = line_values(raw, line, period, n)
         base = float(values[-1])
         for i, (driver_id, lo, hi, basis) in enumerate(moves):
             at_low, at_high = float(values[2 * i]), float(values[2 * i + 1])
@@ -175,8 +175,7 @@ def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period
         axes.append(np.linspace(d.low, d.high, steps))
     cells = list(product(axes[0], axes[1]))
     changes = {a: np.array([x for x, _ in cells]), b: np.array([y for _, y in cells])}
-    values = line_value(run_cases(drivers, history, changes), line, period)
-    values = np.broadcast_to(np.asarray(values, dtype=float), (len(cells),))
+    values = line_values(run_cases(drivers, history, changes), line, period, len(cells))
     return pl.DataFrame({a: changes[a], b: changes[b], "value": values})
 
 
@@ -202,7 +201,7 @@ def solve(drivers: DriverSet, history: History, target: Condition, vary: str) ->
 
     def evaluate(xs: np.ndarray) -> np.ndarray:
         raw = run_cases(drivers, history, {vary: xs})
-        return np.broadcast_to(np.asarray(line_value(raw, target.line, target.period), dtype=float), xs.shape) - target.value
+        return line_values(raw, target.line, target.period, xs.shape) - target.value
 
     xs = np.linspace(lo, hi, SOLVE_GRID)
     fs = evaluate(xs)
@@ -244,14 +243,14 @@ def shapley_bridge(drivers: DriverSet, history: History, changes: Mapping[str, f
     ids = [k for k in changes if changes[k] != drivers[k].value]
     k = len(ids)
     if k == 0:
-        base = float(np.asarray(line_value(run_cases(drivers, history, {}), line, period)))
+        base = float(line_values(run_cases(drivers, history, {}), line, period, 1)[0])
         return {"method": "none", "base": base, "new": base, "total_change": 0.0, "rows": []}
     if k > MAX_SHAPLEY_DRIVERS:
         return sequential_bridge(drivers, history, changes, line, period, ids)
     subsets = np.arange(2**k)  # bit j of a subset's number says whether driver j is changed
     bits = [(subsets >> j) & 1 == 1 for j in range(k)]
     case = {i: np.where(bits[j], changes[i], drivers[i].value) for j, i in enumerate(ids)}
-    values = np.broadcast_to(np.asarray(line_value(run_cases(drivers, history, case), line, period), dtype=float), subsets.shape)
+    values = line_values(run_cases(drivers, history, case), line, period, subsets.shape)
     sizes = sum(b.astype(int) for b in bits)
     weights = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
     rows = []
@@ -271,7 +270,7 @@ def sequential_bridge(drivers, history, changes, line, period, ids) -> dict[str,
         column = np.full(n, drivers[driver_id].value)
         column[j + 1:] = changes[driver_id]
         case[driver_id] = column
-    values = np.broadcast_to(np.asarray(line_value(run_cases(drivers, history, case), line, period), dtype=float), (n,))
+    values = line_values(run_cases(drivers, history, case), line, period, n)
     rows = [{"driver": i, "from": drivers[i].value, "to": changes[i], "contribution": float(values[j + 1] - values[j])}
             for j, i in enumerate(ids)]
     return {"method": "sequential (file order)", "base": float(values[0]), "new": float(values[-1]),
