@@ -1,8 +1,9 @@
 """``cloudmodel calibrate``: fit what the reported history can tell, then solve the report's targets.
 
-1. **Statistical baseline** of cloud revenue (:mod:`cloudmodel.baseline`): trend and
-   seasonality of FY2023Q1–FY2025Q3 — the benchmark ``backtest`` holds the driver model against.
-   Its parameters are written as reference values (``history.*``), which the model does not read.
+1. **Statistical baseline** of cloud revenue (:mod:`cloudmodel.baseline`): a log-linear trend
+   (OLS, closed form) on a fixed seasonal pattern, FY2023Q1–FY2025Q3 — the benchmark ``backtest``
+   holds the driver model against. Its parameters are written as reference values
+   (``history.*``, with ± one standard error as their range), which the model does not read.
 2. **Operating leverage** (statsmodels OLS): the shared operating costs that reported EBITA
    implies each quarter (gross profit by the layers' margins − reported EBITA) regressed on
    revenue. The slope is ``ebita.shared_variable_opex_ratio``, with ± one standard error as its
@@ -75,8 +76,10 @@ def calibrate(drivers: DriverSet, history: History) -> dict[str, Any]:
     with_ratio = drivers.with_overrides({"ebita.shared_variable_opex_ratio": ratio}, where="calibrate")
     solved = solve_report_targets(with_ratio, history)
     values = {k: {"value": v} for k, v in solved.items()} | fitted
-    reference = {"history.baseline_" + k: v for k, v in baseline.params.items()}
-    reference |= {f"history.seasonal_index_q{k}": v for k, v in baseline.seasonal.items()}
+    reference = {"history.baseline_" + k: {"value": v, "se": baseline.bse.get(k, math.nan)}
+                 for k, v in baseline.params.items()}
+    reference |= {f"history.seasonal_index_q{k}": {"value": v, "se": baseline.seasonal_se[k]}
+                  for k, v in baseline.seasonal.items()}
     return {"baseline": describe(baseline), "operating_leverage": leverage, "values": values, "reference": reference}
 
 
@@ -108,27 +111,31 @@ def _record(d: Driver, value: float, low: float | None, high: float | None) -> s
 
 
 REFERENCE = {  # what the history pins down that the model does not read: id suffix → (label, unit, bounds)
-    "baseline_smoothing_level": ("Baseline ETS: smoothing of the level", "ratio", None),
-    "baseline_smoothing_trend": ("Baseline ETS: smoothing of the trend", "ratio", None),
-    "baseline_damping_trend": ("Baseline ETS: damping of the trend", "ratio", None),
-    "baseline_initial_level": ("Baseline ETS: initial level (deseasonalised revenue per quarter)", "RMB_mn", None),
-    "baseline_initial_trend": ("Baseline ETS: initial trend per quarter", "RMB_mn", (-1e6, 1e6)),
-    "baseline_growth": ("Baseline CAGR fallback: growth of the last four quarters", "ratio", (-1.0, 10.0)),
+    "baseline_level": ("Baseline: deseasonalised cloud revenue of the last reported quarter, on the trend line",
+                       "RMB_mn", None),
+    "baseline_growth_per_quarter": ("Baseline: trend growth of deseasonalised cloud revenue per quarter", "ratio",
+                                    (-1.0, 1.0)),
     "seasonal_index_q1": ("Seasonal index of fiscal Q1 (Apr–Jun), ratio to the fiscal-year mean", "ratio", (0.0, 4.0)),
     "seasonal_index_q2": ("Seasonal index of fiscal Q2 (Jul–Sep)", "ratio", (0.0, 4.0)),
     "seasonal_index_q3": ("Seasonal index of fiscal Q3 (Oct–Dec)", "ratio", (0.0, 4.0)),
     "seasonal_index_q4": ("Seasonal index of fiscal Q4 (Jan–Mar)", "ratio", (0.0, 4.0)),
 }
+REFERENCE_TARGET = ("fit to reported cloud revenue, FY2023Q1 to the last reported quarter "
+                    "(statsmodels OLS: log-linear trend on a fixed seasonal pattern)")
+REFERENCE_REASON = ("Reference only: what the history says on its own; the model does not read it. "
+                    "low/high are the estimate ± one standard error. backtest refits the baseline at each origin.")
 
 
-def _reference_record(driver_id: str, value: float, period: str) -> str:
+def _reference_record(driver_id: str, fitted: dict[str, float], period: str) -> str:
     label, unit, bounds = REFERENCE[driver_id.removeprefix("history.")]
+    value, se = fitted["value"], fitted["se"]
     lines = ["[[driver]]", f"id = {_toml_value(driver_id)}", f"label = {_toml_value(label)}", f"value = {_toml_value(value)}",
              f"unit = {_toml_value(unit)}", f"period = {_toml_value(period)}", 'kind = "calibrated"',
-             'target = "fit to reported cloud revenue, FY2023Q1 to the last reported quarter (statsmodels ETS)"',
-             'reason = "Reference only: what the history says on its own; the model does not read it. backtest refits the baseline at each origin."']
+             f"target = {_toml_value(REFERENCE_TARGET)}", f"reason = {_toml_value(REFERENCE_REASON)}"]
     if bounds:
         lines.append(f"bounds = {_toml_value(list(bounds))}")
+    if math.isfinite(se):
+        lines += [f"low = {_toml_value(value - se)}", f"high = {_toml_value(value + se)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -148,7 +155,7 @@ def render_calibrated(drivers: DriverSet, result: dict[str, Any], as_of: str) ->
         if d.id.startswith("history."):
             continue
         blocks.append(_record(d, new.get("value", d.value), low, high))
-    for driver_id, value in result["reference"].items():
-        if driver_id.removeprefix("history.") in REFERENCE and math.isfinite(value):
-            blocks.append(_reference_record(driver_id, value, as_of))
+    for driver_id, fitted in result["reference"].items():
+        if driver_id.removeprefix("history.") in REFERENCE and math.isfinite(fitted["value"]):
+            blocks.append(_reference_record(driver_id, fitted, as_of))
     return header + "\n" + "\n".join(blocks)
