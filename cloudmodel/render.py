@@ -217,7 +217,8 @@ def print_calibration(result: Any, driver_set: Any, target: Any) -> None:
     for name, value in base["params"].items():
         table.add_row(name, f"{value:,.6g}", f"{base['bse'].get(name, float('nan')):,.4g}")
     for name, value in base["seasonal_indices"].items():
-        table.add_row(f"seasonal index {name} (fixed)", f"{value:.4f}", "–")
+        se = base.get("seasonal_se", {}).get(name, float("nan"))
+        table.add_row(f"seasonal index {name} (computed)", f"{value:.4f}", f"{se:.4f}" if se == se else "–")
     for name, value in base["stats"].items():
         table.add_row(f"[dim]{name}[/]", f"{value:,.6g}", "")
     console.print(table)
