@@ -17,7 +17,7 @@ def _pyplot():
     return plt
 
 
-def waterfall(bridge: dict[str, Any], title: str, path: Path) -> None:
+def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = False) -> None:
     """A waterfall of a bridge: start, one bar per contribution, end."""
     plt = _pyplot()
     rows = sorted(bridge["rows"], key=lambda r: -abs(r["contribution"]))
@@ -37,11 +37,11 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path) -> None:
     span = max(high - low, abs(high) * 0.05, 1e-9)
     ax.set_ylim(low - span * 0.5, high + span * 0.5)
     fig.tight_layout()
-    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120))
+    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=120), force, "--plot")
     plt.close(fig)
 
 
-def fan_and_histogram(result: Any, path: Path) -> None:
+def fan_and_histogram(result: Any, path: Path, force: bool = False) -> None:
     """A fan chart of cloud revenue (p5–p95, p25–p75, median) and a histogram of the FY2026
     target price per ADS, side by side."""
     import numpy as np
@@ -66,5 +66,5 @@ def fan_and_histogram(result: Any, path: Path) -> None:
         hist.set_title("Target price per ADS, FY2026 basis (USD)")
     fig.suptitle(f"{result.meta['draws']:,} draws, seed {result.meta['seed']}", fontsize=9)
     fig.tight_layout()
-    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=110), force, "--plot")
     plt.close(fig)

@@ -1,7 +1,8 @@
 """The command line: each verb parses its options, calls one library function, prints.
 
 Exit codes: 0 success; 1 a check failed and ``--strict`` was asked; 2 bad usage or bad
-input, with one clear message on stderr and no traceback.
+input, with one clear message on stderr and no traceback; 3 an internal error (a bug: a short
+message and how to report it); 130/143 interrupted by Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -25,9 +26,24 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing 
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")]
 
 
-def fail(message: str, code: int = 2) -> None:
-    sys.stderr.write(f"cloudmodel: error: {message}\n")
+EXIT_CHECK, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
+REPORT_HINT = ("this is a bug in cloudmodel, not a problem with your input; please report it with the command "
+               "line you ran and this message")
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> None:
+    from .errors import clean_text
+
+    sys.stderr.write(f"cloudmodel: error: {clean_text(message)}\n")
     raise typer.Exit(code)
+
+
+def internal_error(exc: BaseException) -> None:
+    from .errors import clean_text, shown
+
+    text = clean_text(str(exc).splitlines()[0] if str(exc) else "")
+    sys.stderr.write(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
+    raise typer.Exit(EXIT_INTERNAL)
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,6 +51,9 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .output import reset_inputs
+
+        reset_inputs()
         try:
             return func(*args, **kwargs)
         except InputError as exc:
@@ -42,11 +61,18 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             head = f"{len(lines)} problems:\n  " if len(lines) > 1 else ""
             fail(head + "\n  ".join(lines))
         except CheckFailed as exc:
-            fail(str(exc), code=1)
+            fail(str(exc), code=EXIT_CHECK)
         except CloudmodelError as exc:
             fail(str(exc))
         except BrokenPipeError:
             sys.stderr.close()
+        except KeyboardInterrupt:
+            sys.stderr.write("cloudmodel: interrupted\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, SystemExit):
+            raise
+        except Exception as exc:  # anything else is our bug: exit 3, never a traceback
+            internal_error(exc)
 
     return wrapper
 
@@ -152,7 +178,7 @@ def trace(
 
         raise InputError.one("trace", "LINE", line, "unknown output line", did_you_mean(line, LINES))
     driver_set = load_drivers(drivers)
-    records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in drivers_of(line)]
+    records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in drivers_of(line, driver_set)]
     if fmt == "json":
         from .output import to_json
 
@@ -161,6 +187,42 @@ def trace(
     from .render import drivers_table
 
     drivers_table(records)
+
+
+def check_computed(raw: Any, line: str, period: str, option: str) -> None:
+    """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
+    a fiscal-year line), naming the periods it did."""
+    from .batch import line_value
+    from .periods import fiscal_year_label, quarter_label
+
+    try:
+        line_value(raw, line, period)
+        return
+    except (KeyError, IndexError, TypeError, ZeroDivisionError):
+        pass
+    quarters = sorted(raw.quarterly.get("cloud.revenue", {}))
+    span = f"{quarter_label(quarters[0])}–{quarter_label(quarters[-1])}" if quarters else "none"
+    if line in raw.annual:
+        years = sorted(raw.annual[line])
+        span = f"fiscal years FY{years[0]}–FY{years[-1]}" if years else "none"
+    elif quarters:
+        span = f"quarters {span}, fiscal years {fiscal_year_label(quarters[0] + 3)}–{fiscal_year_label(quarters[-1])}"
+    raise InputError.one(option, line, period, "has no value for this line: the period lies outside what the run "
+                         f"computes ({span})")
+
+
+def _raw_of(fc: Any) -> Any:
+    """The engine run behind a forecast's drivers (for naming the periods it computed)."""
+    from .batch import run_cases
+    from .history import load_history
+
+    return run_cases(fc.drivers, load_history(), {})
+
+
+def _check_output_period(driver_set: Any, history: Any, line: str, period: str, option: str = "--period") -> None:
+    from .batch import run_cases
+
+    check_computed(run_cases(driver_set, history, {}), line, period, option)
 
 
 def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None):
@@ -221,10 +283,14 @@ def sensitivity(
     check_format(fmt, ("table", "json", "csv", "parquet"))
     driver_set, history = _base_and_history(drivers, scenario, set_)
     check_period(period)
+    for out_line in ([check_line(line)] if line else ["cloud.revenue", "valuation.target.usd_per_ads"]):
+        _check_output_period(driver_set, history, out_line, period)
     if grid_:
         parts = [p.strip() for p in grid_.split(",")]
         if len(parts) != 2:
             raise InputError.one("--grid", "", grid_, "expected two driver ids, A,B")
+        if parts[0] == parts[1]:
+            raise InputError.one("--grid", "", grid_, "names the same driver twice; a grid is over two different drivers")
         target_line = check_line(line or "cloud.revenue")
         frame = grid(driver_set, history, parts[0], parts[1], target_line, period)
         if fmt == "table":
@@ -306,25 +372,50 @@ def explain(
     check_period(period)
     if (start is None) == (vs_scenario is None and not set_):
         raise InputError.one("explain", "", None, "give exactly one of --from PERIOD or --vs-scenario NAME (or --set ID=VALUE)")
+    plot_target = None
     if start is not None:
         from .model import forecast as run_forecast
 
         check_period(start, "--from")
-        bridge = component_bridge(run_forecast(drivers_dir=drivers), line, period, start)
+        fc = run_forecast(drivers_dir=drivers)
+        if plot:
+            from .output import check_target
+
+            plot_target = check_target(plot, force, option="--plot")
+        for label_, option in ((period, "--period"), (start, "--from")):
+            if fc.rows.get(line, label_) is None:
+                check_computed(_raw_of(fc), line, label_, option)
+        try:
+            bridge = component_bridge(fc, line, period, start)
+        except KeyError as exc:
+            raise InputError.one("--from", line, start, f"cannot bridge these periods: {exc.args[0]}") from None
         label = f"{line}: {start} → {period}"
     else:
         from .history import load_history
         from .model import load_drivers, scenario_drivers
 
         base = load_drivers(drivers)
+        history = load_history()
         target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
-        bridge = shapley_bridge(base, load_history(), {k: target[k].value for k in target.overrides}, line, period)
-        label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
-    if plot:
-        from .charts import waterfall
-        from .output import check_target
+        if plot:
+            from .output import check_target
 
-        waterfall(bridge, label, check_target(plot, force))
+            plot_target = check_target(plot, force, option="--plot")
+        _check_output_period(base, history, line, period)
+        bridge = shapley_bridge(base, history, {k: target[k].value for k in target.overrides}, line, period)
+        label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
+    import math
+
+    numbers = [bridge["base"], bridge["new"], *(r["contribution"] for r in bridge["rows"])]
+    if not all(math.isfinite(x) for x in numbers):
+        from .errors import NonFinite
+
+        raise NonFinite.one("explain", f"{line} at {period}", None, "the bridge is not finite (NaN or infinity) for "
+                            "these drivers", "check the --set / scenario values")
+    if plot_target is not None:
+        from .charts import waterfall
+
+        waterfall(bridge, label, plot_target, force)
     if fmt == "json":
         from .output import to_json
 
@@ -336,6 +427,52 @@ def explain(
     print_bridge(bridge, label)
 
 
+#: A saved forecast run is ~2 MB of JSON (every line, every period); 64 MB leaves room for long
+#: horizons while refusing to parse a file that cannot be one.
+MAX_SAVED_RUN_BYTES = 64 * 1024 * 1024
+
+
+def _saved_run(name: str) -> dict[str, Any]:
+    """A saved forecast run (``forecast --format json``), checked shape by shape."""
+    import json as jsonlib
+    import math
+    from pathlib import Path
+
+    from .drivers import MAX_NESTING, nesting_depth, read_text
+
+    path = Path(name)
+    text = read_text(path, MAX_SAVED_RUN_BYTES, "saved run")
+    try:
+        doc = jsonlib.loads(text)
+    except jsonlib.JSONDecodeError as exc:
+        raise InputError.one(name, "", None, f"is not JSON: {exc}") from None
+    except RecursionError:
+        doc = None
+    if doc is None or nesting_depth(doc) > MAX_NESTING:
+        raise InputError.one(name, "", None, f"nests lists or objects more than {MAX_NESTING} deep; not a saved forecast")
+    hint = "save one with: cloudmodel forecast --format json --output FILE"
+    if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) or not isinstance(doc.get("rows"), list):
+        raise InputError.one(name, "", None, "is not a saved forecast (expected {\"meta\": {…}, \"rows\": […]})", hint)
+    for key in ("scenario", "drivers_hash"):
+        if key in doc["meta"] and not isinstance(doc["meta"][key], str | None):
+            raise InputError.one(name, f"meta.{key}", doc["meta"][key], "must be a string", hint)
+    for key in ("drivers", "overrides"):
+        value = doc["meta"].get(key, {})
+        if not isinstance(value, dict) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) or v is None for v in value.values()):
+            raise InputError.one(name, f"meta.{key}", value, "must be an object of driver id: number", hint)
+    for i, row in enumerate(doc["rows"]):
+        if not isinstance(row, dict):
+            raise InputError.one(name, f"rows[{i}]", row, "must be an object {line, period, basis, value, unit}", hint)
+        for key in ("line", "period", "unit"):
+            if not isinstance(row.get(key), str):
+                raise InputError.one(name, f"rows[{i}].{key}", row.get(key), "must be a string", hint)
+        value = row.get("value")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+            raise InputError.one(name, f"rows[{i}].value", value, "must be a finite number (or null)", hint)
+    return doc
+
+
 @app.command()
 @friendly
 def diff(
@@ -344,27 +481,11 @@ def diff(
     fmt: FormatOption = "table",
 ) -> None:
     """Which drivers differ between two saved forecast runs, and how the key outputs moved."""
-    import json as jsonlib
-    from pathlib import Path
-
-    from .drivers import read_text
     from .render import print_frame
     from .whatif import diff_runs
 
     check_format(fmt, ("table", "json"))
-    documents = []
-    for name in (a, b):
-        path = Path(name)
-        if not path.is_file():
-            raise InputError.one(name, "", None, "no such file")
-        try:
-            doc = jsonlib.loads(read_text(path))
-        except jsonlib.JSONDecodeError as exc:
-            raise InputError.one(name, "", None, f"is not JSON: {exc}") from None
-        if not isinstance(doc, dict) or "meta" not in doc or "rows" not in doc:
-            raise InputError.one(name, "", None, "is not a saved forecast (expected {\"meta\": …, \"rows\": …})",
-                                 "save one with: cloudmodel forecast --format json --output FILE")
-        documents.append(doc)
+    documents = [_saved_run(name) for name in (a, b)]
     result = diff_runs(*documents)
     if fmt == "json":
         from .output import to_json
@@ -407,6 +528,8 @@ def simulate(
     from .whatif import parse_condition
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
+    if seed < 0:
+        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
     conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
     pairs: dict[tuple[str, str], float] = {}
     for item in correlate or []:
@@ -418,13 +541,20 @@ def simulate(
             rho = None
         if not sep or len(parts) != 2 or rho is None:
             raise InputError.one("--correlate", "", item, "expected A,B=RHO, e.g. ai.penetration_target,apple.users=0.5")
+        if parts[0] == parts[1]:
+            raise InputError.one("--correlate", "", item, "names the same driver twice; a correlation is between two drivers")
+        pair = tuple(sorted(parts))
+        if any(tuple(sorted(k)) == pair for k in pairs):
+            raise InputError.one("--correlate", "", item, f"the pair {pair[0]},{pair[1]} is given more than once")
+        if not -1 < rho < 1:
+            raise InputError.one("--correlate", "", item, "a correlation lies strictly between -1 and 1")
         pairs[(parts[0], parts[1])] = rho
     driver_set, history = _base_and_history(drivers, scenario, set_)
     from .output import check_target
 
-    for target in (plot, output if fmt == "parquet" else None):  # refuse before the run, not after
+    for target, option in ((plot, "--plot"), (output, "--output")):  # refuse before the run, not after
         if target:
-            check_target(target, force)
+            check_target(target, force, option=option)
     result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision)
     if plot:
@@ -432,7 +562,7 @@ def simulate(
 
         from .charts import fan_and_histogram
 
-        fan_and_histogram(result, Path(plot))
+        fan_and_histogram(result, Path(plot), force)
     meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
                           "variance_shares": result.attribution.to_dicts()}
     if fmt == "parquet":
@@ -476,8 +606,8 @@ def calibrate_cmd(
         target = Path(driver_set.directory) / CALIBRATED_FILE
     elif output:
         target = check_target(output, force, [d.file for d in driver_set.values()])
-    if target is not None:
-        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
+    if target is not None:  # --write deliberately replaces calibrated.toml: that is what it is for
+        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force=write or force)
         load_drivers(target.parent) if write else None  # a written drivers directory must still load
     if fmt == "json":
         old = {k: driver_set[k].value for k in result["values"] if k in driver_set}

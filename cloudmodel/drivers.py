@@ -147,6 +147,10 @@ class DriverSet(Mapping):
             if driver.kind == "derived":
                 problems.append(InputProblem(where, key, raw, f"is derived ({driver.formula}); set its inputs instead"))
                 continue
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                problems.append(InputProblem(where, key, raw, f"a value is a number or a string with a unit, not {_type_name(raw)}",
+                                             f"e.g. \"15%\" or 0.15; unit is {driver.unit}"))
+                continue
             try:
                 value = parse_quantity(raw, driver.unit)
             except UnitError as exc:
@@ -166,19 +170,33 @@ class DriverSet(Mapping):
         return DriverSet(drivers, self.files_hash, self.directory, applied)
 
 
+def _type_name(value: Any) -> str:
+    return {list: "a list", dict: "a table", bool: "a boolean"}.get(type(value), f"a {type(value).__name__}")
+
+
 # --------------------------------------------------------------------------- loading
 
 
-def read_text(path: Path) -> str:
-    """UTF-8 with or without a BOM; anything else is an error that says so."""
-    data = path.read_bytes()
+def read_text(path: Path, limit: int | None = None, what: str = "file") -> str:
+    """UTF-8 with or without a BOM; anything else is an error that says so. With ``limit`` the
+    file must also be a regular file of at most that many bytes (see :func:`read_input_file`)."""
+    if limit is not None:
+        return decode_text(read_input_file(Path(path), None, limit, what), str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError.one(str(path), "", None, f"cannot be read: {exc.strerror or exc}") from None
+    return decode_text(data, str(path))
+
+
+def decode_text(data: bytes, name: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError.one(
-            str(path), "", None,
+            name, "", None,
             f"is not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})",
             "save the file as UTF-8; GBK or GB18030 files are not accepted",
         ) from None
@@ -256,6 +274,87 @@ def _to_driver(file: str, theme: str, index: int, spec: DriverSpec) -> tuple[Dri
     return driver, []
 
 
+#: A driver file larger than this is refused unread. The largest shipped file is ~20 kB; a
+#: megabyte is fifty times that (hundreds of drivers with long quotes) and still reads instantly,
+#: while anything bigger is a mistake (a data dump, /dev/zero behind a link) rather than drivers.
+MAX_DRIVER_FILE_BYTES = 1024 * 1024
+#: Deepest nesting a driver or scenario file may have. Real files are three levels deep (file →
+#: [[driver]] → distribution); a hostile file nested thousands deep would exhaust the parser's stack.
+MAX_NESTING = 32
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and tables nest in parsed TOML/JSON (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                return depth
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_toml(text: str, name: str) -> dict[str, Any]:
+    """TOML text → a dict; syntax errors, runaway nesting and stack exhaustion become one problem."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError.one(name, "", None, f"is not valid TOML: {exc}", "check quotes, brackets and '=' on that line") from None
+    except RecursionError:
+        data = None
+    if data is None or nesting_depth(data) > MAX_NESTING:
+        raise InputError.one(name, "", None, f"nests lists or tables more than {MAX_NESTING} deep",
+                             "a driver file is [[driver]] tables of plain values") from None
+    return data
+
+
+def read_input_file(path: Path, folder: Path | None = None, limit: int = MAX_DRIVER_FILE_BYTES, what: str = "driver file") -> bytes:
+    """The bytes of a regular file under ``limit`` bytes, refused with a clear problem otherwise.
+
+    A symlink must resolve inside ``folder`` (when given); its target's content is never read
+    otherwise. FIFOs, devices and folders are refused without being opened, so nothing hangs."""
+    import os
+    import stat
+
+    name = str(path)
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except FileNotFoundError:
+                raise InputError.one(name, "", None, f"is a symbolic link to nothing (dangling); a {what} must exist") from None
+            except (RuntimeError, OSError):
+                raise InputError.one(name, "", None, "is a symbolic link in a loop") from None
+            if folder is not None:
+                root = folder.resolve()
+                if root not in target.parents:
+                    raise InputError.one(name, "", None, f"is a symbolic link to a file outside {str(folder)!r}; refused unread",
+                                         "copy the file into the folder instead of linking it")
+            st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, device or socket"
+            raise InputError.one(name, "", None, f"is {kind}, not a regular file; a {what} must be a regular file")
+        if st.st_size > limit:
+            raise InputError.one(name, "", None, f"is {st.st_size:,} bytes; a {what} is at most {limit:,} bytes")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputError.one(name, "", None, f"is not a regular file; a {what} must be a regular file")
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError.one(name, "", None, "no such file") from None
+    except OSError as exc:
+        raise InputError.one(name, "", None, f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError.one(name, "", None, f"is more than {limit:,} bytes; a {what} is at most {limit:,} bytes")
+    return data
+
+
 def load_drivers(directory: str | Path | None = None) -> DriverSet:
     """Load and validate every ``*.toml`` file of a drivers directory (default: the shipped one).
 
@@ -264,50 +363,61 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
     from the validated cache (:mod:`cloudmodel.cache`) instead of being validated again.
     """
     from . import cache
+    from .output import protect_dir, register_input
     from .resources import drivers_dir
 
     path = Path(directory) if directory is not None else drivers_dir()
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+        files = sorted(path.glob("*.toml")) if is_dir else []
+    except OSError as exc:
+        raise InputError.one(str(path), "", None, f"cannot be read: {exc.strerror or exc}", "pass --drivers DIR") from None
+    if not exists:
         raise InputError.one(str(path), "", None, "the drivers directory does not exist", "pass --drivers DIR")
-    if not path.is_dir():
+    if not is_dir:
         raise InputError.one(str(path), "", None, "is a file, not a drivers directory", "pass the folder that holds the .toml files")
-    files = sorted(path.glob("*.toml"))
     if not files:
         raise InputError.one(str(path), "", None, "holds no driver files (*.toml)")
-    contents = [(file, file.read_bytes()) for file in files]
+    protect_dir(path, ".toml")
+    cache_dir = cache.directory()
+    if cache_dir is not None:
+        protect_dir(cache_dir)
+    contents, problems = [], []
+    for file in files:
+        register_input(file)
+        try:
+            contents.append((file, read_input_file(file, path)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
     digest = hashlib.sha256()
     for file, data in contents:
-        digest.update(file.name.encode() + b"\0" + data)
+        digest.update(file.name.encode("utf-8", "surrogateescape") + b"\0" + data)
     files_hash = digest.hexdigest()[:16]
-    cached = cache.load(files_hash, str(path))
+    key = cache.cache_key(contents)
+    cached = cache.load(key, str(path))
     if cached is not None:
         return cached
     drivers = _validate(contents)
     result = DriverSet(drivers, files_hash, str(path))
-    cache.store(result)
+    cache.store(key, result)
     return result
 
 
 def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
-    import tomllib
-
     from pydantic import ValidationError
 
     from .schema import DriverFile
 
     problems: list[InputProblem] = []
     drivers: dict[str, Driver] = {}
-    for file, _ in contents:
+    for file, raw_bytes in contents:
         name = str(file)
         try:
-            text = read_text(file)
+            data = parse_toml(decode_text(raw_bytes, name), name)
         except InputError as exc:
             problems.extend(exc.problems)
-            continue
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(InputProblem(name, "", None, f"is not valid TOML: {exc}", "check quotes, brackets and '=' on that line"))
             continue
         try:
             content = DriverFile.model_validate(data)

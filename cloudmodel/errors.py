@@ -8,8 +8,27 @@ The CLI prints them and exits 2; nothing else in the library prints.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: A value longer than this is cut in messages: enough to recognise it, never a whole file's
+#: content echoed back (a value can be anything a hostile file holds).
+VALUE_SHOWN_CHARS = 120
+# C0 and C1 control characters (but newline and tab) and the bidirectional overrides that can
+# make text on a terminal look other than it is.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with control characters and terminal escapes written as ``\\xNN`` / ``\\uNNNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut to :data:`VALUE_SHOWN_CHARS`."""
+    text = repr(value)
+    return text if len(text) <= VALUE_SHOWN_CHARS else text[: VALUE_SHOWN_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -24,9 +43,9 @@ class InputProblem:
 
     def __str__(self) -> str:
         where = self.file + (f": {self.key}" if self.key else "")
-        shown = "" if self.value is None else f" = {self.value!r}"
-        text = f"{where}{shown}: {self.rule}"
-        return text + (f" ({self.hint})" if self.hint else "")
+        value = "" if self.value is None else f" = {shown(self.value)}"
+        text = f"{where}{value}: {self.rule}"
+        return clean_text(text + (f" ({self.hint})" if self.hint else ""))
 
 
 class CloudmodelError(Exception):
@@ -43,6 +62,10 @@ class InputError(CloudmodelError):
     @classmethod
     def one(cls, file: str, key: str, value: object, rule: str, hint: str = "") -> InputError:
         return cls([InputProblem(file, key, value, rule, hint)])
+
+
+class NonFinite(InputError):
+    """The model produced NaN or an infinity from the drivers it was given (exit 2)."""
 
 
 class CheckFailed(CloudmodelError):

@@ -10,14 +10,14 @@
 from __future__ import annotations
 
 import math
-import tomllib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .drivers import DriverSet, read_text
+from .drivers import DriverSet, decode_text
 from .drivers import load_drivers as _load_drivers
 from .engine import make_timeline, run
 from .errors import InputError, InputProblem, did_you_mean
@@ -44,14 +44,19 @@ def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
     path = Path(name_or_path)
     if not path.suffix:
         path = Path(drivers.directory) / "scenarios" / f"{name_or_path}.toml"
-    if not path.is_file():
+    try:
+        missing = not os.path.lexists(path)
+    except (OSError, ValueError):
+        missing = True
+    if missing:
         known = sorted(p.stem for p in (Path(drivers.directory) / "scenarios").glob("*.toml"))
         raise InputError.one(str(path), "", name_or_path, "no such scenario",
                              did_you_mean(name_or_path, ["base", *known]) or f"scenarios: base, {', '.join(known)}")
-    try:
-        data = tomllib.loads(read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError.one(str(path), "", None, f"is not valid TOML: {exc}") from None
+    from .drivers import parse_toml, read_input_file
+    from .output import register_input
+
+    register_input(path)
+    data = parse_toml(decode_text(read_input_file(path, None, what="scenario file"), str(path)), str(path))
     problems = [InputProblem(str(path), key, None, "unknown key", did_you_mean(key, ("name", "description", "overrides")))
                 for key in data if key not in ("name", "description", "overrides")]
     overrides = data.get("overrides", {})
@@ -66,7 +71,9 @@ def scenario_drivers(base: DriverSet, scenario: str = "base", overrides: Mapping
     """The drivers of a scenario: the base, then the scenario file's overrides, then ``overrides``."""
     values = scenario_overrides(scenario, base)
     driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
-    return driver_set.with_overrides(overrides) if overrides else driver_set
+    driver_set = driver_set.with_overrides(overrides) if overrides else driver_set
+    _validate_values(driver_set)
+    return driver_set
 
 
 @dataclass
@@ -114,10 +121,11 @@ class Forecast:
         return bool(self.checks["ok"].all())
 
     def lineage(self, line: str) -> list[str]:
-        """Driver ids the line is made from (the layers' ``READS``)."""
+        """Driver ids the line is made from: recorded by a tracing run of the quantity graph
+        (:mod:`cloudmodel.lineage`), derived drivers expanded into their formulas' inputs."""
         from .lineage import drivers_of
 
-        return drivers_of(line)
+        return drivers_of(line, self.drivers)
 
 
 #: Lines an actuals file can feed into a forecast (the rest serve backtests).
@@ -177,9 +185,11 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     if horizon_period.kind != "FY":
         raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
     last = horizon_period.fiscal_quarters()[-1]
+    _check_horizon(horizon, last, base, before=True)
     timeline = make_timeline(driver_set, history, last, origin=origin_q)
+    _check_horizon(horizon, last, base, before=False)
     _validate_values(driver_set)
-    raw = run(driver_set.values_by_id(), history, timeline, extra)
+    raw = _run_checked(base, driver_set, history, timeline, extra)
     rows = build_rows(raw, history)
     check_names = add_checks(rows, raw, history, driver_set)
     _add_table4(rows, driver_set, timeline.report_years[0])
@@ -190,6 +200,7 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
         records.append((line, period, basis, float(value), unit))
     table = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
                                           "value": pl.Float64, "unit": pl.String}, orient="row")
+    _refuse_non_finite(table, base, driver_set, history, timeline, extra)
     checks = table.filter(pl.col("line").is_in(check_names)).with_columns(
         (pl.col("value").abs() <= CHECK_TOLERANCE).alias("ok")).select("line", "period", "value", "ok")
     targets = pl.DataFrame(evaluate_targets(rows, driver_set),
@@ -229,31 +240,179 @@ def _add_table4(rows: Rows, drivers: DriverSet, first_forecast_year: int) -> Non
 RELATIONS = (
     ("ai.penetration_target", "ai.penetration_ceiling"),
     ("ai.penetration_dec2024", "ai.penetration_ceiling"),
+    ("ai.customers_dec2024", "customers.total"),
+    ("ai.customers_feb2025", "customers.total"),
     ("apple.tier1_users", "apple.tier2_users"),
     ("apple.tier2_users", "apple.tier3_users"),
     ("apple.licence_tier1_units", "apple.licence_tier2_units"),
     ("apple.licence_tier2_units", "apple.licence_tier3_units"),
 )
 
+#: Drivers a formula divides by (or raises to a negative power): each must be strictly positive.
+DENOMINATORS = ("customers.total", "price.qwen_blended_cy2024", "price.qwen_cut_ratio", "price.qwen_max_before",
+                "capex.plan_years", "capex.baseline_years", "capex.useful_life_years", "valuation.usd_cny",
+                "valuation.ads_count", "valuation.shares_per_ads", "apple.tier1_users",
+                "maas.plugins_per_ai_customer_cy2024")
+
+#: Shares of CY2024 cloud revenue set by drivers; IaaS is the residual (1 − these − MaaS).
+LAYER_SHARES = ("paas.share", "saas.share", "solutions.share")
+LAYER_LINES = tuple(f"cloud.revenue.{layer}" for layer in ("iaas", "paas", "saas", "maas", "solutions"))
+
 
 def relation_limits(driver_id: str, values: dict[str, Any]) -> tuple[float, float]:
     """The interval the relations allow ``driver_id`` given the other drivers' values."""
     lo, hi = -math.inf, math.inf
     for smaller, larger in RELATIONS:
+        if smaller not in values or larger not in values:
+            continue
         if driver_id == smaller:
             hi = min(hi, values[larger])
         if driver_id == larger:
             lo = max(lo, values[smaller])
+    if driver_id in DENOMINATORS:
+        lo = max(lo, 0.0)
     return lo, hi
 
 
+def _where(drivers: DriverSet, driver_id: str) -> str:
+    d = drivers[driver_id]
+    return "--set / scenario" if d.overridden else d.file
+
+
 def _validate_values(drivers: DriverSet) -> None:
-    """Relations between drivers, and a positive customer count."""
+    """Constraints checked after overrides and scenarios, before computing: every value finite
+    and within its driver's bounds; relations; positive denominators; layer shares that leave
+    IaaS a non-negative residual. Every broken one is reported."""
     v = drivers.values_by_id()
-    problems = [InputProblem("drivers", smaller, v[smaller], f"must be below {larger} ({v[larger]:g})")
-                for smaller, larger in RELATIONS if not v[smaller] < v[larger]]
-    if not v["customers.total"] > 0:
-        problems.append(InputProblem("drivers", "customers.total", v["customers.total"], "must be positive"))
+    problems = []
+    for key, d in drivers.items():
+        lo, hi = d.bounds
+        if not math.isfinite(d.value) or not lo <= d.value <= hi:
+            problems.append(InputProblem(_where(drivers, key), key, d.value, f"must be finite and within [{lo:g}, {hi:g}] ({d.unit})"))
+    for smaller, larger in RELATIONS:
+        if smaller in v and larger in v and not v[smaller] < v[larger]:
+            problems.append(InputProblem(_where(drivers, smaller), smaller, v[smaller], f"must be below {larger} ({v[larger]:g})"))
+    for key in DENOMINATORS:
+        if key in v and not v[key] > 0:
+            problems.append(InputProblem(_where(drivers, key), key, v[key], "must be strictly positive (the model divides by it)"))
+    shares = [k for k in LAYER_SHARES if k in v]
+    total = sum(v[k] for k in shares)
+    if shares and not total < 1:
+        moved = [k for k in shares if drivers[k].overridden] or shares
+        problems.append(InputProblem(_where(drivers, moved[0]), " + ".join(shares), total,
+                                     "layer shares of cloud revenue must sum to less than 1 (IaaS is the rest)",
+                                     f"overridden: {', '.join(moved)}" if any(drivers[k].overridden for k in shares) else ""))
     if problems:
         raise InputError(problems)
 
+
+def _first_bad(table: Any) -> tuple[str, str, float] | None:
+    """The earliest (line, period, value) that is not finite, or a negative layer revenue."""
+    import polars as pl
+
+    bad = table.filter(~pl.col("value").is_finite() | (pl.col("line").is_in(LAYER_LINES) & (pl.col("value") < -CHECK_TOLERANCE)))
+    if bad.height == 0:
+        return None
+    from .periods import Period as _P
+
+    def order(row: tuple) -> tuple:
+        try:
+            return (_P.parse(row[1]).fiscal_quarters()[-1], 0)
+        except PeriodError:
+            return (10**9, 0)
+
+    rows = sorted(bad.select("line", "period", "value").iter_rows(), key=order)
+    return rows[0]
+
+
+def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
+    """Best effort: which driver causes the failure. Each overridden driver is reset to its file
+    value in turn; one whose reset cures the run is named. Otherwise the largest-magnitude driver
+    behind the line is named."""
+    culprits = []
+    for key in driver_set.overrides:
+        rest = {k: x for k, x in driver_set.overrides.items() if k != key}
+        try:
+            trial = base.with_overrides(rest) if rest else base
+        except InputError:
+            continue
+        if not still_bad(trial):
+            culprits.append(f"{key}={driver_set[key].value:g} (overridden)")
+    if culprits:
+        return "caused by " + ", ".join(culprits)
+    if driver_set.overrides:
+        return "overridden drivers: " + ", ".join(f"{k}={x:g}" for k, x in driver_set.overrides.items())
+    big = max(driver_set.values(), key=lambda d: abs(d.value) if math.isfinite(d.value) else math.inf)
+    return f"the largest driver is {big.id} = {big.value:g} in {big.file}"
+
+
+#: The last fiscal year a forecast may reach. The report's drivers describe growth to FY2028;
+#: twenty years on, a driver-based path is pure extrapolation, and every year costs run time.
+MAX_HORIZON_YEAR = 2045
+
+
+def _check_horizon(label: str, last: int, drivers: DriverSet, before: bool) -> None:
+    """The horizon stops at :data:`MAX_HORIZON_YEAR` (checked before the timeline is built) and
+    covers the report's target years (after: the timeline's own message comes first)."""
+    from .periods import fiscal_index
+
+    first = Period.parse(DEFAULT_HORIZON).fiscal_quarters()[-1]
+    if not before and last < first:
+        raise InputError.one("--horizon", "", label, f"ends before {DEFAULT_HORIZON}, the last year the report's targets and "
+                             "the valuation need", f"give {DEFAULT_HORIZON} or later")
+    if before and last > fiscal_index(MAX_HORIZON_YEAR, QUARTERS_PER_YEAR):
+        raise InputError.one("--horizon", "", label, f"is beyond FY{MAX_HORIZON_YEAR}, the furthest the model extrapolates")
+
+
+_ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
+
+
+def _compute(driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> Any:
+    """Engine and rows of one driver set (for the finiteness check and its blame)."""
+    raw = run(driver_set.values_by_id(), history, timeline, extra)
+    return raw, build_rows(raw, history)
+
+
+def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> Any:
+    """The engine run; an arithmetic failure (a division by zero, an overflow) is an input error
+    naming the driver that caused it."""
+    try:
+        return run(driver_set.values_by_id(), history, timeline, extra)
+    except _ARITHMETIC as exc:
+        problem = f"the model cannot be computed with these drivers ({type(exc).__name__}: {exc})"
+
+    def still_bad(trial: DriverSet) -> bool:
+        try:
+            _compute(trial, history, timeline, extra)
+        except _ARITHMETIC:
+            return True
+        return False
+
+    from .errors import NonFinite
+
+    raise NonFinite([InputProblem("drivers", "", None, problem, _blame(base, driver_set, still_bad))])
+
+
+def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> None:
+    """Finite or refused: a NaN, an infinity or a negative layer revenue is an input error naming
+    the first line and period it reaches and, best effort, the driver that caused it."""
+    found = _first_bad(table)
+    if found is None:
+        return
+    line, period, value = found
+
+    def still_bad(trial: DriverSet) -> bool:
+        try:
+            _, rows = _compute(trial, history, timeline, extra)
+        except _ARITHMETIC:
+            return True
+        x = rows.get(line, period)
+        return x is None or not math.isfinite(x) or (line in LAYER_LINES and x < -CHECK_TOLERANCE)
+
+    from .errors import NonFinite
+
+    what = "goes negative" if math.isfinite(value) else f"is {value} (not a finite number)"
+    raise NonFinite([InputProblem("forecast", f"{line} at {period}", value if math.isfinite(value) else None,
+                                  f"{what}; every number the model gives must be finite"
+                                  + (" and no layer's revenue negative" if math.isfinite(value) else ""),
+                                  _blame(base, driver_set, still_bad))])

@@ -1,16 +1,32 @@
 """Writing results: JSON, CSV, Parquet, Excel — to stdout or, atomically, to a file.
 
-An existing file is never replaced without ``force``; an input file (a driver file, an
-actuals file) is never written whatever the flags.
+Files are safe:
+
+* **Never over an input.** Every file a run reads (driver files, scenario files, actuals, the
+  history, the cache) is registered here by its loader (:func:`register_input`); an output aimed
+  at one of them — by name, through a symlink or a hard link — is refused whatever the flags.
+  Nothing is written inside the cache folder, nor a ``*.toml`` inside a drivers folder (the next
+  run would read it as a driver file).
+* **Only regular files.** An existing symlink, FIFO, device, socket or folder is never replaced,
+  even with ``--force``.
+* **Atomic and exclusive.** The content goes to a unique temporary file in the same folder,
+  which is then hard-linked into place (``os.link`` fails if the name exists, so two writers of
+  the same new file cannot both succeed) or, with ``force``, renamed over the old file
+  (``os.replace``). The temporary file is removed on every exit path, including Ctrl-C and
+  SIGTERM (turned into an exception while a write is under way).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +35,49 @@ from .errors import InputError
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY = ("parquet", "xlsx")
+#: The temporary file's name starts with this much of the target's name: enough to tell which
+#: write it belongs to, short enough that prefix + random part + suffix fit any file system's
+#: 255-byte name limit even for a target whose own name is at that limit.
+TEMP_NAME_CHARS = 40
+#: Signals that end a run while a file is being written; each becomes an exception so the
+#: temporary file is removed. SIGINT already raises KeyboardInterrupt.
+_CLEANUP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+# ----------------------------------------------------------------------------- inputs of this run
+
+_inputs: dict[str, tuple[int, int] | None] = {}  # resolved path -> (device, inode)
+_protected_dirs: dict[str, str] = {}  # resolved folder -> "*" (everything) or a suffix
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _resolved(path: str | Path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return os.path.abspath(path)
+
+
+def register_input(path: str | Path) -> None:
+    """Mark a file as read by this run: no output may replace it."""
+    _inputs[_resolved(path)] = _identity(path)
+
+
+def protect_dir(path: str | Path, suffix: str = "*") -> None:
+    """No output inside this folder (``*``), or none with this suffix (``.toml``)."""
+    _protected_dirs[_resolved(path)] = suffix
+
+
+def reset_inputs() -> None:
+    """Forget the inputs of an earlier run (the CLI calls this as each command starts)."""
+    _inputs.clear()
+    _protected_dirs.clear()
 
 
 def _clean(value: Any) -> Any:
@@ -36,32 +95,130 @@ def to_json(document: dict[str, Any]) -> str:
     return json.dumps(_clean(document), ensure_ascii=False, indent=1)
 
 
-def check_target(path: str | Path, force: bool, inputs: Iterable[str | Path] = ()) -> Path:
-    """Refuse to write over an input, or over an existing file without ``force``."""
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_target(path: str | Path, force: bool, inputs: Iterable[str | Path] = (), option: str = "--output") -> Path:
+    """Refuse an output that is an input of this run, not a regular file, or exists without ``force``."""
+    text = str(path)
+    if not text.strip():
+        raise InputError.one(option, "", text, "is empty; give a file name")
     target = Path(path)
-    resolved = target.resolve()
+    try:
+        st: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InputError.one(option, "", text, f"cannot be used as an output: {exc.strerror}") from None
+    if st is not None:
+        kind = _not_regular(st.st_mode)
+        if kind:
+            raise InputError.one(option, "", text, f"is {kind}; outputs are written only as new or regular files",
+                                 "give another file name")
     for item in inputs:
-        if Path(item).resolve() == resolved:
-            raise InputError.one(str(target), "--output", str(path), "is an input of this run and is never overwritten")
-    if target.is_dir():
-        raise InputError.one(str(target), "--output", str(path), "is a directory; give a file name")
-    if target.exists() and not force:
-        raise InputError.one(str(target), "--output", str(path), "already exists", "pass --force to replace it")
-    if not target.parent.exists():
-        raise InputError.one(str(target), "--output", str(path), "its folder does not exist")
+        register_input(item)
+    resolved = _resolved(target)
+    identity = _identity(target)
+    for name, ident in _inputs.items():
+        if name == resolved or (identity is not None and ident == identity):
+            raise InputError.one(option, "", text, "is an input of this run (a driver, scenario, actuals, history or "
+                                 "cache file) and is never overwritten")
+    parent = os.path.dirname(resolved)
+    for folder, suffix in _protected_dirs.items():
+        inside = parent == folder or (suffix == "*" and resolved.startswith(folder + os.sep))
+        if inside and (suffix == "*" or resolved.endswith(suffix)):
+            what = "the cache folder" if suffix == "*" else f"a drivers folder (a {suffix} file there is read as a driver file)"
+            raise InputError.one(option, "", text, f"lies in {what}; outputs are never written there")
+    if st is not None and not force:
+        raise InputError.one(option, "", text, "already exists", "pass --force to replace it")
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError.one(option, "", text, f"its folder {str(folder)!r} does not exist")
     return target
 
 
-def write_atomic(path: Path, writer: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+class _Terminated(SystemExit):
+    """A termination signal arrived during a write (exit 128 + the signal number)."""
+
+
+def _raise_on_signal(signum: int, _frame: Any) -> None:
+    raise _Terminated(128 + signum)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, writer: Callable[[Path], None], force: bool = False, option: str = "--output") -> None:
+    """Write through a unique temporary file in the same folder, then link it into place.
+
+    Without ``force`` the name must still be free when the file is linked (exclusive create);
+    with it an existing regular file is replaced in one rename. The temporary file never
+    survives: not an error, not Ctrl-C, not SIGTERM."""
+    path = Path(path)
+    text = str(path)
     try:
-        writer(Path(temp))
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:TEMP_NAME_CHARS]}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError.one(option, "", text, f"cannot create a file in {str(path.parent)!r}: {exc.strerror}",
+                             "choose a folder you can write to") from None
+    os.close(handle)
+    main = threading.current_thread() is threading.main_thread()
+    previous = {}
+    try:
+        if main:
+            for sig in _CLEANUP_SIGNALS:
+                previous[sig] = signal.signal(sig, _raise_on_signal)
+        try:
+            writer(Path(temp))
+            os.chmod(temp, 0o666 & ~_umask())
+            _place(temp, path, force, option)
+        except OSError as exc:
+            raise InputError.one(option, "", text, f"cannot be written: {exc.strerror or exc}") from None
+    finally:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _place(temp: str, path: Path, force: bool, option: str) -> None:
+    if force:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        if st is not None and _not_regular(st.st_mode):
+            raise InputError.one(option, "", str(path), f"became {_not_regular(st.st_mode)} while the run was writing; not replaced")
         os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        return
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise InputError.one(option, "", str(path), "already exists (created while this run was writing)",
+                             "pass --force to replace it") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        # No hard links here: claim the name exclusively, then rename over our own empty file.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise InputError.one(option, "", str(path), "already exists (created while this run was writing)",
+                                 "pass --force to replace it") from None
+        os.replace(temp, path)
 
 
 def document_json(meta: dict[str, Any], table: Any) -> str:
@@ -85,12 +242,12 @@ def emit(fmt: str, table: Any, document: dict[str, Any] | None, output: str | No
         return
     target = check_target(output, force, inputs)
     if fmt == "json":
-        write_atomic(target, lambda p: p.write_text(json_text(), encoding="utf-8"))
+        write_atomic(target, lambda p: p.write_text(json_text(), encoding="utf-8"), force)
     elif fmt == "csv":
-        write_atomic(target, lambda p: table.write_csv(p))
+        write_atomic(target, lambda p: table.write_csv(p), force)
     elif fmt == "parquet":
-        write_atomic(target, lambda p: table.write_parquet(p))
+        write_atomic(target, lambda p: table.write_parquet(p), force)
     elif fmt == "xlsx":
-        write_atomic(target, lambda p: table.write_excel(p, worksheet="forecast"))
+        write_atomic(target, lambda p: table.write_excel(p, worksheet="forecast"), force)
     else:
         raise InputError.one("--format", fmt, fmt, f"unknown format; formats are {', '.join(FORMATS)}")

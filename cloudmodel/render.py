@@ -7,11 +7,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .errors import clean_text
 from .units import display
 
 YEARS_SHOWN = ("FY2024", "FY2025", "FY2026", "FY2027", "FY2028")
 QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
 PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
+
+
+def safe(text: Any) -> str:
+    """User text (driver files, names, labels) for rich: control characters escaped, no markup."""
+    from rich.markup import escape
+
+    return escape(clean_text(str(text)))
 
 
 def make_console() -> Console:
@@ -143,7 +151,7 @@ def print_forecast(fc: Any, period: str = "year", console: Console | None = None
     console = console or make_console()
     meta = fc.meta
     overrides = ", ".join(f"{k}={v:g}" for k, v in meta["overrides"].items()) or "none"
-    console.print(f"[bold]cloudmodel[/] scenario [bold]{meta['scenario']}[/] · overrides: {overrides} · "
+    console.print(f"[bold]cloudmodel[/] scenario [bold]{safe(meta['scenario'])}[/] · overrides: {overrides} · "
                   f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · money in RMB bn unless marked")
     for table in forecast_tables(fc, period):
         console.print(table)
@@ -158,17 +166,17 @@ def drivers_table(records: list[dict[str, Any]], console: Console | None = None)
         table.add_column(column, no_wrap=column == "id", overflow="fold" if column == "source" else "ellipsis")
     for r in records:
         rng = "" if r.get("low") is None else f"{display(r['low'], r['unit'])} – {display(r['high'], r['unit'])}"
-        table.add_row(r["id"], display(r["value"], r["unit"]), rng, r["period"], r["kind"], r["short_source"])
+        table.add_row(safe(r["id"]), display(r["value"], r["unit"]), rng, safe(r["period"]), safe(r["kind"]), safe(r["short_source"]))
     console.print(table)
 
 
 def print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -> None:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=safe(title), title_justify="left", header_style="bold")
     names = list(columns or {c: c for c in frame.columns})
     for name in names:
-        table.add_column((columns or {}).get(name, name), justify="right" if frame[name].dtype.is_numeric() else "left")
+        table.add_column(safe((columns or {}).get(name, name)), justify="right" if frame[name].dtype.is_numeric() else "left")
     for row in frame.select(names).iter_rows():
-        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else safe(v) for v in row])
     make_console().print(table)
 
 
@@ -196,7 +204,7 @@ def print_simulation(result: Any) -> None:
         table.add_row(line, UNIT_LABEL.get(unit, unit), *cells)
     console.print(table)
     for row in result.probabilities:
-        console.print(f"P({row['condition']}) = [bold]{row['probability']:.4f}[/]")
+        console.print(f"P({safe(row['condition'])}) = [bold]{row['probability']:.4f}[/]")
     shares = Table(title="What drives the spread (share of variance, squared rank correlation)", title_justify="left",
                    header_style="bold")
     for column in ("output", "driver", "rank correlation", "share"):
@@ -265,7 +273,7 @@ def print_scenarios(frame: Any, names: list[str], periods: tuple[str, ...] = ("F
     table.add_column("unit", no_wrap=True)
     columns = [f"{s} {p}" for p in periods for s in names if f"{s} {p}" in wide.columns]
     for column in columns:
-        table.add_column(column.replace(" ", "\n"), justify="right")
+        table.add_column(safe(column).replace(" ", "\n"), justify="right")
     for row in wide.iter_rows(named=True):
         table.add_row(row["line"], UNIT_LABEL.get(row["unit"], row["unit"]), *[cell(row[c], row["unit"]) for c in columns])
     make_console().print(table)
@@ -273,12 +281,12 @@ def print_scenarios(frame: Any, names: list[str], periods: tuple[str, ...] = ("F
 
 def print_bridge(bridge: dict[str, Any], label: str) -> None:
     """A bridge: start, contributions largest first, total change, end."""
-    table = Table(title=f"Bridge ({bridge['method']}): {label}", title_justify="left", header_style="bold")
+    table = Table(title=f"Bridge ({bridge['method']}): {safe(label)}", title_justify="left", header_style="bold")
     for column in ("driver", "from", "to", "contribution"):
         table.add_column(column, justify="left" if column == "driver" else "right")
     table.add_row("start", "", "", f"{bridge['base']:,.6g}")
     for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
-        table.add_row(row["driver"], f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
+        table.add_row(safe(row["driver"]), f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
     table.add_row("[bold]total change[/]", "", "", f"[bold]{bridge['total_change']:+,.6g}[/]")
     table.add_row("end", "", "", f"{bridge['new']:,.6g}")
     make_console().print(table)

@@ -23,6 +23,13 @@ class Distribution(BaseModel):
     values: list[float] | None = None
     probabilities: list[float] | None = None
 
+    @field_validator("values", "probabilities")
+    @classmethod
+    def _finite(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and not all(math.isfinite(x) for x in v):
+            raise ValueError("NaN and infinity are not values or probabilities a distribution can take")
+        return v
+
 
 class DriverSpec(BaseModel):
     """One ``[[driver]]`` table as written in a file (before units are applied)."""
@@ -83,8 +90,8 @@ class DriverSpec(BaseModel):
     @field_validator("bounds")
     @classmethod
     def _bounds_pair(cls, v: list[float] | None) -> list[float] | None:
-        if v is not None and (len(v) != 2 or v[0] > v[1]):
-            raise ValueError("bounds is [min, max] with min <= max")
+        if v is not None and (len(v) != 2 or any(math.isnan(x) for x in v) or v[0] > v[1]):
+            raise ValueError("bounds is [min, max] with min <= max (no NaN)")
         return v
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_values, model_inputs, values_with
+from .batch import line_values, values_with
 from .drivers import DriverSet
 from .engine import make_timeline, run
 from .errors import InputError
@@ -84,8 +84,11 @@ class Spec:
 
 
 def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
-    """A distribution for every ranged model input (or only the named ones); checked against the range."""
-    inputs = model_inputs(drivers)
+    """A distribution for every ranged driver in the lineage of the lines the simulation reports
+    (or only the named ones); checked against the range."""
+    from .lineage import drivers_of_lines
+
+    inputs = drivers_of_lines(KEY_LINES, drivers)
     chosen = []
     if only:
         for driver_id in only:
@@ -116,6 +119,8 @@ def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
 
 def _contradiction(spec: Spec, d: Any) -> str:
     """Why a distribution's parameters contradict the driver's range, or ''."""
+    if not all(math.isfinite(x) for x in (*spec.values, *spec.probabilities)):
+        return "values and probabilities must be finite numbers (no NaN or infinity)"
     if spec.family == "discrete":
         if not spec.values or len(spec.values) != len(spec.probabilities):
             return "a discrete distribution needs values and as many probabilities"
@@ -262,9 +267,12 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     dtype = np.dtype(precision).type
     specs = [] if collapse else specs_for(drivers, only)
     correlation = correlation_matrix(specs, correlate or {})
-    last = Period.parse(horizon).fiscal_quarters()[-1]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
+    last = _horizon_quarter(horizon)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
+    _check_conditions(drivers, history, timeline, conditions or [])
     years = [y for y in YEARS if Period.parse(y).fiscal_quarters()[-1] <= last]
     outputs = [(line, year) for line in KEY_LINES for year in years]
     conditions = conditions or []
@@ -338,6 +346,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
         records.extend((key[0], key[1], f"p{p}", float(q), unit) for p, q in zip(PERCENTILES, quantiles, strict=True))
     stats = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "stat": pl.String,
                                           "value": pl.Float64, "unit": pl.String}, orient="row")
+    _refuse_non_finite(records, specs)
     probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
                       "line": c.line, "period": c.period,
                       "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
@@ -384,3 +393,43 @@ def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str
             rows.append({"line": key[0], "period": key[1], "driver": spec.driver, "rank_correlation": float(value),
                          "variance_share": float(value**2 / total) if total > 0 else 0.0})
     return pl.DataFrame(rows).sort(["line", "period", "variance_share"], descending=[False, False, True])
+
+
+def _horizon_quarter(horizon: str) -> int:
+    """The last quarter of ``--horizon`` (a fiscal year or quarter, at most the forecast's own limit)."""
+    from .model import MAX_HORIZON_YEAR
+    from .periods import PeriodError, fiscal_index
+
+    try:
+        period = Period.parse(horizon)
+    except PeriodError as exc:
+        raise InputError.one("--horizon", "", horizon, str(exc)) from None
+    if period.kind != "FY":
+        raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
+    last = period.fiscal_quarters()[-1]
+    if last < Period.parse("FY2028").fiscal_quarters()[-1] or last > fiscal_index(MAX_HORIZON_YEAR, 4):
+        raise InputError.one("--horizon", "", horizon, f"the simulation's horizon lies between FY2028 and FY{MAX_HORIZON_YEAR}")
+    return last
+
+
+def _check_conditions(drivers: DriverSet, history: History, timeline: Any, conditions: list[Condition]) -> None:
+    """Every --prob names a line and period this run computes (one base run to find out)."""
+    if not conditions:
+        return
+    from .cli import check_computed
+
+    raw = run(values_with(drivers, {}), history, timeline)
+    for c in conditions:
+        check_computed(raw, c.line, c.period, "--prob")
+
+
+def _refuse_non_finite(records: list[tuple], specs: list[Spec]) -> None:
+    """Finite or refused: a statistic that is NaN or infinite names its line, period and the drawn drivers."""
+    for line, period, stat, value, _ in records:
+        if not math.isfinite(value):
+            from .errors import NonFinite
+
+            drawn = ", ".join(s.driver for s in specs) or "none"
+            raise NonFinite.one("simulate", f"{line} at {period}", None,
+                                f"its {stat} is {value} (not a finite number): some draws give NaN or infinity",
+                                f"drawn drivers: {drawn}; check their ranges and distributions")

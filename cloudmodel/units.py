@@ -69,6 +69,11 @@ _PER_TOKENS = re.compile(r"^/(?P<per>(?:\d+)?(?:" + _SCALE + r")?|\d+)tokens?$",
 _HEAD = re.compile(r"^(?P<pre>RMB|¥|人民币|USD|\$|HK\$|HKD)?(?P<num>" + _NUMBER + r")(?P<rest>.*)$")
 
 
+#: Longest text read as a quantity. "16 元/百万 tokens" is 14; a hundred leaves room for any
+#: spelling with thousands separators while keeping a hostile megabyte out of the regexes.
+MAX_QUANTITY_CHARS = 100
+
+
 class UnitError(ValueError):
     """A quantity that cannot be read in the unit asked for; the message says why."""
 
@@ -106,7 +111,14 @@ def parse_quantity(raw: str | int | float, unit: str) -> float:
     if isinstance(raw, bool):
         raise UnitError("a boolean is not a number")
     if isinstance(raw, int | float):
-        return _finite(float(raw), repr(raw))
+        try:
+            return _finite(float(raw), repr(raw))
+        except OverflowError:
+            raise UnitError("an integer too large for a number (it overflows)") from None
+    if not isinstance(raw, str):
+        raise UnitError(f"expected a number or a string with a unit, not a {type(raw).__name__}")
+    if len(raw) > MAX_QUANTITY_CHARS:
+        raise UnitError(f"is {len(raw):,} characters long; a quantity is at most {MAX_QUANTITY_CHARS}")
     text = normalise(raw)
     head = _HEAD.match(text)
     if head is None:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_values, model_inputs, run_cases
+from .batch import line_values, run_cases
 from .drivers import DriverSet
 from .errors import InputError, did_you_mean
 from .history import History
@@ -121,9 +121,10 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
 
 # --------------------------------------------------------------------------- tornado and grid
 
-def _moves(drivers: DriverSet, include_unranged: bool) -> list[tuple[str, float, float, str]]:
+def _moves(drivers: DriverSet, include_unranged: bool, ids: set[str]) -> list[tuple[str, float, float, str]]:
+    """Each driver of ``ids`` (the lineage of the lines reported) to its low and high."""
     moves = []
-    for driver_id in sorted(model_inputs(drivers)):
+    for driver_id in sorted(ids):
         d = drivers[driver_id]
         if d.kind == "derived":
             continue
@@ -140,7 +141,9 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
     """One-at-a-time sensitivity of each output to each ranged driver, sorted by swing."""
     import polars as pl
 
-    moves = _moves(drivers, include_unranged)
+    from .lineage import drivers_of_lines
+
+    moves = _moves(drivers, include_unranged, drivers_of_lines({line for line, _ in outputs}, drivers, history))
     n = 2 * len(moves) + 1
     changes: dict[str, np.ndarray] = {}
     for i, (driver_id, lo, hi, _) in enumerate(moves):
@@ -159,7 +162,20 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
                             "unit": drivers[driver_id].unit, "output_low": at_low, "output_base": base,
                             "output_high": at_high, "swing": abs(at_high - at_low)})
     frame = pl.DataFrame(records, infer_schema_length=None)
+    for r in records:
+        for column in ("output_low", "output_base", "output_high"):
+            if not math.isfinite(r[column]):
+                at = {"output_low": f"its low {r['driver_low']:g}", "output_high": f"its high {r['driver_high']:g}",
+                      "output_base": "base"}[column]
+                _non_finite("sensitivity", r["line"], r["period"], r[column], f"with {r['driver']} at {at}")
     return frame.sort(["line", "period", "swing"], descending=[False, False, True])
+
+
+def _non_finite(where: str, line: str, period: str, value: float, cause: str) -> None:
+    from .errors import NonFinite
+
+    raise NonFinite.one(where, f"{line} at {period}", None, f"is {value} (not a finite number) {cause}",
+                        "every number the model gives must be finite; check that driver's range and the --set values")
 
 
 def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period: str, steps: int = GRID_STEPS):
@@ -176,6 +192,9 @@ def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period
     cells = list(product(axes[0], axes[1]))
     changes = {a: np.array([x for x, _ in cells]), b: np.array([y for _, y in cells])}
     values = line_values(run_cases(drivers, history, changes), line, period, len(cells))
+    for x, y, value in zip(changes[a], changes[b], values, strict=True):
+        if not math.isfinite(value):
+            _non_finite("sensitivity --grid", line, period, float(value), f"with {a}={x:g} and {b}={y:g}")
     return pl.DataFrame({a: changes[a], b: changes[b], "value": values})
 
 
