@@ -24,7 +24,7 @@ def _quickstart() -> list[str]:
 def test_quick_start_is_exactly_two_command_lines():
     lines = _quickstart()
     assert len(lines) == 2
-    assert "cloudmodel forecast" in lines[0] and "pip install ." in lines[0]
+    assert "cloudmodel forecast" in lines[0] and "pip install" in lines[0] and " . " in lines[0]
     assert "pytest" in lines[1] and "[test]" in lines[1]
 
 
