@@ -15,6 +15,13 @@ A CSV or Parquet file with columns ``period, line, value`` and optionally ``unit
   ``301.27亿`` and ``30.1bn`` (for money lines) are accepted; anything else is an error.
 * ``unit``, when present, must be the line's canonical unit (or empty).
 * Text must be UTF-8 (a BOM is accepted). A file named ``.parquet`` must be Parquet.
+* **Checked against the shipped history.** A row for a line and period the reported history
+  already holds (cloud revenue and EBITA, group and Taotian revenue and EBITA) must agree with it;
+  a row that differs is an error unless the optional column ``restates`` is ``true`` on that
+  row, which states that the company restated the figure (the row then replaces the history).
+  ``restates = true`` on a row with nothing to restate is an error too.
+* **One quarter, one label.** ``FY2025Q4`` and ``CY2025Q1`` are the same quarter: giving both
+  (for the same line) is a duplicate, whatever the values.
 
 Every problem is reported with the file, row, column, value and rule, all at once.
 """
@@ -27,12 +34,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, InputProblem, did_you_mean
+from .history import LINE_METRICS, History
 from .periods import Period, PeriodError
 from .result import LINES
 from .units import UnitError, parse_quantity
 
 COLUMNS = ("period", "line", "value")
-OPTIONAL = ("unit",)
+OPTIONAL = ("unit", "restates")
+TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
+#: Largest actuals file read. A quarter adds a handful of rows; 16 MB is decades of every line.
+MAX_ACTUALS_BYTES = 16 * 1024 * 1024
+#: The history is in whole RMB millions: a value within half a million of it is the same figure
+#: (rounded), anything further apart contradicts it.
+HISTORY_TOLERANCE = 0.5
 PARQUET_MAGIC = b"PAR1"
 _AMBIGUOUS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -43,6 +57,7 @@ class Actual:
     period: str
     value: float
     row: int
+    restates: bool = False
 
 
 @dataclass
@@ -84,7 +99,9 @@ def _period(text: str) -> str:
 
 def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows of a CSV or Parquet file, as strings."""
-    data = path.read_bytes()
+    from .drivers import decode_text, read_input_file
+
+    data = read_input_file(path, None, MAX_ACTUALS_BYTES, "actuals file")
     if not data.strip():
         raise InputError.one(str(path), "", None, "is empty", "expected a header period,line,value and rows")
     is_parquet = data[:4] == PARQUET_MAGIC
@@ -103,9 +120,7 @@ def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         header = frame.columns
         rows = [{k: "" if v is None else str(v) for k, v in r.items()} for r in frame.iter_rows(named=True)]
         return header, rows
-    from .drivers import read_text
-
-    text = read_text(path)
+    text = decode_text(data, str(path))
     reader = csv.reader(io.StringIO(text))
     try:
         table = [row for row in reader if any(cell.strip() for cell in row)]
@@ -121,11 +136,13 @@ def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def load_actuals(path: str | Path) -> Actuals:
-    """Read and validate an actuals file; raise :class:`InputError` listing every problem."""
+def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
+    """Read and validate an actuals file against the reported history (default: the shipped
+    one); raise :class:`InputError` listing every problem."""
+    from .output import register_input
+
     file = Path(path)
-    if not file.is_file():
-        raise InputError.one(str(file), "", None, "no such file" if not file.exists() else "is not a file")
+    register_input(file)
     header, rows = _table_rows(file)
     problems: list[InputProblem] = []
     for column in header:
@@ -140,8 +157,12 @@ def load_actuals(path: str | Path) -> Actuals:
         raise InputError(problems)
     if not rows:
         raise InputError.one(str(file), "", None, "has a header but no rows")
+    if history is None:
+        from .history import load_history
+
+        history = load_history()
     actuals: list[Actual] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, tuple[int, ...]], tuple[int, str]] = {}
     for index, row in enumerate(rows, start=2):
         where = f"row {index}"
         if "__extra__" in row:
@@ -167,12 +188,59 @@ def load_actuals(path: str | Path) -> Actuals:
         except UnitError as exc:
             problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
             continue
-        key = (line, period)
-        if key in seen:
-            problems.append(InputProblem(str(file), where, f"{period} {line}", f"duplicate: row {seen[key]} gives the same period and line"))
+        flag = str(row.get("restates", "")).strip().lower()
+        if flag not in TRUE + FALSE:
+            problems.append(InputProblem(str(file), f"{where}, column restates", row.get("restates"), "expected true or false"))
             continue
-        seen[key] = index
-        actuals.append(Actual(line, period, value, index))
+        restates = flag in TRUE
+        key = (line, tuple(Period.parse(period).fiscal_quarters()))
+        if key in seen:
+            first_row, first_label = seen[key]
+            same = "the same period" if first_label == period else f"the same quarters as {first_label}"
+            problems.append(InputProblem(str(file), where, f"{period} {line}", f"duplicate: row {first_row} gives {same} for this line",
+                                         "give each period once, as FY… or as CY…"))
+            continue
+        seen[key] = (index, period)
+        problem = _against_history(history, line, period, value, restates)
+        if problem:
+            problems.append(InputProblem(str(file), f"{where}, column value", row["value"], problem[0], problem[1]))
+            continue
+        actuals.append(Actual(line, period, value, index, restates))
     if problems:
         raise InputError(problems)
     return Actuals(str(file), actuals)
+
+
+def reported(history: History, line: str, period: str) -> float | None:
+    """The shipped history's figure for a line and period (None when it has none, or only a
+    quarter it derived itself)."""
+    metric = LINE_METRICS.get(line)
+    if metric is None:
+        return None
+    p = Period.parse(period)
+    quarters = p.fiscal_quarters()
+    if p.is_quarter:
+        q = quarters[0]
+        if (metric, q) in history.derived:
+            return None
+        return history.quarterly.get(metric, {}).get(q)
+    if p.kind == "FY":
+        return history.fiscal_year_total(metric, p.year)
+    series = history.quarterly.get(metric, {})
+    if all(q in series and (metric, q) not in history.derived for q in quarters):
+        return sum(series[q] for q in quarters)
+    return None
+
+
+def _against_history(history: History, line: str, period: str, value: float, restates: bool) -> tuple[str, str] | None:
+    """Why a row contradicts the shipped history (rule, hint), or None."""
+    known = reported(history, line, period)
+    if known is None:
+        if restates:
+            return ("restates = true, but the history holds no figure for this line and period to restate",
+                    "remove the flag, or check the period")
+        return None
+    if restates or abs(value - known) <= HISTORY_TOLERANCE:
+        return None
+    return (f"contradicts the reported history ({known:,.10g} {LINES[line].unit})",
+            "if the company restated it, add a column restates with true on this row")

@@ -126,6 +126,11 @@ def forecast(
     if strict and not fc.ok:
         bad = fc.checks.filter(~fc.checks["ok"])
         raise CheckFailed(f"{bad.height} check rows failed, e.g. {bad['line'][0]} at {bad['period'][0]}")
+    if strict and not fc.targets["ok"].all():
+        off = fc.targets.filter(~fc.targets["ok"])
+        first = off.row(0, named=True)
+        raise CheckFailed(f"{off.height} report targets are off (--strict), e.g. {first['label']}: model "
+                          f"{first['model']:.6g}, report {first['report']:.6g} {first['unit']}")
 
 
 @app.command("drivers")

@@ -379,6 +379,9 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
     if not files:
         raise InputError.one(str(path), "", None, "holds no driver files (*.toml)")
     protect_dir(path, ".toml")
+    from .resources import fixtures_dir
+
+    protect_dir(fixtures_dir())  # the reported history and the report's targets: read by every run
     cache_dir = cache.directory()
     if cache_dir is not None:
         protect_dir(cache_dir)

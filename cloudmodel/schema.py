@@ -83,7 +83,11 @@ class DriverSpec(BaseModel):
             return v
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise ValueError("expected a number or a string with a unit, e.g. 15% or 33万")
-        if not math.isfinite(v):
+        try:
+            finite = math.isfinite(v)
+        except OverflowError:  # an integer beyond the float range
+            raise ValueError("an integer too large for a number (it overflows)") from None
+        if not finite:
             raise ValueError("NaN and infinity are not numbers a driver can take")
         return v
 
