@@ -379,6 +379,7 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
     if not files:
         raise InputError.one(str(path), "", None, "holds no driver files (*.toml)")
     protect_dir(path, ".toml")
+    protect_dir(path / "scenarios", ".toml")
     from .resources import fixtures_dir
 
     protect_dir(fixtures_dir())  # the reported history and the report's targets: read by every run
