@@ -188,6 +188,11 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
         except UnitError as exc:
             problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
             continue
+        if (unit == "count" and value < 0) or (line.startswith(("cloud.revenue", "group.revenue")) and LINES[line].unit == "RMB_mn"
+                                                and not value > 0):
+            problems.append(InputProblem(str(file), f"{where}, column value", row["value"],
+                                         "a revenue is positive and a count is not negative"))
+            continue
         flag = str(row.get("restates", "")).strip().lower()
         if flag not in TRUE + FALSE:
             problems.append(InputProblem(str(file), f"{where}, column restates", row.get("restates"), "expected true or false"))

@@ -159,6 +159,40 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
              drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
              drivers: DriverSet | None = None, history: History | None = None,
              actuals: Any = None, origin: str | None = None) -> Forecast:
+    """Run the model for a scenario with optional overrides (values may carry units); see
+    :func:`_forecast`. Finite or refused: an arithmetic failure anywhere (a division by zero, an
+    overflow) is an :class:`~cloudmodel.errors.InputError` naming, best effort, its cause."""
+    base = drivers if drivers is not None else load_drivers(drivers_dir)
+    history = history if history is not None else load_history()
+    try:
+        return _forecast(scenario, overrides, drivers_dir, horizon, base, history, actuals, origin)
+    except _ARITHMETIC as exc:
+        if isinstance(exc, ValueError) and "math domain" not in str(exc):
+            raise
+        problem = f"the model cannot be computed with these inputs ({type(exc).__name__}: {exc})"
+    driver_set = scenario_drivers(base, scenario, overrides)
+
+    def still_bad(trial: DriverSet, with_actuals: bool = True) -> bool:
+        try:
+            _forecast("base", trial.overrides, None, horizon, base, history, actuals if with_actuals else None, origin)
+        except _ARITHMETIC:
+            return True
+        except InputError:
+            return False
+        return False
+
+    cause = _blame(base, driver_set, still_bad)
+    if actuals is not None and not cause.startswith("caused by") and not still_bad(driver_set, with_actuals=False):
+        cause = f"caused by the actuals ({getattr(actuals, 'file', actuals)}): a zero or extreme reported figure"
+    from .errors import NonFinite
+
+    raise NonFinite([InputProblem("forecast", "", None, problem, cause)])
+
+
+def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
+              drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
+              drivers: DriverSet | None = None, history: History | None = None,
+              actuals: Any = None, origin: str | None = None) -> Forecast:
     """Run the model for a scenario with optional overrides (values may carry units).
 
     ``actuals`` (a path or :class:`~cloudmodel.actuals.Actuals`) rolls the forecast forward:
