@@ -21,19 +21,12 @@ from .periods import Period, Rollup
 from .result import LINES
 
 
-def model_inputs(drivers: DriverSet) -> set[str]:
-    """Ids the engine reads, directly or through a derived driver's formula."""
-    from .layers import LAYERS
+def model_inputs(drivers: DriverSet, history: History | None = None) -> set[str]:
+    """Ids the engine reads, directly or through a derived driver's formula (recorded by a
+    tracing run of the quantity graph, :mod:`cloudmodel.lineage`)."""
+    from .lineage import all_inputs
 
-    read = {i for layer in LAYERS for i in layer.READS} | {i for i in drivers if i.startswith("group.table4.")}
-    pending = [i for i in read if i in drivers and drivers[i].kind == "derived"]
-    while pending:
-        for name in formula_names(drivers[pending.pop()].formula or ""):
-            if name not in read:
-                read.add(name)
-                if drivers[name].kind == "derived":
-                    pending.append(name)
-    return {i for i in read if i in drivers}
+    return all_inputs(drivers, history)
 
 
 def values_with(drivers: DriverSet, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,10 +84,6 @@ def line_value(raw: Raw, line: str, label: str) -> Any:
     if definition.rollup is Rollup.STOCK:
         return series[quarters[-1]]
     return sum(series[q] for q in quarters)
-
-
-
-
 
 
 def line_values(raw: Raw, line: str, label: str, n: int | tuple[int, ...], dtype: Any = float) -> np.ndarray:

@@ -1,39 +1,129 @@
-"""Which drivers make which output line: the layers' ``READS``, by line prefix."""
+"""Which drivers make which output line, from the reads the quantity graph records.
+
+A tracing evaluation (:class:`cloudmodel.graph.Evaluation` with ``trace=True``) records, for
+every quantity, each driver and quantity it reads in every branch that executes over the
+timeline. A line's drivers are the transitive closure from its quantity (for a ratio line, its
+parts' quantities) down to the drivers, with derived drivers expanded into the drivers their
+formulas use. Nothing here is kept by hand.
+"""
 
 from __future__ import annotations
 
-from .layers import customers, ebita, group, iaas, maas, paas, saas, solutions, valuation
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-_ADOPTION = customers.READS
-_REVENUE_LAYERS = {
-    "iaas": iaas.READS + _ADOPTION,
-    "paas": paas.READS + _ADOPTION + maas.READS[:3] + saas.READS + iaas.READS,
-    "saas": saas.READS + _ADOPTION,
-    "maas": maas.READS + _ADOPTION,
-    "solutions": solutions.READS + iaas.READS[-3:],
-}
+_TRACES: dict[Any, dict[str, frozenset]] = {}
 
 
-def drivers_of(line: str) -> list[str]:
-    """Driver ids behind ``line`` (a superset where layers share anchors), sorted."""
-    parts = line.split(".")
-    ids: set[str] = set()
-    if line.startswith(("cloud.maas", "cloud.deepseek", "cloud.apple")):
-        ids |= set(_REVENUE_LAYERS["maas"])
-    elif line.startswith("cloud.ai.") or line.startswith("cloud.customers"):
-        ids |= set(_ADOPTION)
-        if line.endswith(("revenue", "revenue_share")):
-            ids |= {i for layer in _REVENUE_LAYERS.values() for i in layer}
-    elif len(parts) >= 3 and parts[2] in _REVENUE_LAYERS:
-        ids |= set(_REVENUE_LAYERS[parts[2]])
-        if parts[1].startswith(("ebita", "gross_profit")):
-            ids |= set(ebita.READS)
-    elif line.startswith("cloud."):
-        ids |= {i for layer in _REVENUE_LAYERS.values() for i in layer}
-        if "ebita" in line or "opex" in line or "depreciation" in line or "gross" in line:
-            ids |= set(ebita.READS)
-    if line.startswith(("group.", "valuation.")):
-        ids |= set(group.READS) | {i for layer in _REVENUE_LAYERS.values() for i in layer} | set(ebita.READS)
-    if line.startswith("valuation."):
-        ids |= set(valuation.READS)
-    return sorted(ids)
+def traced_reads(drivers: Any, history: Any, timeline: Any, actuals: Mapping[str, Mapping[int, float]] | None = None
+                 ) -> dict[str, frozenset]:
+    """Quantity name → the ``(kind, id)`` pairs it read over ``timeline`` (cached by timeline)."""
+    key = (timeline, tuple(sorted((line, tuple(sorted(v))) for line, v in (actuals or {}).items())))
+    if key not in _TRACES:
+        from .engine import evaluate
+
+        evaluation = evaluate(drivers.values_by_id(), history, timeline, actuals, trace=True)
+        _TRACES[key] = {name: frozenset(reads) for name, reads in (evaluation.reads or {}).items()}
+    return _TRACES[key]
+
+
+def line_quantities(line: str) -> list[str]:
+    """The quantities an output line is made of (a ratio line: its parts'); [] for a line no
+    quantity makes (``group.table4.*``, the reported group quarters)."""
+    from .graph import QUANTITIES
+    from .result import LINES
+
+    direct = [name for name, q in QUANTITIES.items() if q.line == line]
+    if direct:
+        return direct
+    definition = LINES.get(line)
+    if definition is None:
+        return []
+    parts = [p for p in (definition.numerator, definition.denominator, definition.growth_of) if p]
+    return [name for part in parts for name in line_quantities(part)]
+
+
+def _closure(names: Iterable[str], reads: Mapping[str, frozenset]) -> set[str]:
+    """Drivers read by ``names`` and every quantity they read, transitively."""
+    seen, pending, found = set(), list(names), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for kind, ident in reads.get(name, ()):
+            if kind == "quantity":
+                pending.append(ident)
+            elif kind == "driver":
+                found.add(ident)
+    return found
+
+
+def with_formula_inputs(ids: Iterable[str], drivers: Any) -> set[str]:
+    """``ids`` and, for each derived driver among them, the drivers its formula uses (transitively)."""
+    from .drivers import formula_names
+
+    out, pending = set(), list(ids)
+    while pending:
+        driver_id = pending.pop()
+        if driver_id in out or driver_id not in drivers:
+            continue
+        out.add(driver_id)
+        if drivers[driver_id].kind == "derived":
+            pending.extend(formula_names(drivers[driver_id].formula or ""))
+    return out
+
+
+def _context(drivers: Any = None, history: Any = None, timeline: Any = None) -> tuple[Any, Any, Any]:
+    if drivers is None:
+        from .drivers import load_drivers
+
+        drivers = load_drivers()
+    if history is None:
+        from .history import load_history
+
+        history = load_history()
+    if timeline is None:
+        from .batch import default_last
+        from .engine import make_timeline
+
+        timeline = make_timeline(drivers, history, default_last(drivers))
+    return drivers, history, timeline
+
+
+def drivers_of(line: str, drivers: Any = None, history: Any = None, timeline: Any = None,
+               actuals: Mapping[str, Mapping[int, float]] | None = None) -> list[str]:
+    """Driver ids behind ``line`` — exactly those read, directly or through other quantities and
+    derived drivers' formulas, over the timeline (default: the shipped drivers and horizon)."""
+    drivers, history, timeline = _context(drivers, history, timeline)
+    if line.startswith("group.table4."):
+        return sorted(i for i in drivers if i.rpartition("_fy")[0] == line)
+    reads = traced_reads(drivers, history, timeline, actuals)
+    return sorted(with_formula_inputs(_closure(line_quantities(line), reads), drivers))
+
+
+def drivers_of_lines(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> set[str]:
+    """The union of :func:`drivers_of` over ``lines``."""
+    drivers, history, timeline = _context(drivers, history, timeline)
+    return {i for line in lines for i in drivers_of(line, drivers, history, timeline)}
+
+
+def all_inputs(drivers: Any = None, history: Any = None, timeline: Any = None, formulas: bool = True) -> set[str]:
+    """Every driver the model reads (a quantity reads, or with ``formulas`` a derived driver's
+    formula uses), and Table 4's."""
+    drivers, history, timeline = _context(drivers, history, timeline)
+    reads = traced_reads(drivers, history, timeline)
+    read = {ident for found in reads.values() for kind, ident in found if kind == "driver"}
+    read |= {i for i in drivers if i.startswith("group.table4.")}
+    return with_formula_inputs(read, drivers) if formulas else read
+
+
+def formula_of(line: str) -> list[tuple[str, str]]:
+    """(quantity, docstring) for each quantity that makes ``line`` — its unit and formula."""
+    from .graph import QUANTITIES
+
+    return [(name, QUANTITIES[name].doc) for name in line_quantities(line)]
+
+
+__all__ = ["drivers_of", "drivers_of_lines", "all_inputs", "traced_reads", "line_quantities", "formula_of",
+           "with_formula_inputs"]

@@ -182,7 +182,9 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 num, den = rows.get(line.numerator, label), rows.get(line.denominator, label)
                 if num is None or den is None:
                     continue
-                value = num / den * line.scale if den else float("nan")
+                if not den:  # undefined (no billable tokens, no revenue): no value rather than NaN
+                    continue
+                value = num / den * line.scale
                 basis = ACTUAL if rows.basis(line.numerator, label) == rows.basis(line.denominator, label) == ACTUAL else FORECAST
             rows.put(name, label, value, basis)
     return rows

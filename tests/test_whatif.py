@@ -98,13 +98,14 @@ def test_grid_over_a_driver_without_a_range_exits_2(cli):
 
 
 def test_solve_then_set_hits_the_target(cli):
-    result = cli("solve", "--target", "cloud.revenue_growth@FY2026=17%", "--vary", "ai.penetration_target", "--format", "json")
+    # 16%: with the history pinned, the target no longer steepens the back-cast (and the anchor intensities)
+    result = cli("solve", "--target", "cloud.revenue_growth@FY2026=16%", "--vary", "ai.penetration_target", "--format", "json")
     assert result.code == 0, result.stderr
     solved = json.loads(result.stdout)
     assert solved["driver"] == "ai.penetration_target" and solved["in_range"] is True
     check = json.loads(cli("forecast", "--format", "json", "--set", f"ai.penetration_target={solved['value']!r}").stdout)
     growth = next(r["value"] for r in check["rows"] if r["line"] == "cloud.revenue_growth" and r["period"] == "FY2026")
-    assert abs(growth - 0.17) < 0.0001  # within 0.01 pp
+    assert abs(growth - 0.16) < 0.0001  # within 0.01 pp
 
 
 def test_solve_reports_outside_the_range(cli):

@@ -1,9 +1,9 @@
-"""The model's layers: one module per quantity family, each a set of pure functions.
+"""The model's elementwise formulas: one module per layer, each a set of pure functions.
 
 Every function here is elementwise in its arguments, which may be floats (one scenario)
-or numpy arrays (many draws at once); none reads a file, holds a figure or prints.
-Each module lists the driver ids it reads in ``READS``; :mod:`cloudmodel.engine` wires
-the functions together quarter by quarter.
+or numpy arrays (many draws at once); none reads a file, holds a figure or prints. The
+quantities of :mod:`cloudmodel.quantities` apply them, reading drivers through a context
+that records what each reads, so no list of a layer's inputs is kept by hand.
 """
 
 from . import customers, ebita, group, iaas, maas, paas, saas, solutions, valuation

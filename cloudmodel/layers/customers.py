@@ -14,9 +14,6 @@ from __future__ import annotations
 
 from .. import xp
 
-READS = ("customers.total", "customers.growth", "ai.customers_dec2024", "ai.penetration_dec2024",
-         "ai.penetration_target", "ai.penetration_ceiling")
-
 _EPS = 1e-12
 
 
@@ -56,6 +53,15 @@ def penetration_through(years, knots, penetration_ceiling):
         i += 1
     (t0, p0), (t1, p1) = knots[i], knots[i + 1]
     return ai_penetration(years, p0, p1, penetration_ceiling, t1, t0)
+
+
+def penetration_before(years, penetration_start, rate, ceiling):
+    """cloud.ai.penetration [ratio] before the start date (the back-cast): the logistic
+    p = c / (1 + exp(L0 − rate × years)) with L0 = ln(c / p0 − 1), so p = p0 at ``years`` = 0 and
+    the log-odds fall by ``rate`` a year going back; zero when p0 is zero."""
+    level = _logit(penetration_start, ceiling) - rate * years
+    p = ceiling / (1 + xp.exp(xp.clip(level, -700, 700)))
+    return xp.where(penetration_start > 0, p, 0 * p)
 
 
 def ai_customers(customers, penetration):

@@ -13,11 +13,6 @@ from __future__ import annotations
 from .. import xp
 from .constants import QUARTERS_PER_YEAR
 
-READS = ("iaas.gross_margin", "paas.gross_margin", "saas.gross_margin", "solutions.gross_margin",
-         "ebita.shared_fixed_opex_per_quarter", "ebita.shared_variable_opex_ratio", "ebita.shared_fixed_opex_trend",
-         "capex.plan_total", "capex.plan_years", "capex.past_decade_total", "capex.baseline_years",
-         "capex.cloud_share", "capex.useful_life_years")
-
 
 def gross_profit(revenue, gross_margin):
     """Gross profit of a layer [RMB_mn] = revenue × gross margin."""

@@ -11,14 +11,6 @@ moves one for one with cloud EBITA (and Taotian EBITA) after tax.
 
 from __future__ import annotations
 
-READS = ("group.table4.revenue_fy2025", "group.table4.revenue_fy2026", "group.table4.adj_ebita_margin_fy2025",
-         "group.table4.adj_ebita_margin_fy2026", "group.table4.non_gaap_net_income_fy2025",
-         "group.table4.non_gaap_net_income_fy2026", "targets.cloud_revenue_growth_fy2025",
-         "targets.cloud_revenue_growth_fy2026", "targets.cloud_ebita_margin_fy2025", "targets.cloud_ebita_margin_fy2026",
-         "taotian.revenue_growth_fy2025", "taotian.revenue_growth_fy2026", "taotian.adj_ebita_growth_fy2025",
-         "taotian.adj_ebita_growth_fy2026", "taotian.revenue_growth_long_run", "taotian.adj_ebita_growth_long_run",
-         "group.other_revenue_growth_long_run", "group.ex_cloud_profit_growth_long_run", "group.tax_rate")
-
 
 def grow(previous, growth):
     """A year's value [RMB_mn] = previous year × (1 + growth)."""

@@ -8,10 +8,6 @@ of MaaS customers is MaaS (收入计入 MaaS 板块，而非 IaaS).
 
 from __future__ import annotations
 
-READS = ("paas.share", "saas.share", "solutions.share", "iaas.international_share",
-         "iaas.international_growth", "iaas.ai_compute_uplift", "iaas.gross_margin",
-         "growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
-
 
 def iaas_share(paas_share, saas_share, solutions_share, maas_share):
     """IaaS share of CY2024 revenue [ratio] = 1 − PaaS − SaaS − solutions − MaaS (the residual)."""

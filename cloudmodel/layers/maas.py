@@ -10,23 +10,6 @@ from __future__ import annotations
 from .. import xp
 from .constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR, RMB_PER_MILLION, TOKENS_PER_MILLION
 
-READS = (
-    "maas.model_calls_cy2024", "maas.plugins_cy2024", "maas.gpu_leasing_cy2024",
-    "maas.free_quota_tokens", "maas.token_usage_growth", "maas.token_price_elasticity",
-    "maas.deepseek_call_share", "maas.deepseek_r1_call_share", "price.deepseek_r1", "price.deepseek_v3",
-    "price.qwen_blended_cy2024", "price.qwen_cut_ratio", "maas.plugins_per_ai_customer_cy2024",
-    "maas.plugins_per_ai_customer", "maas.gpu_leasing_customer_elasticity",
-    "deepseek.dau_now", "deepseek.dau_cy2025", "deepseek.alibaba_share", "deepseek.dau_growth_after_cy2025",
-    "deepseek.hosting_price_per_dau_year", "deepseek.hosting_months_fy2025q4",
-    "apple.users", "apple.deal_probability", "apple.launch_delay_quarters",
-    "apple.tier1_users", "apple.tier1_fee", "apple.tier2_users", "apple.tier2_fee", "apple.tier3_users", "apple.tier3_fee",
-    "apple.device_shipments", "apple.licence_tier1_units", "apple.licence_tier2_units", "apple.licence_tier3_units",
-    "apple.licence_price_tier1", "apple.licence_price_tier2", "apple.licence_price_tier3",
-    "maas.model_call_margin_before", "maas.model_call_margin_after", "maas.plugin_margin", "maas.gpu_leasing_margin",
-)
-
-
-
 # ----------------------------------------------------------------------------- model calls
 
 def blended_price(deepseek_share, deepseek_r1_share, price_r1, price_v3, qwen_price):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from .. import xp
 
-READS = ("paas.share", "paas.gross_margin", "paas.content_moderation_cy2024", "ai.revenue_cy2024")
-
 
 def pull_through_per_customer(anchor_amount, anchor_ai_customer_quarters):
     """AI pull-through per AI customer-quarter [RMB_mn] = anchor-year amount ÷ Σ anchor AI customers

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from .paas import ai_pull_through, pull_through_per_customer  # same formulas as PaaS
 
-READS = ("saas.share", "saas.gross_margin", "saas.smart_customer_service_cy2024")
-
 
 def saas_revenue(base, ai):
     """cloud.revenue.saas [RMB_mn] = non-AI base + AI applications."""
     return base + ai
 
 
-__all__ = ["READS", "ai_pull_through", "pull_through_per_customer", "saas_revenue"]
+__all__ = ["ai_pull_through", "pull_through_per_customer", "saas_revenue"]

@@ -7,9 +7,6 @@ Government projects grow at ``solutions.government_projects_growth``; the other 
 
 from __future__ import annotations
 
-READS = ("solutions.share", "solutions.government_projects_cy2024", "solutions.government_projects_growth",
-         "solutions.gross_margin")
-
 
 def other_solutions_anchor(anchor_revenue, solutions_share, government_anchor):
     """Other industry solutions in the anchor year [RMB_mn] = revenue × solutions.share − government projects."""

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from .constants import RMB_PER_MILLION
 
-READS = ("valuation.cloud_ps_multiple", "valuation.taotian_pe_multiple", "valuation.ads_count",
-         "valuation.usd_cny", "valuation.usd_hkd", "valuation.shares_per_ads", "group.tax_rate")
-
 
 def per_ads(value_rmb_mn, usd_cny, ads_count):
     """USD per ADS = value [RMB_mn] × 10⁶ ÷ valuation.usd_cny ÷ valuation.ads_count [count]."""

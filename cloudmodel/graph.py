@@ -1,0 +1,213 @@
+"""The model as a graph of named quantities that wire themselves.
+
+A **quantity** is a small function named after what it computes; its docstring gives the unit
+and the formula (the lifelib/modelx style). It takes one argument, the context ``c``, and reads
+everything through it:
+
+* ``c.driver(id)`` — a driver's value (a float, or an array with one value per case);
+* ``c(name)`` — another quantity at this period; ``c(name, q)`` at another (earlier) quarter,
+  ``c(name, year)`` at another fiscal year; ``c.anchor_sum(name)`` its sum over the anchor year,
+  ``c.year_sum(name, year)`` over a fiscal year;
+* ``c.actual(line, q)`` — a reported figure (the history, or an actuals file);
+* ``c.q`` / ``c.year`` the period, ``c.years`` the years from the reference date, ``c.t`` the
+  timeline, ``c.history`` the reported history.
+
+Quantities are declared with :func:`per_quarter`, :func:`per_year` or :func:`constant`, the
+first two optionally naming the output line they make. No list of what a quantity reads is
+kept by hand: a *tracing* evaluation records every driver and quantity each one reads, in every
+branch that executes, which gives the exact lineage of every line (:mod:`cloudmodel.lineage`).
+
+Two evaluators share the definitions: :class:`Evaluation`, the engine's loop over quantities in
+their order of declaration (a dependency order; quarters ascending), which works for floats and
+numpy arrays alike; and :func:`reference`, a slow, readable evaluator that computes each value
+by recursion with memoisation and nothing else. A test checks that they agree on every line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+QUARTER, YEAR, CONSTANT = "quarter", "year", "constant"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A named quantity: its function, its time index and the output line it makes, if any."""
+
+    name: str
+    function: Callable[[Context], Any]
+    time: str  # QUARTER, YEAR or CONSTANT
+    line: str | None
+    module: str
+
+    @property
+    def doc(self) -> str:
+        return " ".join((self.function.__doc__ or "").split())
+
+
+QUANTITIES: dict[str, Quantity] = {}
+
+
+def _register(time: str, line: str | None) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
+    def wrap(function: Callable[[Context], Any]) -> Callable[[Context], Any]:
+        name = function.__name__
+        if name in QUANTITIES:
+            raise ValueError(f"quantity {name} is defined twice")
+        QUANTITIES[name] = Quantity(name, function, time, line, function.__module__.rpartition(".")[2])
+        return function
+    return wrap
+
+
+def per_quarter(line: str | None = None):
+    """Declare a quantity with a value per quarter (stocks at the quarter end, flows over it)."""
+    return _register(QUARTER, line)
+
+
+def per_year(line: str | None = None):
+    """Declare a quantity with a value per fiscal year."""
+    return _register(YEAR, line)
+
+
+def constant(line: str | None = None):
+    """Declare a quantity with one value for the whole run (an anchor-year solve, a fee)."""
+    return _register(CONSTANT, line)
+
+
+class Context:
+    """What a quantity sees: the drivers, the other quantities, the period. Reads go through
+    the evaluation, which may record them."""
+
+    __slots__ = ("_evaluation", "at", "_reads")
+
+    def __init__(self, evaluation: Evaluation, at: int | None, reads: set | None):
+        self._evaluation = evaluation
+        self.at = at
+        self._reads = reads
+
+    def driver(self, driver_id: str) -> Any:
+        if self._reads is not None:
+            self._reads.add(("driver", driver_id))
+        return self._evaluation.values[driver_id]
+
+    def has(self, driver_id: str) -> bool:
+        return driver_id in self._evaluation.values
+
+    def __call__(self, name: str, at: int | None = None) -> Any:
+        if self._reads is not None:
+            self._reads.add(("quantity", name))
+        if at is None:
+            at = None if QUANTITIES[name].time == CONSTANT else self.at
+        return self._evaluation.value(name, at)
+
+    def anchor_sum(self, name: str) -> Any:
+        """Σ of a quarterly quantity over the anchor year (the CY2024 quarters)."""
+        return sum(self(name, q) for q in self.t.anchor)
+
+    def year_sum(self, name: str, year: int) -> Any:
+        """Σ of a quarterly quantity over the quarters of a fiscal year."""
+        from .periods import QUARTERS_PER_YEAR, fiscal_index
+
+        return sum(self(name, fiscal_index(year, k)) for k in range(1, QUARTERS_PER_YEAR + 1))
+
+    def actual(self, line: str, q: int | None = None) -> Any:
+        """The reported value of ``line`` at quarter ``q`` (up to the origin), or None."""
+        if self._reads is not None:
+            self._reads.add(("actual", line))
+        return self._evaluation.observed.get(line, {}).get(self.at if q is None else q)
+
+    def observed(self, line: str) -> Mapping[int, float]:
+        """Every reported quarter of ``line`` up to the origin."""
+        if self._reads is not None:
+            self._reads.add(("actual", line))
+        return self._evaluation.observed.get(line, {})
+
+    @property
+    def q(self) -> int:
+        return self.at  # type: ignore[return-value]
+
+    @property
+    def year(self) -> int:
+        return self.at  # type: ignore[return-value]
+
+    @property
+    def years(self) -> float:
+        """Years from the reference date (end of December 2024) to the end of quarter ``q``."""
+        return self.t.years(self.at)
+
+    @property
+    def t(self) -> Any:
+        return self._evaluation.timeline
+
+    @property
+    def history(self) -> Any:
+        return self._evaluation.history
+
+
+class Evaluation:
+    """Values of every quantity for one run (floats, or arrays with one value per case).
+
+    :meth:`value` returns a memoised value, computing it on first use; :meth:`run` is the
+    engine's loop: every quantity in declaration order, each over every quarter (or year) of
+    the timeline. With ``trace`` every read is recorded in :attr:`reads` (quantity → set of
+    ``(kind, id)``)."""
+
+    def __init__(self, values: Mapping[str, Any], history: Any, timeline: Any,
+                 observed: Mapping[str, Mapping[int, float]], trace: bool = False):
+        self.values = values
+        self.history = history
+        self.timeline = timeline
+        self.observed = observed
+        self.memo: dict[str, dict[int | None, Any]] = {name: {} for name in QUANTITIES}
+        self.reads: dict[str, set] | None = {name: set() for name in QUANTITIES} if trace else None
+        self.forward_references = 0  # values computed out of the loop's order (a test keeps this small)
+
+    def value(self, name: str, at: int | None) -> Any:
+        memo = self.memo[name]
+        if at in memo:
+            return memo[at]
+        self.forward_references += 1
+        return self._compute(name, at)
+
+    def _compute(self, name: str, at: int | None) -> Any:
+        reads = None if self.reads is None else self.reads[name]
+        result = QUANTITIES[name].function(Context(self, at, reads))
+        self.memo[name][at] = result
+        return result
+
+    def run(self, names: Iterable[str] | None = None) -> Evaluation:
+        quarters = list(self.timeline.quarters)
+        years = self.timeline.fiscal_years
+        for name in QUANTITIES if names is None else names:
+            time, memo = QUANTITIES[name].time, self.memo[name]
+            for at in quarters if time == QUARTER else years if time == YEAR else (None,):
+                if at not in memo:
+                    self._compute(name, at)
+        return self
+
+
+def reference(values: Mapping[str, Any], history: Any, timeline: Any,
+              observed: Mapping[str, Mapping[int, float]]) -> dict[str, dict[int | None, Any]]:
+    """The slow, readable evaluator: every (quantity, period) of the timeline computed by plain
+    recursion with memoisation, in no particular order (output lines only, last to first)."""
+    memo: dict[tuple[str, int | None], Any] = {}
+
+    class _Lazy(Evaluation):
+        def value(self, name: str, at: int | None) -> Any:
+            if (name, at) not in memo:
+                memo[(name, at)] = QUANTITIES[name].function(Context(self, at, None))
+            return memo[(name, at)]
+
+    lazy = _Lazy(values, history, timeline, observed)
+    out: dict[str, dict[int | None, Any]] = {}
+    for name, quantity in reversed(list(QUANTITIES.items())):
+        if quantity.line is None:
+            continue
+        periods = (list(timeline.quarters)[::-1] if quantity.time == QUARTER
+                   else timeline.fiscal_years[::-1] if quantity.time == YEAR else [None])
+        out[name] = {at: lazy.value(name, at) for at in periods}
+    return out
+
+
+__all__ = ["QUANTITIES", "Quantity", "Context", "Evaluation", "reference", "per_quarter", "per_year", "constant"]

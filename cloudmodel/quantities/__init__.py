@@ -1,0 +1,14 @@
+"""The model's quantities, one module per layer, in dependency order.
+
+Each module declares its quantities with :func:`cloudmodel.graph.per_quarter`,
+:func:`~cloudmodel.graph.per_year` or :func:`~cloudmodel.graph.constant`; importing this package
+registers them all in :data:`cloudmodel.graph.QUANTITIES`, in the order the engine evaluates
+them (a module reads only quantities of its own or of earlier modules). The elementwise
+formulas they apply live in :mod:`cloudmodel.layers`.
+"""
+
+from . import customers, maas, iaas, paas, saas, solutions, revenue, ebita, group, valuation  # noqa: I001 - dependency order
+
+MODULES = (customers, maas, iaas, paas, saas, solutions, revenue, ebita, group, valuation)
+
+__all__ = ["MODULES"]

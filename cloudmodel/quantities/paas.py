@@ -1,0 +1,40 @@
+"""PaaS: the AI pull-through (content moderation and the AI revenue no other layer explains)."""
+
+from __future__ import annotations
+
+from ..graph import constant, per_quarter
+from ..layers import paas as formula
+
+
+@constant("cloud.anchor.other_ai_revenue")
+def other_ai_revenue_anchor(c):
+    """AI revenue of the anchor year not explained elsewhere, booked to PaaS [RMB_mn] =
+    ai.revenue_cy2024 − MaaS − saas.smart_customer_service_cy2024 − paas.content_moderation_cy2024 −
+    IaaS AI compute."""
+    return formula.other_ai_revenue(c.driver("ai.revenue_cy2024"), c("anchor_maas_revenue"),
+                                    c.driver("saas.smart_customer_service_cy2024"),
+                                    c.driver("paas.content_moderation_cy2024"), c("anchor_iaas_ai_compute"))
+
+
+@constant()
+def paas_ai_anchor(c):
+    """PaaS AI pull-through of the anchor year [RMB_mn] = paas.content_moderation_cy2024 + the other AI revenue."""
+    return c.driver("paas.content_moderation_cy2024") + c("other_ai_revenue_anchor")
+
+
+@constant()
+def paas_ai_per_customer(c):
+    """PaaS AI pull-through per AI customer-quarter [RMB_mn] = anchor amount ÷ Σ_anchor AI customers."""
+    return formula.pull_through_per_customer(c("paas_ai_anchor"), c("anchor_ai_customer_quarters"))
+
+
+@per_quarter("cloud.revenue.paas.ai")
+def paas_ai(c):
+    """PaaS: AI pull-through [RMB_mn] = per-customer amount × AI customers (quarter average)."""
+    return formula.ai_pull_through(c("paas_ai_per_customer"), c("ai_customers_average"))
+
+
+@constant()
+def paas_base_anchor(c):
+    """Non-AI PaaS of the anchor year [RMB_mn] = anchor revenue × paas.share − PaaS AI pull-through."""
+    return c("anchor_revenue") * c.driver("paas.share") - c("paas_ai_anchor")

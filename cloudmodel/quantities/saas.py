@@ -1,0 +1,26 @@
+"""SaaS: AI applications (smart customer service), scaling with AI customers."""
+
+from __future__ import annotations
+
+from ..graph import constant, per_quarter
+from ..layers import saas as formula
+
+
+@constant()
+def saas_ai_per_customer(c):
+    """SaaS AI applications per AI customer-quarter [RMB_mn] = saas.smart_customer_service_cy2024 ÷
+    Σ_anchor AI customers."""
+    return formula.pull_through_per_customer(c.driver("saas.smart_customer_service_cy2024"),
+                                             c("anchor_ai_customer_quarters"))
+
+
+@per_quarter("cloud.revenue.saas.ai")
+def saas_ai(c):
+    """SaaS: AI applications [RMB_mn] = per-customer amount × AI customers (quarter average)."""
+    return formula.ai_pull_through(c("saas_ai_per_customer"), c("ai_customers_average"))
+
+
+@constant()
+def saas_base_anchor(c):
+    """Non-AI SaaS of the anchor year [RMB_mn] = anchor revenue × saas.share − saas.smart_customer_service_cy2024."""
+    return c("anchor_revenue") * c.driver("saas.share") - c.driver("saas.smart_customer_service_cy2024")

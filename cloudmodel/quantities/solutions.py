@@ -1,0 +1,20 @@
+"""Industry solutions: government and enterprise projects and the other solutions."""
+
+from __future__ import annotations
+
+from ..graph import constant
+from ..layers import solutions as formula
+
+
+@constant()
+def government_anchor(c):
+    """Government and enterprise projects of the anchor year [RMB_mn] = solutions.government_projects_cy2024."""
+    return c.driver("solutions.government_projects_cy2024")
+
+
+@constant()
+def solutions_other_anchor(c):
+    """Other industry solutions of the anchor year [RMB_mn] = anchor revenue × solutions.share −
+    government projects."""
+    return formula.other_solutions_anchor(c("anchor_revenue"), c.driver("solutions.share"),
+                                          c.driver("solutions.government_projects_cy2024"))
