@@ -1,8 +1,9 @@
-"""Array-agnostic helpers, so one layer function serves a scenario and a million draws.
+"""Array-agnostic helpers, so one layer function serves a scenario, a million draws and a workbook.
 
-Layer functions use arithmetic operators, which work alike on Python floats and numpy
-arrays. The few non-arithmetic operations go through these helpers: on floats they use
-:mod:`math` (so a single forecast never imports numpy and stays fast), on arrays numpy.
+Layer functions use arithmetic operators, which work alike on Python floats, numpy arrays and
+:class:`cloudmodel.formula.Formula` (spreadsheet formulas). The few non-arithmetic operations go
+through these helpers: on floats they use :mod:`math` (so a single forecast never imports numpy
+and stays fast), on arrays numpy, on formulas the spreadsheet function of the same meaning.
 """
 
 from __future__ import annotations
@@ -19,7 +20,19 @@ def _is_array(*xs: Any) -> bool:
     return np is not None and any(isinstance(x, np.ndarray) for x in xs)
 
 
+def _is_formula(*xs: Any) -> bool:
+    return any(getattr(x, "excel", False) for x in xs)
+
+
+def _sheet(function: str, *xs: Any) -> Any:
+    from .formula import call
+
+    return call(function, *xs)
+
+
 def exp(x: Number) -> Number:
+    if _is_formula(x):
+        return _sheet("EXP", x)
     if _is_array(x):
         import numpy as np
 
@@ -28,6 +41,8 @@ def exp(x: Number) -> Number:
 
 
 def log(x: Number) -> Number:
+    if _is_formula(x):
+        return _sheet("LN", x)
     if _is_array(x):
         import numpy as np
 
@@ -36,6 +51,8 @@ def log(x: Number) -> Number:
 
 
 def ceil(x: Number) -> Number:
+    if _is_formula(x):
+        return _sheet("ROUNDUP", x, 0)
     if _is_array(x):
         import numpy as np
 
@@ -44,6 +61,8 @@ def ceil(x: Number) -> Number:
 
 
 def maximum(a: Number, b: Number) -> Number:
+    if _is_formula(a, b):
+        return _sheet("MAX", a, b)
     if _is_array(a, b):
         import numpy as np
 
@@ -52,6 +71,8 @@ def maximum(a: Number, b: Number) -> Number:
 
 
 def minimum(a: Number, b: Number) -> Number:
+    if _is_formula(a, b):
+        return _sheet("MIN", a, b)
     if _is_array(a, b):
         import numpy as np
 
@@ -64,6 +85,8 @@ def clip(x: Number, low: Number, high: Number) -> Number:
 
 
 def where(condition: Any, a: Number, b: Number) -> Number:
+    if _is_formula(condition, a, b):
+        return _sheet("IF", condition, a, b)
     if _is_array(condition, a, b):
         import numpy as np
 
@@ -75,6 +98,10 @@ def where(condition: Any, a: Number, b: Number) -> Number:
 
 def safe_div(a: Number, b: Number) -> Number:
     """a ÷ b, and 0 where b is 0 (an anchor with no AI customers explains nothing)."""
+    if _is_formula(a, b):
+        from .formula import equal
+
+        return _sheet("IF", equal(b, 0), 0, a / b)
     if _is_array(a, b):
         import numpy as np
 

@@ -1,0 +1,433 @@
+"""A live Excel model: ``forecast --format xlsx``.
+
+The workbook is the model, not a dump of it. Its calculation sheets hold one row per quantity
+of :mod:`cloudmodel.quantities` and one column per quarter (or fiscal year), and every cell is
+the Excel formula that the quantity's own Python function writes when it is evaluated on
+:class:`~cloudmodel.formula.Formula` values instead of numbers: a driver is a reference to its
+input cell on ``Drivers``, another quantity a reference to its cell. The roll-ups, ratio lines
+and checks of :mod:`cloudmodel.result` run on those references in the same way, so ``Outputs``
+and ``Checks`` are formulas too. Python and Excel therefore share one definition and cannot
+drift; a test recalculates the workbook in LibreOffice and compares it with the forecast.
+
+Sheets: ``README``, ``Drivers`` (inputs: edit a value and every output follows), ``Quarters``,
+``Years`` and ``Constants`` (the quantities), ``Outputs`` (``line, period, value, unit, basis``),
+``Checks`` (``check.*`` residuals) and ``Targets`` (the report's figures against the model's).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .formula import STRICT, Formula, cell, number, text
+from .graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
+from .periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
+
+DRIVERS, QUARTERS, YEARS, CONSTANTS = "Drivers", "Quarters", "Years", "Constants"
+OUTPUTS, CHECKS, TARGETS, README = "Outputs", "Checks", "Targets", "README"
+#: Calculation sheets: label columns (quantity, unit, line, formula) before the first period.
+LABEL_COLUMNS = 4
+#: Header rows of a calculation sheet (period labels, basis) before the first quantity.
+HEADER_ROWS = 2
+#: Periods before the timeline's first that a quantity may read (a quarter a year back, the
+#: opening stock); they get columns of their own so every reference lands in a cell.
+LEAD_QUARTERS = QUARTERS_PER_YEAR
+LEAD_YEARS = 2
+DRIVER_COLUMNS = ("id", "value", "unit", "low", "high", "kind", "source", "label")
+_UNIT = re.compile(r"\[([A-Za-z_ ]+)\]")
+BASIS_MARK = {"actual": "A", "estimate": "est.", "forecast": "E"}
+
+
+def quantity_unit(name: str) -> str:
+    """A quantity's unit, as its docstring states it in brackets (``[RMB_mn]``)."""
+    found = _UNIT.search(QUANTITIES[name].doc)
+    return found.group(1) if found else ""
+
+
+@dataclass
+class Layout:
+    """Where each quantity's value for each period sits."""
+
+    first_quarter: int
+    last_quarter: int
+    first_year: int
+    last_year: int
+    rows: dict[str, int] = field(default_factory=dict)  # quantity -> row on its sheet
+
+    @classmethod
+    def of(cls, timeline: Any) -> Layout:
+        years = timeline.fiscal_years
+        layout = cls(timeline.first - LEAD_QUARTERS, timeline.last, years[0] - LEAD_YEARS, years[-1])
+        counters = {QUARTER: HEADER_ROWS, YEAR: HEADER_ROWS, CONSTANT: 1}
+        for name, quantity in QUANTITIES.items():
+            layout.rows[name] = counters[quantity.time]
+            counters[quantity.time] += 1
+        return layout
+
+    def sheet(self, name: str) -> str:
+        return {QUARTER: QUARTERS, YEAR: YEARS, CONSTANT: CONSTANTS}[QUANTITIES[name].time]
+
+    def quarters(self) -> range:
+        return range(self.first_quarter, self.last_quarter + 1)
+
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+    def column(self, name: str, at: int | None) -> int:
+        time = QUANTITIES[name].time
+        if time == CONSTANT:
+            return LABEL_COLUMNS
+        first, last = (self.first_quarter, self.last_quarter) if time == QUARTER else (self.first_year, self.last_year)
+        if not first <= at <= last:
+            raise ValueError(f"{name} is read at {at}, outside the workbook's columns")
+        return LABEL_COLUMNS + at - first
+
+
+class SheetEvaluation(Evaluation):
+    """The graph evaluated on formulas: each quantity's value is the formula its function writes,
+    and what other quantities read is a reference to the cell that holds it."""
+
+    def __init__(self, values: dict[str, Any], history: Any, timeline: Any, observed: Any, layout: Layout):
+        super().__init__(values, history, timeline, observed)
+        self.layout = layout
+        self.cells: dict[tuple[str, int | None], Any] = {}  # (quantity, period) -> Formula or number
+
+    def _compute(self, name: str, at: int | None) -> Any:
+        result = QUANTITIES[name].function(Context(self, at, None))
+        if isinstance(result, Formula) or (isinstance(result, int | float) and not isinstance(result, bool)):
+            self.cells[(name, at)] = result
+            result = cell(self.layout.sheet(name), self.layout.rows[name], self.layout.column(name, at), number(result))
+        self.memo[name][at] = result
+        return result
+
+
+def _driver_refs(drivers: Any) -> tuple[dict[str, Formula], dict[str, int], dict[str, Any]]:
+    """A reference per driver to its input cell, its row, and the cell content of derived drivers
+    (the driver file's own formula over the other drivers' cells)."""
+    from .drivers import evaluate_formula
+
+    rows = {driver_id: index + 1 for index, driver_id in enumerate(drivers)}
+    refs = {driver_id: cell(DRIVERS, row, 1, drivers[driver_id].value) for driver_id, row in rows.items()}
+    derived = {driver_id: evaluate_formula(d.formula, refs) for driver_id, d in drivers.items() if d.kind == "derived"}
+    return refs, rows, derived
+
+
+@dataclass
+class Sheets:
+    """Everything the workbook holds, before it is written."""
+
+    drivers: Any
+    driver_rows: dict[str, int]
+    derived: dict[str, Any]
+    layout: Layout
+    evaluation: SheetEvaluation
+    rows: Any  # result.Rows of formulas
+    check_names: list[str]
+    forecast: Any
+
+
+def build(fc: Any, history: Any, timeline: Any, extra: Any) -> Sheets:
+    """The workbook's cells for a forecast (its drivers, history cut and timeline)."""
+    from .engine import observed_actuals, to_raw
+    from .result import add_checks, build_rows
+
+    refs, driver_rows, derived = _driver_refs(fc.drivers)
+    layout = Layout.of(timeline)
+    evaluation = SheetEvaluation(refs, history, timeline, observed_actuals(history, extra, timeline.origin), layout)
+    STRICT[0] = True
+    try:
+        evaluation.run()
+    finally:
+        STRICT[0] = False
+    raw = to_raw(evaluation)
+    rows = build_rows(raw, history)
+    check_names = add_checks(rows, raw, history, fc.drivers)
+    for driver_id in fc.drivers:
+        if driver_id.startswith("group.table4."):
+            line, _, year = driver_id.rpartition("_fy")
+            rows.put(line, f"FY{year}", refs[driver_id], fc.rows.basis(line, f"FY{year}"))
+    return Sheets(fc.drivers, driver_rows, derived, layout, evaluation, rows, check_names, fc)
+
+
+# ----------------------------------------------------------------------------- writing
+
+NUMBER_FORMATS = {
+    "RMB_mn": '"RMB "#,##0.0,"bn"',
+    "RMB": '"RMB "#,##0.00',
+    "ratio": "0.0%",
+    "count": '0\\.0,"万"',
+    "USD": '"USD "0.00',
+    "HKD": '"HKD "0.00',
+    "tokens": '#,##0.0,,,"bn"',
+    "x": '0.0"x"',
+}
+FILLS = {"actual": "#E7E6E6", "estimate": "#DDEBF7", "forecast": "#FFFFFF"}
+INPUT_STYLE = {"font_color": "#0000FF", "bg_color": "#FFF2CC"}
+
+
+class _Formats:
+    def __init__(self, book: Any):
+        self.book = book
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, unit: str = "", basis: str = "forecast", **extra: Any) -> Any:
+        key = (unit, basis, tuple(sorted(extra.items())))
+        if key not in self.cache:
+            spec = {"num_format": NUMBER_FORMATS.get(unit, "#,##0.00"), "bg_color": FILLS.get(basis, "#FFFFFF")}
+            self.cache[key] = self.book.add_format(spec | extra)
+        return self.cache[key]
+
+
+def _write_value(sheet: Any, row: int, column: int, value: Any, style: Any) -> int:
+    """A formula or a number; returns 1 for a formula (they are counted)."""
+    if isinstance(value, Formula):
+        sheet.write_formula(row, column, "=" + value.text, style, number(value) if number(value) is not None else 0)
+        return 1
+    sheet.write_number(row, column, float(value), style)
+    return 0
+
+
+def _write_drivers(book: Any, formats: _Formats, sheets: Sheets) -> int:
+    sheet = book.add_worksheet(DRIVERS)
+    header = book.add_format({"bold": True, "bottom": 1})
+    for column, name in enumerate(DRIVER_COLUMNS):
+        sheet.write(0, column, name, header)
+    count = 0
+    for driver_id, row in sheets.driver_rows.items():
+        d = sheets.drivers[driver_id]
+        sheet.write_string(row, 0, driver_id)
+        if driver_id in sheets.derived:
+            count += _write_value(sheet, row, 1, sheets.derived[driver_id], formats.get(d.unit))
+        else:
+            sheet.write_number(row, 1, d.value, formats.get(d.unit, "input", **INPUT_STYLE))
+        sheet.write_string(row, 2, d.unit)
+        for column, bound in ((3, d.low), (4, d.high)):
+            if bound is not None:
+                sheet.write_number(row, column, bound, formats.get(d.unit))
+        sheet.write_string(row, 5, d.kind)
+        sheet.write_string(row, 6, _clean(d.short_source(200)))
+        sheet.write_string(row, 7, _clean(d.label))
+    sheet.freeze_panes(1, 1)
+    for column, width in enumerate((38, 16, 18, 14, 14, 11, 80, 50)):
+        sheet.set_column(column, column, width)
+    return count
+
+
+def _clean(value: str) -> str:
+    """Text for a cell: no control characters (a cell starting with = would be read as a formula
+    by some readers, so such text gets a leading apostrophe-free space)."""
+    value = re.sub(r"[\x00-\x1f\x7f]", " ", value or "")
+    return " " + value if value.startswith(("=", "+", "-", "@")) else value
+
+
+def _period_basis(sheets: Sheets, name: str, label: str, index: int) -> str:
+    line = QUANTITIES[name].line
+    basis = sheets.forecast.rows.basis(line, label) if line else None
+    if basis:
+        return basis
+    return "forecast" if index > sheets.evaluation.timeline.origin else "estimate"
+
+
+def _write_calculation(book: Any, formats: _Formats, sheets: Sheets, time: str) -> int:
+    layout = sheets.layout
+    title, periods = {QUARTER: (QUARTERS, layout.quarters()), YEAR: (YEARS, layout.years()),
+                      CONSTANT: (CONSTANTS, [None])}[time]
+    sheet = book.add_worksheet(title)
+    header = book.add_format({"bold": True, "bottom": 1})
+    for column, name in enumerate(("quantity", "unit", "line", "formula")):
+        sheet.write(0, column, name, header)
+    labels = {}
+    for at in periods:
+        label = (quarter_label(at) if time == QUARTER else f"FY{at}") if at is not None else "value"
+        labels[at] = label
+        column = LABEL_COLUMNS if at is None else layout.column(_first_of(time), at)
+        sheet.write(0, column, label, header)
+        if at is not None and time != CONSTANT:
+            index = at if time == QUARTER else fiscal_index_last(at)
+            mark = "forecast" if index > sheets.evaluation.timeline.origin else "actual / estimate"
+            sheet.write(1, column, mark, header)
+    count = 0
+    for name, quantity in QUANTITIES.items():
+        if quantity.time != time:
+            continue
+        row = layout.rows[name]
+        unit = quantity_unit(name)
+        sheet.write_string(row, 0, name)
+        sheet.write_string(row, 1, unit)
+        sheet.write_string(row, 2, quantity.line or "")
+        sheet.write_string(row, 3, quantity.doc)
+        for at in periods:
+            value = sheets.evaluation.cells.get((name, at))
+            if value is None:
+                continue
+            index = at if time != YEAR else fiscal_index_last(at)
+            basis = _period_basis(sheets, name, labels[at], index) if at is not None else "forecast"
+            count += _write_value(sheet, row, layout.column(name, at), value, formats.get(unit, basis))
+    sheet.freeze_panes(HEADER_ROWS if time != CONSTANT else 1, LABEL_COLUMNS)
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 2, 16)
+    sheet.set_column(3, 3, 30)
+    sheet.set_column(LABEL_COLUMNS, LABEL_COLUMNS + len(periods), 14)
+    return count
+
+
+def _first_of(time: str) -> str:
+    return next(name for name, quantity in QUANTITIES.items() if quantity.time == time)
+
+
+def fiscal_index_last(year: int) -> int:
+    from .periods import fiscal_index
+
+    return fiscal_index(year, QUARTERS_PER_YEAR)
+
+
+def _write_outputs(book: Any, formats: _Formats, sheets: Sheets) -> tuple[int, dict[tuple[str, str], int]]:
+    sheet = book.add_worksheet(OUTPUTS)
+    header = book.add_format({"bold": True, "bottom": 1})
+    for column, name in enumerate(("line", "period", "value", "unit", "basis")):
+        sheet.write(0, column, name, header)
+    table = sheets.forecast.table
+    count, where = 0, {}
+    for row, (line, period, basis, value, unit) in enumerate(table.iter_rows(), start=1):
+        formula = sheets.rows.get(line, period)
+        sheet.write_string(row, 0, line)
+        sheet.write_string(row, 1, period)
+        count += _write_value(sheet, row, 2, formula if formula is not None else value, formats.get(unit, basis))
+        sheet.write_string(row, 3, unit)
+        sheet.write_string(row, 4, BASIS_MARK.get(basis, basis))
+        where[(line, period)] = row
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 11)
+    sheet.set_column(2, 2, 18)
+    sheet.autofilter(0, 0, len(table), 4)
+    return count, where
+
+
+def _write_checks(book: Any, formats: _Formats, sheets: Sheets) -> int:
+    sheet = book.add_worksheet(CHECKS)
+    header = book.add_format({"bold": True, "bottom": 1})
+    for column, name in enumerate(("check", "period", "residual", "ok")):
+        sheet.write(0, column, name, header)
+    count, row = 0, 1
+    for (line, period), (value, _basis) in sheets.rows.cells.items():
+        if line not in sheets.check_names:
+            continue
+        sheet.write_string(row, 0, line)
+        sheet.write_string(row, 1, period)
+        count += _write_value(sheet, row, 2, value, formats.get("", "forecast", num_format="0.000000"))
+        from .model import CHECK_TOLERANCE
+
+        sheet.write_formula(row, 3, f"=ABS(C{row + 1})<={text(CHECK_TOLERANCE)}")
+        count += 1
+        row += 1
+    sheet.set_column(0, 0, 46)
+    sheet.freeze_panes(1, 0)
+    return count
+
+
+def _write_targets(book: Any, formats: _Formats, sheets: Sheets, where: dict[tuple[str, str], int]) -> int:
+    sheet = book.add_worksheet(TARGETS)
+    header = book.add_format({"bold": True, "bottom": 1})
+    columns = ("target", "line", "period", "kind", "report", "low", "high", "tolerance", "model", "ok")
+    keys = ("label", *columns[1:8])
+    for column, name in enumerate(columns):
+        sheet.write(0, column, name, header)
+    count = 0
+    for row, target in enumerate(sheets.forecast.targets.iter_rows(named=True), start=1):
+        unit = target["unit"]
+        for column, key in enumerate(keys):
+            value = target[key]
+            if isinstance(value, str):
+                sheet.write_string(row, column, value)
+            elif value is not None:
+                sheet.write_number(row, column, value, formats.get(unit) if key != "tolerance" else None)
+        model = f"{OUTPUTS}!$C${where[(target['line'], target['period'])] + 1}"
+        sheet.write_formula(row, 8, "=" + model, formats.get(unit), target["model"])
+        r = row + 1
+        ok = {"range": f"=AND(I{r}>=F{r},I{r}<=G{r})", "abs": f"=ABS(I{r}-E{r})<=H{r}",
+              "rel": f"=ABS(I{r}/E{r}-1)<=H{r}", "max": f"=I{r}<=E{r}", "min": f"=I{r}>=E{r}"}[target["kind"]]
+        sheet.write_formula(row, 9, ok)
+        count += 2
+    sheet.set_column(0, 0, 46)
+    sheet.set_column(1, 1, 34)
+    sheet.set_column(4, 8, 14)
+    return count
+
+
+def _write_readme(sheet: Any, sheets: Sheets, formulas: int) -> None:
+    meta = sheets.forecast.meta
+    lines = [
+        "cloudmodel: a live model of Alibaba Cloud, the group and the valuation",
+        "",
+        f"Scenario: {meta['scenario']}; overrides: {meta['overrides'] or 'none'}; drivers hash {meta['drivers_hash']}.",
+        f"Last reported quarter (origin): {meta['origin']}; horizon {meta['horizon']}.",
+        f"{formulas} formula cells. Edit a blue input on Drivers and every quantity, output, check and target follows.",
+        "",
+        "Drivers: every input, in its canonical unit (ratios as decimals, money in RMB mn, counts), with its range,",
+        "  kind and source. Derived drivers are formulas over the others.",
+        "Quarters, Years, Constants: one row per quantity of the model, one column per period. Each cell is the",
+        "  formula the quantity's Python definition writes; the 'formula' column is that definition's docstring.",
+        "Outputs: line, period, value, unit, basis (A actual = reported by Alibaba; est. = the model's reading of a",
+        "  reported period; E = forecast), each value a formula into the calculation sheets.",
+        "Checks: reconciliation residuals, 0 when the check holds. Targets: the report's own figures against the model.",
+        "Shading: grey = actual, blue = estimate, white = forecast. Money is shown in RMB bn, counts in 万.",
+    ]
+    for row, line in enumerate(lines):
+        sheet.write_string(row, 0, line)
+    sheet.set_column(0, 0, 120)
+
+
+def write_workbook(sheets: Sheets, path: str | Path) -> int:
+    """Write the workbook to ``path`` (a new file; the caller makes the write atomic). Returns the
+    number of formula cells."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    formats = _Formats(book)
+    readme = book.add_worksheet(README)
+    count = _write_drivers(book, formats, sheets)
+    for time in (QUARTER, YEAR, CONSTANT):
+        count += _write_calculation(book, formats, sheets, time)
+    outputs, where = _write_outputs(book, formats, sheets)
+    count += outputs + _write_checks(book, formats, sheets) + _write_targets(book, formats, sheets, where)
+    _write_readme(readme, sheets, count)
+    book.close()
+    return count
+
+
+def forecast_inputs(fc: Any) -> tuple[Any, Any, Any]:
+    """The history (cut at the origin), timeline and actuals a forecast was made with."""
+    from .engine import make_timeline
+    from .history import load_history
+    from .model import ROLL_FORWARD_LINES
+    from .periods import Period
+
+    history = load_history()
+    origin = Period.parse(fc.meta["origin"]).fiscal_quarters()[0]
+    if origin < history.last_quarter:
+        history = history.up_to(origin)
+    extra = {}
+    if fc.meta.get("actuals"):
+        from .actuals import load_actuals
+
+        actuals = load_actuals(fc.meta["actuals"]["file"])
+        extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES}
+    last = Period.parse(fc.meta["horizon"]).fiscal_quarters()[-1]
+    return history, make_timeline(fc.drivers, history, last, origin=origin), extra
+
+
+def save(fc: Any, path: str | Path, force: bool = False) -> int:
+    """``forecast --format xlsx --output PATH``: the live workbook of a forecast, written atomically."""
+    from .output import write_atomic
+
+    history, timeline, extra = forecast_inputs(fc)
+    sheets = build(fc, history, timeline, extra)
+    counted: list[int] = []
+    write_atomic(Path(path), lambda target: counted.append(write_workbook(sheets, target)), force)
+    return counted[0]
+
+
+__all__ = ["Sheets", "build", "save", "write_workbook", "fiscal_parts"]
