@@ -665,9 +665,13 @@ def backtest(
 def main() -> None:
     from .fastcli import run, wants_fast_path
 
-    if wants_fast_path(sys.argv[1:]):
-        raise SystemExit(run(sys.argv[1:]))
-    app()
+    try:
+        if wants_fast_path(sys.argv[1:]):
+            raise SystemExit(run(sys.argv[1:]))
+        app()
+    except KeyboardInterrupt:  # outside a command (typer's start-up): still no traceback
+        sys.stderr.write("cloudmodel: interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 if __name__ == "__main__":

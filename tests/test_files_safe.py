@@ -150,7 +150,7 @@ def test_ctrl_c_in_the_cli_exits_130_without_a_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     child = subprocess.Popen([sys.executable, "-m", "cloudmodel", "simulate", "--draws", "20000000", "--format", "json"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
-    time.sleep(2.5)
+    time.sleep(1.0)  # mid-import or mid-run: either way exit 130, no traceback
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=60)
     if child.returncode == 0:

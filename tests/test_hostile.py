@@ -387,3 +387,32 @@ def test_hostile(case: Case, env: Env):
     assert not [k for k in after if k.endswith(".tmp")]
     if case.check:
         assert case.check(env, result) is not False
+
+
+def test_an_unreadable_driver_file_exits_2_even_as_root(env, monkeypatch):
+    """Permissions do not stop root, so the refusal is simulated at the system call."""
+    real_open = os.open
+    victim = str(env.drivers / "apple.toml")
+
+    def deny(path, *args, **kwargs):
+        if str(path) == victim:
+            raise PermissionError(13, "Permission denied", victim)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    (env.drivers / "apple.toml").write_text((env.drivers / "apple.toml").read_text() + "\n")  # new bytes: no cache hit
+    result = run_cli("forecast", "--drivers", str(env.drivers), "--format", "json")
+    assert result.code == 2 and "apple.toml: cannot be read: Permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_read_only_output_folder_exits_2_even_as_root(env, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = run_cli("forecast", "--drivers", str(env.drivers), "--format", "json", "--output", str(env.out))
+    assert result.code == 2 and "cannot create a file in" in result.stderr and "Permission denied" in result.stderr
+    assert not env.out.exists()
