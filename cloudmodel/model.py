@@ -76,9 +76,16 @@ def scenario_drivers(base: DriverSet, scenario: str = "base", overrides: Mapping
     return driver_set
 
 
+#: The lines a notebook or ``repr`` shows first.
+SUMMARY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita_margin", "cloud.ai.customers",
+                 "group.revenue", "group.non_gaap_net_income", "valuation.target.usd_per_ads")
+BASIS_MARKS = {"actual": "A", "estimate": "est.", "forecast": "E"}
+
+
 @dataclass
 class Forecast:
-    """One run of the model: the long table and what was checked."""
+    """One run of the model: the long table and what was checked. ``repr`` and, in a notebook,
+    ``_repr_html_`` show the key lines by fiscal year; ``table`` holds every line."""
 
     table: Any  # polars.DataFrame: line, period, basis, value, unit
     checks: Any  # polars.DataFrame: line, period, value, ok
@@ -119,6 +126,49 @@ class Forecast:
     @property
     def ok(self) -> bool:
         return bool(self.checks["ok"].all())
+
+    def summary(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        """The key lines by fiscal year, formatted: (line, label, [(period, text, basis mark)])."""
+        from .numbers import fmt
+
+        years = [p for p in ordered_periods(set(self.table["period"].to_list())) if p.startswith("FY") and "Q" not in p]
+        out = []
+        for line in SUMMARY_LINES:
+            cells = []
+            for period in years:
+                value, basis = self.rows.get(line, period), self.rows.basis(line, period)
+                if value is not None:
+                    cells.append((period, fmt(value, LINES[line].unit), BASIS_MARKS.get(basis or "", "")))
+            out.append((line, LINES[line].label, cells))
+        return out
+
+    def __repr__(self) -> str:
+        checks = "all checks ok" if self.ok else f"{int((~self.checks['ok']).sum())} checks FAIL"
+        targets = f"{int(self.targets['ok'].sum())}/{self.targets.height} report figures met"
+        head = (f"Forecast(scenario={self.meta['scenario']!r}, origin {self.meta['origin']}, horizon "
+                f"{self.meta['horizon']}, {self.table.height} rows; {checks}; {targets})")
+        lines = [head]
+        for _line, label, cells in self.summary():
+            lines.append(f"  {label}: " + ", ".join(f"{p} {t} {m}".rstrip() for p, t, m in cells[-4:]))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: the key lines by fiscal year, A/est./E marked."""
+        from html import escape
+
+        summary = self.summary()
+        periods = [p for p, _, _ in max((cells for _, _, cells in summary), key=len)]
+        head = "".join(f"<th>{escape(p)}</th>" for p in periods)
+        body = []
+        for _line, label, cells in summary:
+            by_period = {p: (t, m) for p, t, m in cells}
+            tds = "".join(f"<td>{escape(by_period[p][0])} <small>{escape(by_period[p][1])}</small></td>"
+                          if p in by_period else "<td></td>" for p in periods)
+            body.append(f"<tr><th style='text-align:left'>{escape(label)}</th>{tds}</tr>")
+        caption = escape(repr(self).splitlines()[0])
+        return (f"<table><caption style='text-align:left'>{caption}</caption><thead><tr><th></th>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table><p><small>A actual, est. estimate of a reported period, "
+                "E forecast. fc.table holds every line.</small></p>")
 
     def lineage(self, line: str) -> list[str]:
         """Driver ids the line is made from: recorded by a tracing run of the quantity graph
