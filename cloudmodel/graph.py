@@ -48,6 +48,8 @@ class Quantity:
 
 
 QUANTITIES: dict[str, Quantity] = {}
+_FUNCTIONS: dict[str, Callable[[Context], Any]] = {}  # name -> function, for the loop's speed
+_CONSTANTS: set[str] = set()
 
 
 def _register(time: str, line: str | None) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
@@ -56,6 +58,9 @@ def _register(time: str, line: str | None) -> Callable[[Callable[[Context], Any]
         if name in QUANTITIES:
             raise ValueError(f"quantity {name} is defined twice")
         QUANTITIES[name] = Quantity(name, function, time, line, function.__module__.rpartition(".")[2])
+        _FUNCTIONS[name] = function
+        if time == CONSTANT:
+            _CONSTANTS.add(name)
         return function
     return wrap
 
@@ -97,8 +102,8 @@ class Context:
     def __call__(self, name: str, at: int | None = None) -> Any:
         if self._reads is not None:
             self._reads.add(("quantity", name))
-        if at is None:
-            at = None if QUANTITIES[name].time == CONSTANT else self.at
+        if at is None and name not in _CONSTANTS:
+            at = self.at
         return self._evaluation.value(name, at)
 
     def anchor_sum(self, name: str) -> Any:
@@ -172,7 +177,7 @@ class Evaluation:
 
     def _compute(self, name: str, at: int | None) -> Any:
         reads = None if self.reads is None else self.reads[name]
-        result = QUANTITIES[name].function(Context(self, at, reads))
+        result = _FUNCTIONS[name](Context(self, at, reads))
         self.memo[name][at] = result
         return result
 

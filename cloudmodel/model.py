@@ -67,9 +67,35 @@ def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
     return overrides
 
 
+def reported_facts(drivers: DriverSet, last_reported: int) -> set[str]:
+    """Drivers that are reported history: quoted from the report (kind ``report``) without a range,
+    about a period that ends by the last reported quarter (33万 AI customers in December 2024).
+    No scenario or ``--set`` changes them; a restatement comes through an actuals file."""
+    from .engine import period_quarter
+
+    return {i for i, d in drivers.items() if d.kind == "report" and not d.has_range
+            and period_quarter(d.period) <= last_reported}
+
+
+def _refuse_reported_facts(base: DriverSet, changes: Mapping[str, Any], where: str) -> None:
+    if not changes:
+        return
+    from .history import load_history
+
+    facts = reported_facts(base, load_history().last_quarter)
+    problems = [InputProblem(where, i, value, f"is a reported fact ({base[i].period}): forward scenarios cannot change it",
+                             "restate reported history through an actuals file (--actuals)")
+                for i, value in changes.items() if i in facts]
+    if problems:
+        raise InputError(problems)
+
+
 def scenario_drivers(base: DriverSet, scenario: str = "base", overrides: Mapping[str, Any] | None = None) -> DriverSet:
-    """The drivers of a scenario: the base, then the scenario file's overrides, then ``overrides``."""
+    """The drivers of a scenario: the base, then the scenario file's overrides, then ``overrides``.
+    Reported facts (:func:`reported_facts`) are refused."""
     values = scenario_overrides(scenario, base)
+    _refuse_reported_facts(base, values, f"scenario {scenario}")
+    _refuse_reported_facts(base, overrides or {}, "--set")
     driver_set = base.with_overrides(values, where=f"scenario {scenario}") if values else base
     driver_set = driver_set.with_overrides(overrides) if overrides else driver_set
     _validate_values(driver_set)

@@ -65,18 +65,21 @@ def periods_for(fc: Any, period: str) -> list[str]:
 
 
 def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[str]) -> Table:
-    """A table of lines (label, line name) by period, actual periods marked with 'A'."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    """A table of lines (label, line name) by period: reported periods marked 'A', forecast ones 'E'
+    (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'."""
+    table = Table(title=title, title_justify="left", header_style="bold",
+                  caption="A reported · E forecast · est. the model's estimate of a reported period", caption_justify="left")
     table.add_column("line", no_wrap=True)
     table.add_column("unit", style="dim", no_wrap=True)
-    actual_periods = {p for p in periods if fc.rows.basis("cloud.revenue", p) == "actual"}
+    marks = {"actual": " A", "forecast": " E"}
     for p in periods:
-        table.add_column(p + (" A" if p in actual_periods else ""), justify="right", no_wrap=True)
+        table.add_column(p + marks.get(fc.rows.basis("cloud.revenue", p) or "", ""), justify="right", no_wrap=True)
     from .result import LINES
 
     for label, line in lines:
         unit = LINES[line].unit if line in LINES else "RMB_mn"
-        cells = [cell(fc.rows.get(line, p), unit) for p in periods]
+        cells = [cell(fc.rows.get(line, p), unit) + (" est." if fc.rows.basis(line, p) == "estimate" else "")
+                 for p in periods]
         table.add_row(label, UNIT_LABEL.get(unit, unit), *cells)
     return table
 

@@ -101,7 +101,22 @@ def _lines() -> dict[str, Line]:
 
 LINES = _lines()
 ANNUAL_ONLY = ("group.", "valuation.")
-ACTUAL, FORECAST = "actual", "forecast"
+ACTUAL, ESTIMATE, FORECAST = "actual", "estimate", "forecast"
+_STRENGTH = {ACTUAL: 0, ESTIMATE: 1, FORECAST: 2}
+
+
+def basis_of(quarters: list[int], reported: set[int], origin: int) -> str:
+    """What a value over ``quarters`` is: ``actual`` when Alibaba reported every one of them,
+    ``estimate`` when they all lie in reported periods (up to the origin) but the value is the
+    model's reading of them (a layer split, AI customers), else ``forecast``."""
+    if all(q in reported for q in quarters):
+        return ACTUAL
+    return ESTIMATE if all(q <= origin for q in quarters) else FORECAST
+
+
+def weakest(*bases: str | None) -> str:
+    """The basis of a value made of parts: the weakest of theirs (actual < estimate < forecast)."""
+    return max((b or FORECAST for b in bases), key=_STRENGTH.__getitem__)
 
 
 @dataclass
@@ -139,17 +154,16 @@ def build_rows(raw: Raw, history: History) -> Rows:
         reported = raw.actual.get(name, set())
         for q in quarters:
             if q in series:
-                rows.put(name, quarter_label(q), series[q], ACTUAL if q in reported else FORECAST)
+                rows.put(name, quarter_label(q), series[q], basis_of([q], reported, t.origin))
         for label in fiscal + calendar:
             qs = _year_quarters(label)
             if not all(q in series for q in qs):
                 continue
             values = [series[q] for q in qs]
             if LINES[name].rollup is Rollup.FLOW:
-                value, actual = sum(values), all(q in reported for q in qs)
+                rows.put(name, label, sum(values), basis_of(qs, reported, t.origin))
             else:
-                value, actual = values[-1], qs[-1] in reported
-            rows.put(name, label, value, ACTUAL if actual else FORECAST)
+                rows.put(name, label, values[-1], basis_of(qs[-1:], reported, t.origin))
 
     # Group history by quarter, reported, and annual-only lines from the engine.
     for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue"):
@@ -161,9 +175,9 @@ def build_rows(raw: Raw, history: History) -> Rows:
     for name, by_year in raw.annual.items():
         if name not in LINES:
             continue
-        for year, value in sorted(by_year.items()):
-            actual = name.startswith("group.") and year <= base_year
-            rows.put(name, f"FY{year}", value, ACTUAL if actual else FORECAST)
+        for year, value in sorted(by_year.items()):  # the group reported up to the base year; valuations estimate
+            basis = FORECAST if year > base_year else ACTUAL if name.startswith("group.") else ESTIMATE
+            rows.put(name, f"FY{year}", value, basis)
 
     # Ratio and growth lines, recomputed from their parts at every period.
     periods = [quarter_label(q) for q in quarters] + fiscal + calendar
@@ -177,7 +191,7 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 if now is None or before is None:
                     continue
                 value = now / before - 1
-                basis = ACTUAL if rows.basis(line.growth_of, label) == rows.basis(line.growth_of, previous) == ACTUAL else FORECAST
+                basis = weakest(rows.basis(line.growth_of, label), rows.basis(line.growth_of, previous))
             else:
                 num, den = rows.get(line.numerator, label), rows.get(line.denominator, label)
                 if num is None or den is None:
@@ -185,7 +199,7 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 if not den:  # undefined (no billable tokens, no revenue): no value rather than NaN
                     continue
                 value = num / den * line.scale
-                basis = ACTUAL if rows.basis(line.numerator, label) == rows.basis(line.denominator, label) == ACTUAL else FORECAST
+                basis = weakest(rows.basis(line.numerator, label), rows.basis(line.denominator, label))
             rows.put(name, label, value, basis)
     return rows
 

@@ -89,6 +89,10 @@ def test_reported_quarters_are_actual_rows_equal_to_the_fixtures(base, history):
     assert base.rows.basis("cloud.revenue", "FY2024") == "actual"
     assert base.rows.basis("cloud.revenue", "FY2025") == "forecast"
     assert base.rows.basis("cloud.revenue", "FY2025Q4") == "forecast"
+    assert base.rows.basis("cloud.revenue.iaas", "FY2024Q2") == "estimate"  # the model's split of a reported quarter
+    assert base.rows.basis("cloud.revenue_share.iaas", "CY2024") == "estimate"
+    assert base.rows.basis("cloud.revenue_growth", "FY2024") == "actual"
+    assert base.rows.basis("cloud.revenue.iaas", "FY2025") == "forecast"
 
 
 def test_every_contract_line_for_fy2024_to_fy2028(base):
@@ -96,7 +100,7 @@ def test_every_contract_line_for_fy2024_to_fy2028(base):
     missing = [(line, p) for line in REQUIRED for p in FY if (line, p) not in have]
     assert not missing
     assert set(base.table.columns) == {"line", "period", "basis", "value", "unit"}
-    assert set(base.table["basis"].unique()) == {"actual", "forecast"}
+    assert set(base.table["basis"].unique()) == {"actual", "estimate", "forecast"}
     assert base.table["value"].is_finite().all()
 
 
