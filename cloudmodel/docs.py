@@ -56,11 +56,46 @@ def render(drivers: DriverSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+LINES_HEADER = """# Lines
+
+Generated from the quantity graph (`cloudmodel/quantities/`) by `python -m cloudmodel.docs` — do
+not edit by hand; a test fails when this page is stale. For each output line: its unit and roll-up,
+the quantity that computes it with its formula (the quantity's docstring), and the drivers it is
+made from — recorded by a tracing run of the model, derived drivers expanded into their inputs
+(what `trace LINE` prints). Ratio and growth lines are computed from their parts at every period.
+
+"""
+
+
+def render_lines(drivers: DriverSet) -> str:
+    """``docs/lines.md``: every output line's formula and drivers, from the graph."""
+    from .lineage import drivers_of, formula_of
+    from .result import LINES
+
+    out = [LINES_HEADER]
+    for name, line in LINES.items():
+        out.append(f"## `{name}` — {line.label}\n")
+        out.append(f"Unit `{line.unit}`, {line.rollup.value}.")
+        if line.growth_of:
+            out.append(f"Year-on-year growth of `{line.growth_of}`.")
+        elif line.numerator:
+            out.append(f"= `{line.numerator}` ÷ `{line.denominator}`" + (f" × {line.scale:g}." if line.scale != 1 else "."))
+        for quantity, doc in formula_of(name) if not (line.growth_of or line.numerator) else []:
+            out.append(f"\n`{quantity}`: {doc}")
+        ids = drivers_of(name, drivers)
+        out.append(f"\nDrivers ({len(ids)}): " + ", ".join(f"`{i}`" for i in ids) + "\n")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     target = Path(argv[0]) if argv else Path("docs/drivers.md")
-    target.write_text(render(load_drivers()), encoding="utf-8")
+    drivers = load_drivers()
+    target.write_text(render(drivers), encoding="utf-8")
     print(f"wrote {target}")
+    lines = target.with_name("lines.md")
+    lines.write_text(render_lines(drivers), encoding="utf-8")
+    print(f"wrote {lines}")
     return 0
 
 

@@ -97,3 +97,12 @@ def test_no_function_is_longer_than_80_lines():
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if isinstance(node, ast.FunctionDef):
                 assert node.end_lineno - node.lineno + 1 <= 80, (module.__name__, node.name)
+
+
+def test_lines_page_is_current(drivers):
+    from cloudmodel.docs import render_lines
+
+    from .conftest import ROOT
+
+    committed = (ROOT / "docs" / "lines.md").read_text(encoding="utf-8")
+    assert committed == render_lines(drivers), "docs/lines.md is stale: run python -m cloudmodel.docs"
