@@ -51,9 +51,14 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import warnings
+
         from .output import reset_inputs
 
         reset_inputs()
+        # NaN and overflow are refused with a message naming line, period and driver; numpy's own
+        # warnings about them would only add lines of source code to stderr.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
             return func(*args, **kwargs)
         except InputError as exc:

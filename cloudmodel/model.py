@@ -439,6 +439,8 @@ def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
     """Best effort: which driver causes the failure. Each overridden driver is reset to its file
     value in turn; one whose reset cures the run is named. Otherwise the largest-magnitude driver
     behind the line is named."""
+    if driver_set.overrides and still_bad(base):  # the files alone already fail: not the overrides
+        driver_set = base
     culprits = []
     for key in driver_set.overrides:
         rest = {k: x for k, x in driver_set.overrides.items() if k != key}

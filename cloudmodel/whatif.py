@@ -163,11 +163,12 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
                             "output_high": at_high, "swing": abs(at_high - at_low)})
     frame = pl.DataFrame(records, infer_schema_length=None)
     for r in records:
-        for column in ("output_low", "output_base", "output_high"):
+        for column in ("output_base", "output_low", "output_high"):
             if not math.isfinite(r[column]):
-                at = {"output_low": f"its low {r['driver_low']:g}", "output_high": f"its high {r['driver_high']:g}",
-                      "output_base": "base"}[column]
-                _non_finite("sensitivity", r["line"], r["period"], r[column], f"with {r['driver']} at {at}")
+                cause = {"output_low": f"with {r['driver']} at its low {r['driver_low']:g}",
+                         "output_high": f"with {r['driver']} at its high {r['driver_high']:g}",
+                         "output_base": "with every driver at its base value"}[column]
+                _non_finite("sensitivity", r["line"], r["period"], r[column], cause)
     return frame.sort(["line", "period", "swing"], descending=[False, False, True])
 
 
