@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import numbers as nb
+from .note_charts import UNITS, change, fmt, scale_of
 
 #: Draws of the note's simulation: enough for a stable p5–p95 band, small enough for a second.
 DEFAULT_DRAWS = 2_000
@@ -133,13 +134,18 @@ def _backtest(drivers: Any, history: Any, user: Any) -> dict[str, Any] | None:
 
 
 def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-           drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+           drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
+           units: str = "cn") -> dict[str, Any]:
     """Everything the note shows, computed: forecasts, scenarios, tornado, simulation, bridges, backtest."""
     from .history import load_history
     from .model import forecast, load_drivers
     from .simulate import simulate
     from .whatif import component_bridge, shapley_bridge, tornado
 
+    if units not in nb.UNIT_SYSTEMS:
+        from .errors import InputError
+
+        raise InputError.one("--units", "", units, "unknown count scale", f"choose {' or '.join(nb.UNIT_SYSTEMS)}")
     base = load_drivers(drivers_dir)
     history = load_history()
     user_actuals = None
@@ -185,7 +191,7 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
             "targets": targets, "value_period": value_period, "target_years": target_years, "years": years,
             "scenarios": scenarios, "tornado": sensitivity, "tornado_outputs": outputs, "simulation": sim,
             "shapley": shapley, "component": component, "component_from": before,
-            "backtest": _backtest(fc.drivers, history, user_actuals), "draws": draws, "seed": seed}
+            "backtest": _backtest(fc.drivers, history, user_actuals), "draws": draws, "seed": seed, "units": units}
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -221,7 +227,7 @@ def _line_table(cells: _Cells, lines: Sequence[tuple[str, str]], periods: Sequen
         if all(v is None for v in values):
             continue
         unit = cells.unit(line)
-        scale = nb.column_scale(unit, values)
+        scale = scale_of(unit, values)
         row = [f'<span class="label">{_e(scale.header(label))}</span>']
         for p, v in zip(periods, values, strict=True):
             row.append(f'<span data-line="{_e(line)}" data-period="{_e(p)}">{_e(scale.cell(v))}</span>{_mark(cells.mark(line, p))}')
@@ -252,29 +258,29 @@ def _headline(data: dict[str, Any]) -> str:
             unit = t["unit"]
             model = t["model"]
             if t["kind"] == "range":
-                report = f"{nb.fmt(t['low'], unit)} – {nb.fmt(t['high'], unit)}"
+                report = f"{fmt(t['low'], unit)} – {fmt(t['high'], unit)}"
                 gap = "in range" if t["ok"] else "outside the range"
             else:
-                report = nb.fmt(t["report"], unit)
-                gap = (nb.change(model - t["report"], unit) if unit == "ratio" else nb.relative(model, t["report"])) + " vs report"
+                report = fmt(t["report"], unit)
+                gap = (change(model - t["report"], unit) if unit == "ratio" else nb.relative(model, t["report"])) + " vs report"
             status = "ok" if t["ok"] else "off"
             cards.append(
                 f'<div class="kpi {status}" data-line="{_e(line)}" data-period="{_e(t["period"])}">'
                 f'<div class="k">{_e(label)} <span class="per">{_e(t["period"])}</span></div>'
-                f'<div class="v">{_e(nb.fmt(model, unit))}</div>'
+                f'<div class="v">{_e(fmt(model, unit))}</div>'
                 f'<div class="r">report {_e(report)} · {_e(gap)}</div></div>')
     last = data["target_years"][-1]
     revenue = cells.value("cloud.revenue", last)
     cards.insert(0, f'<div class="kpi" data-line="cloud.revenue" data-period="{_e(last)}">'
                     f'<div class="k">Cloud revenue <span class="per">{_e(last)}</span></div>'
-                    f'<div class="v">{_e(nb.fmt(revenue, "RMB_mn"))}</div>'
+                    f'<div class="v">{_e(fmt(revenue, "RMB_mn"))}</div>'
                     f'<div class="r">{_mark(cells.mark("cloud.revenue", last))} the model\'s figure</div></div>')
     meta = fc.meta
-    overrides = ", ".join(f"{k} = {nb.fmt(v, fc.drivers[k].unit)}" for k, v in meta["overrides"].items()) or "none"
+    overrides = ", ".join(f"{k} = {fmt(v, fc.drivers[k].unit)}" for k, v in meta["overrides"].items()) or "none"
     used = meta.get("actuals")
     facts = [("scenario", meta["scenario"]), ("overrides", overrides), ("last reported quarter", meta["origin"]),
              ("driver files", f"{meta['drivers_hash']} ({len(fc.drivers)} drivers)"),
-             ("actuals", "none" if not used else f"{used['file']}: {len(used['used'])} rows used"),
+             ("actuals", "none" if not used else f"{used['file']}: {len(used['used'])} row{'' if len(used['used']) == 1 else 's'} used"),
              ("checks", "all hold" if meta["checks_ok"] else "some fail"),
              ("report's figures", "all met" if meta["targets_ok"] else "some missed"),
              ("model", f"{meta['model']} {meta['version']}")]
@@ -327,7 +333,7 @@ def _ai(data: dict[str, Any]) -> str:
     calendar = sorted({p for p in fc.table["period"].unique().to_list() if p.startswith("CY") and "Q" not in p})
     wanted = ("ai.", "maas.", "deepseek.", "apple.", "price.")
     drivers = [d for d in fc.drivers.values() if d.id.startswith(wanted) and d.kind != "calibrated"]
-    rows = [[f"<code>{_e(d.id)}</code>", _e(d.label), _e(nb.fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""),
+    rows = [[f"<code>{_e(d.id)}</code>", _e(d.label), _e(fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""),
              _e(_range(d))] for d in drivers]
     return (_line_table(cells, AI_LINES, periods, "AI adoption and MaaS by fiscal year (stocks at the year end)")
             + _line_table(cells, AI_LINES[:5], calendar, "The same by calendar year (the report's AI targets are for the end of a calendar year)")
@@ -337,7 +343,7 @@ def _ai(data: dict[str, Any]) -> str:
 
 
 def _range(d: Any) -> str:
-    return "" if not d.has_range else f"{nb.fmt(d.low, d.unit)} – {nb.fmt(d.high, d.unit)}"
+    return "" if not d.has_range else f"{fmt(d.low, d.unit)} – {fmt(d.high, d.unit)}"
 
 
 def _group(data: dict[str, Any]) -> str:
@@ -370,7 +376,7 @@ def _scenarios(data: dict[str, Any]) -> str:
             if all(v is None for v in values):
                 continue
             unit = _Cells(scenarios[BASE]).unit(line)
-            rows.append([_e(label), _e(y), *[_e(nb.fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
+            rows.append([_e(label), _e(y), *[_e(fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
     folder = "drivers/scenarios"
     described = "; ".join(f"{n}: {len(scenarios[n].meta['overrides'])} overrides" for n in names if n != BASE)
     return (f'<div class="charts">{_figure(chart, "Each scenario is the base drivers with a file of overrides; the base case reproduces the report.")}</div>'
@@ -389,14 +395,14 @@ def _tornado(data: dict[str, Any]) -> str:
             continue
         unit = _Cells(fc).unit(line)
         base = rows[0]["output_base"]
-        shown = [r | {"span": f"{nb.fmt(r['driver_low'], r['unit'])}–{nb.fmt(r['driver_high'], r['unit'])}"}
+        shown = [r | {"span": f"{fmt(r['driver_low'], r['unit'])}–{fmt(r['driver_high'], r['unit'])}"}
                  for r in rows[:TORNADO_BARS]]
         label = "Target price per ADS" if line == VALUATION_LINE else "Cloud revenue"
         chart = charts.tornado(f"tornado-{line}", shown, unit, base, f"Tornado: {label}, {period} ({nb.unit_label(unit)})",
-                               f"each driver alone to the low and high of its range; base case {nb.fmt(base, unit)}")
-        table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(r["range"]), _e(nb.fmt(r["driver_low"], r["unit"])),
-                       _e(nb.fmt(r["driver_high"], r["unit"])), _e(nb.change(r["output_low"] - base, unit)),
-                       _e(nb.change(r["output_high"] - base, unit)), _e(nb.fmt(r["swing"], unit))] for r in rows]
+                               f"each driver alone to the low and high of its range; base case {fmt(base, unit)}")
+        table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(r["range"]), _e(fmt(r["driver_low"], r["unit"])),
+                       _e(fmt(r["driver_high"], r["unit"])), _e(change(r["output_low"] - base, unit)),
+                       _e(change(r["output_high"] - base, unit)), _e(fmt(r["swing"], unit))] for r in rows]
         parts.append("<div>" + _figure(chart, f"The {min(TORNADO_BARS, len(rows))} drivers that move the {label[0].lower() + label[1:]} most, "
                                     f"of {len(rows)} ranged drivers; each bar is labelled with the change from the base case.")
                      + "<details><summary>" + _e(f"All {len(rows)} drivers: {label}, {period}") + "</summary>"
@@ -434,8 +440,8 @@ def _simulation(data: dict[str, Any]) -> str:
         s = {(r["period"], r["stat"]): r["value"] for r in sim.stats.to_dicts() if r["line"] == line}
         for p in periods:
             if (p, "p50") in s:
-                rows.append([_e(label), _e(p), *[_e(nb.fmt(s[(p, st)], unit)) for st in ("p5", "p50", "p95")],
-                             _e(nb.fmt(cells.value(line, p), unit))])
+                rows.append([_e(label), _e(p), *[_e(fmt(s[(p, st)], unit)) for st in ("p5", "p50", "p95")],
+                             _e(fmt(cells.value(line, p), unit))])
     return (f'<div class="charts">{"".join(parts)}</div>'
             + _table(["line", "period", "p5", "median", "p95", "base case"], rows, "sim", numeric_from=2))
 
@@ -455,10 +461,10 @@ def _bridges(data: dict[str, Any]) -> str:
         vs = shapley["vs"]
         chart = charts.waterfall("bridge-scenario", "base case", shapley["base"], shown, vs, shapley["new"], "USD",
                                  f"Target price per ADS, {period}: base case → {vs} (USD)",
-                                 f"{shapley['method']} contributions; they add up to {nb.change(shapley['total_change'], 'USD')}")
+                                 f"{shapley['method']} contributions; they add up to {change(shapley['total_change'], 'USD')}")
         units = {d.id: d.unit for d in data["fc"].drivers.values()}
-        table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(nb.fmt(r["from"], units.get(r["driver"], ""))),
-                       _e(nb.fmt(r["to"], units.get(r["driver"], ""))), _e(nb.change(r["contribution"], "USD"))] for r in rows]
+        table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(fmt(r["from"], units.get(r["driver"], ""))),
+                       _e(fmt(r["to"], units.get(r["driver"], ""))), _e(change(r["contribution"], "USD"))] for r in rows]
         parts.append(_figure(chart, "Each driver's contribution is its average marginal effect over every order of the changes "
                                     "(Shapley), so the bars add up exactly to the total."))
         tables = _table(["driver", "from", "to", "contribution"], table_rows, "bridge", numeric_from=1,
@@ -469,7 +475,7 @@ def _bridges(data: dict[str, Any]) -> str:
         shown = [(r["driver"].removeprefix("cloud.revenue."), r["contribution"]) for r in component["rows"]]
         chart = charts.waterfall("bridge-layers", start, component["base"], shown, end, component["new"], "RMB_mn",
                                  f"Cloud revenue {start} → {end} by layer (RMB bn)",
-                                 f"{_chart_note(data)}; total {nb.change(component['total_change'], 'RMB_mn')}")
+                                 f"{_chart_note(data)}; total {change(component['total_change'], 'RMB_mn')}")
         parts.append(_figure(chart, "The change in cloud revenue split into the five layers (they add up by construction)."))
     if not parts:
         return _p("No bridge: no scenario differs from the base case.")
@@ -481,12 +487,12 @@ def _backtest_section(data: dict[str, Any]) -> str:
     if result is None:
         return _p("No backtest: no reported quarter falls after an origin the model accepts.")
     meta = result["meta"]
-    rows = [[_e(r["line"]), _e(r["period"]), _e(r["method"]), _e(nb.fmt(r["forecast"], r["unit"])),
-             _e(nb.fmt(r["actual"], r["unit"])), _e(nb.change(r["error"], r["unit"])),
+    rows = [[_e(r["line"]), _e(r["period"]), _e(r["method"]), _e(fmt(r["forecast"], r["unit"])),
+             _e(fmt(r["actual"], r["unit"])), _e(change(r["error"], r["unit"])),
              _e(nb.ratio(r["pct_error"], signed=True) if r["pct_error"] is not None else nb.MISSING)]
             for r in result["rows"]]
     summary = [[_e(s["line"]), _e(s["method"]), _e(str(s["n"])), _e(nb.ratio(s["mape"])),
-                _e(nb.change(s["bias"], _Cells(data["fc"]).unit(s["line"]))), _e(nb.number(s["mase"], 2))]
+                _e(change(s["bias"], _Cells(data["fc"]).unit(s["line"]))), _e(nb.number(s["mase"], 2))]
                for s in result["summary"]]
     return (_p(f"The forecast made at {meta['origin']} with only what was reported by then, held against {meta['actuals']} "
                f"({meta['rows_compared']} line-periods). Methods: the driver model, the statistical baseline "
@@ -505,17 +511,17 @@ def _checks(data: dict[str, Any]) -> str:
         s["n"] += 1
         s["worst"] = max(s["worst"], abs(r["value"]))
         s["ok"] = s["ok"] and r["ok"]
-    rows = [[_e(line), _e(str(s["n"])), _e(nb.fmt(s["worst"], units.get(line, "RMB_mn"))),
+    rows = [[_e(line), _e(str(s["n"])), _e(fmt(s["worst"], units.get(line, "RMB_mn"))),
              '<span class="ok">holds</span>' if s["ok"] else '<span class="off">FAILS</span>'] for line, s in summary.items()]
     targets = []
     for t in data["targets"]:
         unit = t["unit"]
         if t["kind"] == "range":
-            report = f"{nb.fmt(t['low'], unit)} – {nb.fmt(t['high'], unit)}"
+            report = f"{fmt(t['low'], unit)} – {fmt(t['high'], unit)}"
         else:
-            report = {"max": "≤ ", "min": "≥ "}.get(t["kind"], "") + nb.fmt(t["report"], unit)
+            report = {"max": "≤ ", "min": "≥ "}.get(t["kind"], "") + fmt(t["report"], unit)
         tol = "" if t["tolerance"] is None else (nb.ratio(t["tolerance"]) if t["kind"] == "rel" else nb.pp(t["tolerance"]).lstrip("+"))
-        targets.append([_e(t["label"]), _e(t["period"]), _e(nb.fmt(t["model"], unit)), _e(report),
+        targets.append([_e(t["label"]), _e(t["period"]), _e(fmt(t["model"], unit)), _e(report),
                         _e(("±" + tol.lstrip("±")) if tol else ""),
                         '<span class="ok">met</span>' if t["ok"] else '<span class="off">missed</span>'])
     return (_table(["check", "periods", "largest |residual|", "status"], rows, "checks",
@@ -540,7 +546,7 @@ def _drivers(data: dict[str, Any]) -> str:
     rows = []
     for d in fc.drivers.values():
         rows.append([f'<code id="d-{_e(d.id)}">{_e(d.id)}</code><br><span class="dl">{_e(d.label)}</span>',
-                     _e(nb.fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""), _e(_range(d)), _e(d.period),
+                     _e(fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""), _e(_range(d)), _e(d.period),
                      _e(d.kind), _source(d)])
     return (_p(f"All {len(rows)} drivers of this run, in file order, with the report's sentence (report), the public source "
                "(outside), the reason (assumption), the formula (derived) or the target met (calibrated).")
@@ -609,6 +615,14 @@ table.stack td[data-label]:not([data-label=""])::before{content:attr(data-label)
 
 def render(data: dict[str, Any]) -> str:
     """The page from :func:`gather`'s data."""
+    token = UNITS.set(data.get("units", "cn"))
+    try:
+        return _page(data)
+    finally:
+        UNITS.reset(token)
+
+
+def _page(data: dict[str, Any]) -> str:
     fc = data["fc"]
     sections = [
         ("headline", "Headline figures", _headline(data)),
@@ -640,21 +654,28 @@ def render(data: dict[str, Any]) -> str:
 
 
 def build_note(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-               drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> str:
-    """The research note of a scenario (with ``--set`` overrides and an actuals file) as one HTML page."""
-    return render(gather(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed))
+               drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
+               units: str = "cn") -> str:
+    """The research note of a scenario (with ``--set`` overrides and an actuals file) as one HTML page.
+
+    ``scenario``: ``base``, a name in ``drivers/scenarios`` or a scenario file; ``overrides``:
+    ``{driver id: value}`` (values may carry units, ``"18%"``, ``"2000万"``); ``actuals``: a CSV
+    or Parquet actuals file (rolls the forecast forward and joins the backtest); ``draws`` and
+    ``seed``: the simulation; ``units``: counts in 万/亿 (``cn``) or k/m/bn (``k``).
+    Bad input raises :class:`cloudmodel.errors.InputError` (the CLI's exit 2)."""
+    return render(gather(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed, units=units))
 
 
 def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
                drivers_dir: str | Path | None = None, *, force: bool = False, draws: int = DEFAULT_DRAWS,
-               seed: int = DEFAULT_SEED) -> Path:
+               seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
     """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
     never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
     from .output import check_target, write_atomic
 
     inputs = [actuals] if isinstance(actuals, str | Path) else []
     check_target(path, force, inputs)  # refuse before the work, not after
-    html = build_note(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed)
+    html = build_note(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed, units=units)
     target = check_target(path, force, inputs)
     write_atomic(target, lambda p: p.write_text(html, encoding="utf-8"), force)
     return target

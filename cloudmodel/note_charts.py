@@ -12,9 +12,28 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from . import numbers as nb
+
+#: The count scale of this page (``cn``: 万/亿, ``k``: k/m/bn), set by the note while it renders.
+UNITS: ContextVar[str] = ContextVar("cloudmodel_note_units", default="cn")
+
+
+def fmt(value: float | None, unit: str, signed: bool = False) -> str:
+    """:func:`cloudmodel.numbers.fmt` in the page's count scale."""
+    return nb.fmt(value, unit, units=UNITS.get(), signed=signed)
+
+
+def change(delta: float | None, unit: str) -> str:
+    """:func:`cloudmodel.numbers.change` in the page's count scale."""
+    return nb.change(delta, unit, units=UNITS.get())
+
+
+def scale_of(unit: str, values: Sequence[float | None]) -> nb.Scale:
+    """:func:`cloudmodel.numbers.column_scale` in the page's count scale."""
+    return nb.column_scale(unit, list(values), UNITS.get())
 
 #: Colours: the five layers, then accents. Named constants, not figures.
 LAYER_COLOURS = ("#1d4e89", "#2a9d8f", "#8ab17d", "#e9c46a", "#e76f51")
@@ -96,7 +115,7 @@ def revenue_mix(years: Sequence[str], marks: Sequence[str], layers: dict[str, Se
                 title: str, note: str, base_totals: Sequence[float] | None = None) -> str:
     """Stacked bars of layer revenue by fiscal year (RMB bn), totals labelled, forecast years lighter;
     with ``base_totals`` (a scenario other than base) the base case's totals as markers."""
-    scale = nb.column_scale("RMB_mn", list(totals))
+    scale = scale_of("RMB_mn", list(totals))
 
     def paint(fig: Any) -> None:
         ax = fig.add_subplot()
@@ -177,11 +196,11 @@ def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base
         ax = fig.add_subplot()
         colours = [BASE_COLOUR if n == base_name else ACCENT for n in names]
         bars = ax.bar(range(len(names)), values, color=colours, alpha=0.9)
-        ax.bar_label(bars, [nb.fmt(v, unit) for v in values], fontsize=LABEL_SIZE, padding=2)
+        ax.bar_label(bars, [fmt(v, unit) for v in values], fontsize=LABEL_SIZE, padding=2)
         ax.set_xticks(range(len(names)), [f"{n} (base case)" if n == base_name else n for n in names])
         if report is not None:
             ax.axhline(report, color=REPORT_COLOUR, linestyle="--", linewidth=1)
-            ax.annotate(f"{report_label} {nb.fmt(report, unit)}", (-0.5, report), textcoords="offset points",
+            ax.annotate(f"{report_label} {fmt(report, unit)}", (-0.5, report), textcoords="offset points",
                         xytext=(2, -3), ha="left", va="top", fontsize=LABEL_SIZE, color=REPORT_COLOUR)
         ax.set_ylabel(nb.unit_label(unit))
         top = max([*values, report or 0])
@@ -195,7 +214,7 @@ def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base
 def tornado(name: str, rows: Sequence[dict[str, Any]], unit: str, base: float, title: str, note: str) -> str:
     """Horizontal bars from the output at each driver's low to its high, around the base (a line)."""
     rows = list(rows)
-    scale = nb.column_scale(unit, [base])
+    scale = scale_of(unit, [base])
     s = scale.divisor
 
     def paint(fig: Any) -> None:
@@ -209,11 +228,11 @@ def tornado(name: str, rows: Sequence[dict[str, Any]], unit: str, base: float, t
             for value in (lo, hi):
                 if value == base:
                     continue
-                ax.annotate(nb.change(value - base, unit), (value / s, y), textcoords="offset points",
+                ax.annotate(change(value - base, unit), (value / s, y), textcoords="offset points",
                             xytext=(3 if value > base else -3, 0), ha="left" if value > base else "right", va="center",
                             fontsize=LABEL_SIZE - 0.5)
         ax.axvline(base / s, color=BASE_COLOUR, linewidth=1.2)
-        ax.annotate(f"base case {nb.fmt(base, unit)}", (base / s, n - 0.4), ha="center", va="bottom", fontsize=LABEL_SIZE,
+        ax.annotate(f"base case {fmt(base, unit)}", (base / s, n - 0.4), ha="center", va="bottom", fontsize=LABEL_SIZE,
                     fontweight="bold")
         ax.set_yticks(range(n), [f"{r['driver']}\n{r['span']}" for r in reversed(rows)], fontsize=LABEL_SIZE - 0.5)
         span = max([abs(r["output_low"] - base) for r in rows] + [abs(r["output_high"] - base) for r in rows] + [1e-12])
@@ -230,7 +249,7 @@ def tornado(name: str, rows: Sequence[dict[str, Any]], unit: str, base: float, t
 def fan(history: Sequence[tuple[str, float]], periods: Sequence[str], bands: dict[str, Sequence[float]],
         base: Sequence[float], title: str, note: str) -> str:
     """Reported years as dots, then the simulated p5–p95 and p25–p75 bands and the median; the base case dashed."""
-    scale = nb.column_scale("RMB_mn", [v for _, v in history] + list(bands["p95"]))
+    scale = scale_of("RMB_mn", [v for _, v in history] + list(bands["p95"]))
 
     def paint(fig: Any) -> None:
         ax = fig.add_subplot()
@@ -273,11 +292,11 @@ def histogram(samples: Any, unit: str, base: float, report: float | None, title:
         counts, _, _ = ax.hist(samples, bins=bins, color=BAND_INNER)
         top = max(counts) if len(counts) else 1
         ax.axvline(base, color=BASE_COLOUR, linewidth=1.5)
-        ax.annotate(f"base case {nb.fmt(base, unit)}", (base, top * 1.02), ha="right", va="bottom", fontsize=LABEL_SIZE,
+        ax.annotate(f"base case {fmt(base, unit)}", (base, top * 1.02), ha="right", va="bottom", fontsize=LABEL_SIZE,
                     fontweight="bold", xytext=(-3, 0), textcoords="offset points")
         if report is not None:
             ax.axvline(report, color=REPORT_COLOUR, linestyle="--", linewidth=1.2)
-            ax.annotate(f"report {nb.fmt(report, unit)}", (report, top * 1.12), ha="left", va="bottom",
+            ax.annotate(f"report {fmt(report, unit)}", (report, top * 1.12), ha="left", va="bottom",
                         fontsize=LABEL_SIZE, color=REPORT_COLOUR, xytext=(3, 0), textcoords="offset points")
         ax.set_ylim(0, top * 1.3)
         ax.set_xlabel(nb.unit_label(unit))
@@ -304,10 +323,10 @@ def waterfall_limits(start: float, steps: Sequence[float]) -> tuple[float, float
 def waterfall(name: str, start_label: str, start: float, rows: Sequence[tuple[str, float]], end_label: str, end: float,
               unit: str, title: str, note: str) -> str:
     """Start bar (the base case), one floating bar per contribution (labelled, signed), end bar."""
-    scale = nb.column_scale(unit, [start, end])
+    scale = scale_of(unit, [start, end])
 
     def label(v: float, signed: bool = False) -> str:
-        return nb.change(v, unit) if signed else nb.fmt(v, unit)
+        return change(v, unit) if signed else fmt(v, unit)
 
     def paint(fig: Any) -> None:
         ax = fig.add_subplot()

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cloudmodel
 from cloudmodel import numbers as nb
@@ -148,12 +150,56 @@ def test_deterministic(note_html):
     assert build_note(draws=DRAWS) == note_html
 
 
-def test_a_scenario_and_overrides(base_fc):
-    html = build_note("bull", {"apple.users": "0"}, draws=200)
+def test_a_scenario_overrides_and_k_units(base_fc):
+    html = build_note("bull", {"apple.users": "0"}, draws=200, units="k")
     bull = cloudmodel.forecast("bull", {"apple.users": "0"})
-    line, period, _ = key_figures(bull)[0]
-    assert f">{nb.fmt(bull.value(line, period), 'USD')}<" in html
-    assert "apple.users = 0" in html and "base case total" in html
+    for line, period, _ in key_figures(bull):
+        unit = "count" if line == "cloud.ai.customers" else bull.table.filter(bull.table["line"] == line)["unit"][0]
+        text = nb.fmt(bull.value(line, period), unit, units="k")
+        assert f'data-line="{line}" data-period="{period}"><div class="k">' in html
+        assert re.search(rf'data-line="{re.escape(line)}" data-period="{period}">.*?<div class="v">{re.escape(text)}</div>', html), text
+    cells = re.findall(r'data-period="[^"]+">([^<]*)</span>', html)  # every cell of the line tables
+    assert cells and not [c for c in cells if "万" in c or "亿" in c]
+    assert re.search(r'data-line="cloud.ai.customers" data-period="[^"]+">\d[\d.,]*<', html)
+    assert "apple.users = 0" in html and "base case total" in html  # the base case marked in the layer charts
+
+
+def test_actuals_roll_forward_and_join_the_backtest(tmp_path):
+    path = tmp_path / "actuals.csv"
+    path.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
+    html = build_note(actuals=path, draws=100)
+    rolled = cloudmodel.forecast(actuals=path)
+    assert rolled.meta["origin"] == "FY2025Q4"
+    line, period, _ = key_figures(rolled)[2]
+    assert re.search(rf'data-line="{line}" data-period="{period}">.*?<div class="v">{re.escape(nb.fmt(rolled.value(line, period), "RMB_mn"))}<',
+                     html)
+    assert "actuals.csv: 1 row used" in html and "last reported quarter</dt><dd>FY2025Q4" in html
+    assert re.search(r"<td>cloud.revenue</td><td[^>]*>FY2025Q4</td><td[^>]*>model</td>", html)  # in the backtest
+
+
+def test_bad_input_is_an_input_error():
+    with pytest.raises(InputError, match="no such scenario"):
+        build_note("nosuch", draws=10)
+    with pytest.raises(InputError, match="unknown count scale"):
+        build_note(units="lakh", draws=10)
+    with pytest.raises(InputError):
+        build_note(overrides={"ai.penetration_target": "150%"}, draws=10)
+
+
+@given(st.floats(-1e6, 1e6), st.lists(st.floats(-1e6, 1e6), max_size=12))
+def test_waterfalls_never_clip(start, steps):
+    """Every level a waterfall reaches (and zero, when bars start there) lies inside its axis."""
+    from cloudmodel.note_charts import waterfall_limits
+
+    low, high = waterfall_limits(start, steps)
+    level = start
+    levels = [start]
+    for step in steps:
+        level += step
+        levels.append(level)
+    assert low <= min(levels) and max(levels) < high
+    if low > 0:
+        assert min(levels) > 0  # a truncated axis only when every bar is above zero (and the axis says so)
 
 
 def test_escapes_hostile_text(drivers_copy):
@@ -174,7 +220,7 @@ def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_htm
     monkeypatch.setattr(cloudmodel.note, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
     target = tmp_path / "note.html"
     assert write_note(target, "bull", {"apple.users": "0"}, None, None, draws=100) == target
-    assert calls == [(("bull", {"apple.users": "0"}, None, None), {"draws": 100, "seed": 0})]
+    assert calls == [(("bull", {"apple.users": "0"}, None, None), {"draws": 100, "seed": 0, "units": "cn"})]
     first = target.read_bytes()
     assert first == note_html.encode("utf-8")
     with pytest.raises(InputError, match="already exists"):
