@@ -116,6 +116,7 @@ class DriverSet(Mapping):
     files_hash: str = ""
     directory: str = ""
     overrides: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # overridden id -> "--set" or "scenario NAME"
 
     def __getitem__(self, key: str) -> Driver:
         return self.drivers[key]
@@ -139,6 +140,7 @@ class DriverSet(Mapping):
         problems: list[InputProblem] = []
         drivers = dict(self.drivers)
         applied = dict(self.overrides)
+        sources = dict(self.sources)
         for key, raw in overrides.items():
             if key not in drivers:
                 problems.append(InputProblem(where, key, raw, "unknown driver id", did_you_mean(key, drivers)))
@@ -162,12 +164,13 @@ class DriverSet(Mapping):
                 continue
             drivers[key] = replace(driver, value=value, overridden=True)
             applied[key] = value
+            sources[key] = where
         if problems:
             raise InputError(problems)
         problems = _compute_derived(drivers)
         if problems:
             raise InputError(problems)
-        return DriverSet(drivers, self.files_hash, self.directory, applied)
+        return DriverSet(drivers, self.files_hash, self.directory, applied, sources)
 
 
 def _type_name(value: Any) -> str:

@@ -386,7 +386,7 @@ def relation_limits(driver_id: str, values: dict[str, Any]) -> tuple[float, floa
 
 def _where(drivers: DriverSet, driver_id: str) -> str:
     d = drivers[driver_id]
-    return "--set / scenario" if d.overridden else d.file
+    return drivers.sources.get(driver_id, "--set") if d.overridden else d.file
 
 
 def _validate_values(drivers: DriverSet) -> None:
