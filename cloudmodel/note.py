@@ -263,7 +263,7 @@ def _headline(data: dict[str, Any]) -> str:
             else:
                 report = fmt(t["report"], unit)
                 gap = (change(model - t["report"], unit) if unit == "ratio" else nb.relative(model, t["report"])) + " vs report"
-            status = "ok" if t["ok"] else "off"
+            status = "met" if t["ok"] else "missed"
             cards.append(
                 f'<div class="kpi {status}" data-line="{_e(line)}" data-period="{_e(t["period"])}">'
                 f'<div class="k">{_e(label)} <span class="per">{_e(t["period"])}</span></div>'
@@ -461,7 +461,7 @@ def _bridges(data: dict[str, Any]) -> str:
         vs = shapley["vs"]
         chart = charts.waterfall("bridge-scenario", "base case", shapley["base"], shown, vs, shapley["new"], "USD",
                                  f"Target price per ADS, {period}: base case → {vs} (USD)",
-                                 f"{shapley['method']} contributions; they add up to {change(shapley['total_change'], 'USD')}")
+                                 f"{shapley['method'].capitalize()} contributions; they add up to {change(shapley['total_change'], 'USD')}")
         units = {d.id: d.unit for d in data["fc"].drivers.values()}
         table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(fmt(r["from"], units.get(r["driver"], ""))),
                        _e(fmt(r["to"], units.get(r["driver"], ""))), _e(change(r["contribution"], "USD"))] for r in rows]
@@ -472,7 +472,8 @@ def _bridges(data: dict[str, Any]) -> str:
     component = data["component"]
     if component is not None:
         start, end = data["component_from"], data["target_years"][-1]
-        shown = [(r["driver"].removeprefix("cloud.revenue."), r["contribution"]) for r in component["rows"]]
+        names = {f"cloud.revenue.{key}": label for label, key in LAYERS}
+        shown = [(names.get(r["driver"], r["driver"]), r["contribution"]) for r in component["rows"]]
         chart = charts.waterfall("bridge-layers", start, component["base"], shown, end, component["new"], "RMB_mn",
                                  f"Cloud revenue {start} → {end} by layer (RMB bn)",
                                  f"{_chart_note(data)}; total {change(component['total_change'], 'RMB_mn')}")
@@ -568,7 +569,7 @@ nav ol{display:flex;flex-wrap:wrap;gap:.3rem .9rem;padding:0;list-style:none;fon
 nav a{color:var(--accent)}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,11rem),1fr));gap:.6rem;margin:1rem 0}
 .kpi{border:1px solid var(--rule);border-left:4px solid var(--accent);border-radius:4px;padding:.5rem .7rem;background:var(--tint)}
-.kpi.off{border-left-color:var(--off)}
+.kpi.missed{border-left-color:var(--off)}
 .kpi .k{font-size:.8rem;color:var(--mute)}
 .kpi .v{font-size:1.35rem;font-weight:700;font-variant-numeric:tabular-nums}
 .kpi .r{font-size:.78rem;color:var(--mute)}

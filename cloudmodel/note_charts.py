@@ -339,7 +339,8 @@ def waterfall(name: str, start_label: str, start: float, rows: Sequence[tuple[st
                     fontweight="bold")
         for i, (_, c) in enumerate(rows, start=1):
             ax.bar(i, c / s, bottom=level / s, color=UP if c >= 0 else DOWN)
-            ax.annotate(label(c, True), (i, max(level, level + c) / s), textcoords="offset points", xytext=(0, 3),
+            lift = 3 if i % 2 or n <= 8 else 12  # many narrow bars: stagger the labels so they do not collide
+            ax.annotate(label(c, True), (i, max(level, level + c) / s), textcoords="offset points", xytext=(0, lift),
                         ha="center", fontsize=LABEL_SIZE - 0.5)
             level += c
         ax.bar(n - 1, (end - bottom) / s, bottom=bottom / s, color=ACCENT)
