@@ -330,7 +330,7 @@ def read_input_file(path: Path, folder: Path | None = None, limit: int = MAX_DRI
             try:
                 target = path.resolve(strict=True)
             except FileNotFoundError:
-                raise InputError.one(name, "", None, f"is a symbolic link to nothing (dangling); a {what} must exist") from None
+                raise InputError.one(name, "", None, f"is a symbolic link to nothing (dangling); the {what} must exist") from None
             except (RuntimeError, OSError):
                 raise InputError.one(name, "", None, "is a symbolic link in a loop") from None
             if folder is not None:
@@ -341,20 +341,20 @@ def read_input_file(path: Path, folder: Path | None = None, limit: int = MAX_DRI
             st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, device or socket"
-            raise InputError.one(name, "", None, f"is {kind}, not a regular file; a {what} must be a regular file")
+            raise InputError.one(name, "", None, f"is {kind}, not a regular file; the {what} must be a regular file")
         if st.st_size > limit:
-            raise InputError.one(name, "", None, f"is {st.st_size:,} bytes; a {what} is at most {limit:,} bytes")
+            raise InputError.one(name, "", None, f"is {st.st_size:,} bytes; the {what} may be at most {limit:,} bytes")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise InputError.one(name, "", None, f"is not a regular file; a {what} must be a regular file")
+                raise InputError.one(name, "", None, f"is not a regular file; the {what} must be a regular file")
             data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError.one(name, "", None, "no such file") from None
     except OSError as exc:
         raise InputError.one(name, "", None, f"cannot be read: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise InputError.one(name, "", None, f"is more than {limit:,} bytes; a {what} is at most {limit:,} bytes")
+        raise InputError.one(name, "", None, f"is more than {limit:,} bytes; the {what} may be at most {limit:,} bytes")
     return data
 
 

@@ -257,6 +257,11 @@ CASES: list[Case] = [
     Case("actuals file is a folder", "traceback", [*F, "--actuals", "{t}/dir"], 2, "is a folder", setup=_mkdir("dir")),
     Case("actuals not UTF-8", "traceback", [*F, "--actuals", "{a}"], 2, "not UTF-8", setup=_actuals(b"period,line,value\n\xff\n")),
     Case("trace unknown line", "traceback", ["trace", "cloud.revenu", "--drivers", "{d}"], 2, "did you mean"),
+    Case("solve for a period beyond the horizon", "traceback", ["solve", "--drivers", "{d}", "--target", "cloud.revenue@FY2040=1", "--vary", "ai.penetration_target"], 2, "outside what the run computes"),
+    Case("solve for a period before the history", "traceback", ["solve", "--drivers", "{d}", "--target", "cloud.revenue@FY2010=1", "--vary", "ai.penetration_target"], 2, "FY2010"),
+    Case("solve for a quarter of a fiscal-year line", "traceback", ["solve", "--drivers", "{d}", "--target", "group.revenue@FY2026Q1=1", "--vary", "ai.penetration_target"], 2, "group.revenue"),
+    Case("--origin after the horizon", "traceback", [*F, "--origin", "FY2030Q1"], 2, "nothing would be left to forecast"),
+    Case("backtest --origin after the horizon", "traceback", ["backtest", "--drivers", "{d}", "--actuals", "{a}", "--origin", "FY2040Q1"], 2, "--origin"),
     Case("solve garbage target", "traceback", ["solve", "--drivers", "{d}", "--target", "x", "--vary", "ai.penetration_target"], 2, "does not parse"),
 
     # ---------------------------------------------------------------- silent wrong results → exit 2 (or 1 under --strict)
