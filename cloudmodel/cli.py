@@ -192,7 +192,9 @@ def trace(
     if fmt == "json":
         from .output import to_json
 
-        sys.stdout.write(to_json({"line": line, "drivers": records}) + "\n")
+        from .lineage import formula_of
+
+        sys.stdout.write(to_json({"line": line, "formula": dict(formula_of(line)), "drivers": records}) + "\n")
         return
     from .render import drivers_table
 

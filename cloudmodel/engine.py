@@ -1,15 +1,16 @@
-"""The orchestrator: runs the layers quarter by quarter and returns every line's values.
+"""The engine: the timeline, and the loop over the quantity graph that makes every line.
 
 :func:`run` takes driver values (floats for one scenario, numpy arrays for many draws),
-the reported history and a :class:`Timeline`, and returns :class:`Raw` — per-quarter
-series and per-fiscal-year series keyed by output line. It holds no figures: the timing
-comes from the drivers' own periods (the as-of date of the December 2024 AI customers,
-the quarter of the price cut, the CY2024 anchor year of the MaaS figures, the first year
-of the capex plan), the values from the drivers, the actuals from the history.
+the reported history and a :class:`Timeline`, evaluates every quantity of
+:mod:`cloudmodel.quantities` over the timeline (:class:`cloudmodel.graph.Evaluation`) and
+returns :class:`Raw` — per-quarter and per-fiscal-year series keyed by output line. It holds no
+figures: the timing comes from the drivers' own periods (the as-of date of the December 2024 AI
+customers, the quarter of the price cut, the CY2024 anchor year of the MaaS figures, the first
+year of the capex plan), the values from the drivers, the actuals from the history.
 
 Path of a number: driver file → :func:`cloudmodel.drivers.load_drivers` → ``values`` →
-layer functions here → :class:`Raw` → :mod:`cloudmodel.result` (long table, roll-ups,
-checks) → renderers and the CLI.
+quantities (each reads drivers and other quantities through a recording context) →
+:class:`Raw` → :mod:`cloudmodel.result` (long table, roll-ups, checks) → renderers and the CLI.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from .quantities.group import REPORT_GROWTH
 MONTHS_PER_QUARTER = 3
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")
-BASES = ("iaas_domestic", "iaas_international", "paas", "saas", "government", "solutions_other")
 ORGANIC_SCHEDULE = ("growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
 TAOTIAN_REVENUE_SCHEDULE = ("taotian.revenue_growth_fy2025", "taotian.revenue_growth_fy2026", "taotian.revenue_growth_long_run")
 TAOTIAN_EBITA_SCHEDULE = ("taotian.adj_ebita_growth_fy2025", "taotian.adj_ebita_growth_fy2026", "taotian.adj_ebita_growth_long_run")
