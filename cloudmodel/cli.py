@@ -190,9 +190,8 @@ def trace(
     driver_set = load_drivers(drivers)
     records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in drivers_of(line, driver_set)]
     if fmt == "json":
-        from .output import to_json
-
         from .lineage import formula_of
+        from .output import to_json
 
         sys.stdout.write(to_json({"line": line, "formula": dict(formula_of(line)), "drivers": records}) + "\n")
         return
