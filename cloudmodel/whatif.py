@@ -121,8 +121,12 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
 
 # --------------------------------------------------------------------------- tornado and grid
 
-def _moves(drivers: DriverSet, include_unranged: bool, ids: set[str]) -> list[tuple[str, float, float, str]]:
-    """Each driver of ``ids`` (the lineage of the lines reported) to its low and high."""
+def _moves(drivers: DriverSet, include_unranged: bool, ids: set[str] | None = None) -> list[tuple[str, float, float, str]]:
+    """Each driver of ``ids`` (the lineage of the lines reported; default every model input) to its low and high."""
+    if ids is None:
+        from .batch import model_inputs
+
+        ids = model_inputs(drivers)
     moves = []
     for driver_id in sorted(ids):
         d = drivers[driver_id]
