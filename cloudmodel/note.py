@@ -327,6 +327,8 @@ def _chart_note(data: dict[str, Any]) -> str:
 
 
 def _ai(data: dict[str, Any]) -> str:
+    from . import note_charts as charts
+
     fc = data["fc"]
     cells = _Cells(fc)
     periods = data["years"]
@@ -335,7 +337,22 @@ def _ai(data: dict[str, Any]) -> str:
     drivers = [d for d in fc.drivers.values() if d.id.startswith(wanted) and d.kind != "calibrated"]
     rows = [[f"<code>{_e(d.id)}</code>", _e(d.label), _e(fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""),
              _e(_range(d))] for d in drivers]
-    return (_line_table(cells, AI_LINES, periods, "AI adoption and MaaS by fiscal year (stocks at the year end)")
+    parts = [(label.removeprefix("MaaS: "), line) for label, line in AI_LINES if line.startswith("cloud.maas.")
+             and cells.unit(line) == "RMB_mn"]
+    maas = charts.revenue_mix(periods, [cells.mark("cloud.revenue.maas", y) for y in periods],
+                              {label: [cells.value(line, y) or 0.0 for y in periods] for label, line in parts},
+                              [cells.value("cloud.revenue.maas", y) for y in periods], "MaaS revenue by part (RMB bn)",
+                              _chart_note(data),
+                              None if data["is_base"] else [_Cells(data["base_fc"]).value("cloud.revenue.maas", y) for y in periods],
+                              name="maas-mix")
+    ai = charts.line_chart("ai-customers", periods, [cells.mark("cloud.ai.customers", y) for y in periods],
+                           [cells.value("cloud.ai.customers", y) for y in periods], "count",
+                           [cells.value("cloud.ai.penetration", y) for y in periods],
+                           "AI customers at the fiscal year end", _chart_note(data),
+                           None if data["is_base"] else [_Cells(data["base_fc"]).value("cloud.ai.customers", y) for y in periods])
+    return (f'<div class="charts">{_figure(maas, "MaaS revenue split into its parts; totals on top; forecast years lighter.")}'
+            f'{_figure(ai, "AI customers at each fiscal year end, labelled with the AI penetration of all cloud customers.")}</div>'
+            + _line_table(cells, AI_LINES, periods, "AI adoption and MaaS by fiscal year (stocks at the year end)")
             + _line_table(cells, AI_LINES[:5], calendar, "The same by calendar year (the report's AI targets are for the end of a calendar year)")
             + "<h3>The AI, MaaS, DeepSeek and Apple drivers</h3>"
             + _table(["driver", "what", "value", "report's range"], rows, "drivers", numeric_from=2)

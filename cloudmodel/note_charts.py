@@ -99,21 +99,27 @@ def _inline(svg: str, name: str, title: str) -> str:
     return svg.strip()
 
 
+def plain(text: str) -> str:
+    """Text drawn as it is: a ``$`` would start matplotlib's math mode."""
+    return text.replace("$", r"\$")
+
+
 def _titles(ax: Any, title: str, note: str) -> None:
     """The title, and under it a grey line saying the scenario, the sample or the method."""
-    ax.set_title(title, pad=FONT_SIZE + 8)
-    ax.text(0, 1.015, note, transform=ax.transAxes, fontsize=LABEL_SIZE, color="#555555", va="bottom", ha="left")
+    ax.set_title(plain(title), pad=FONT_SIZE + 8)
+    ax.text(0, 1.015, plain(note), transform=ax.transAxes, fontsize=LABEL_SIZE, color="#555555", va="bottom", ha="left")
 
 
 def _year_label(period: str, mark: str) -> str:
-    return f"{period}{mark}"
+    """``FY2024A``, ``FY2026E``, ``FY2024 est.``"""
+    return f"{period}{' ' if len(mark) > 1 else ''}{mark}"
 
 
 # --------------------------------------------------------------------------- layer revenue and margins
 
 def revenue_mix(years: Sequence[str], marks: Sequence[str], layers: dict[str, Sequence[float]], totals: Sequence[float],
-                title: str, note: str, base_totals: Sequence[float] | None = None) -> str:
-    """Stacked bars of layer revenue by fiscal year (RMB bn), totals labelled, forecast years lighter;
+                title: str, note: str, base_totals: Sequence[float] | None = None, name: str = "revenue-mix") -> str:
+    """Stacked bars of revenue parts by fiscal year (RMB bn), totals labelled, forecast years lighter;
     with ``base_totals`` (a scenario other than base) the base case's totals as markers."""
     scale = scale_of("RMB_mn", list(totals))
 
@@ -144,7 +150,7 @@ def revenue_mix(years: Sequence[str], marks: Sequence[str], layers: dict[str, Se
         _titles(ax, title, note)
         ax.legend(loc="upper left", fontsize=LABEL_SIZE, ncols=3, frameon=False)
 
-    return _draw("revenue-mix", title, paint)
+    return _draw(name, title, paint)
 
 
 def margins(years: Sequence[str], marks: Sequence[str], series: dict[str, Sequence[float | None]], total_name: str,
@@ -186,6 +192,36 @@ def margins(years: Sequence[str], marks: Sequence[str], series: dict[str, Sequen
     return _draw("margins", title, paint)
 
 
+def line_chart(name: str, years: Sequence[str], marks: Sequence[str], values: Sequence[float | None], unit: str,
+               shares: Sequence[float | None], title: str, note: str, base_values: Sequence[float | None] | None = None) -> str:
+    """Bars of one line by fiscal year (reported solid, forecast lighter), each labelled with its value and,
+    below, a ratio (``shares``, e.g. the penetration); the base case as markers when another scenario is shown."""
+    scale = scale_of(unit, values)
+
+    def paint(fig: Any) -> None:
+        ax = fig.add_subplot()
+        top = max([v for v in values if v is not None] + [v for v in base_values or [] if v is not None] + [1e-12])
+        for i, (v, m) in enumerate(zip(values, marks, strict=True)):
+            if v is None:
+                continue
+            ax.bar(i, v / scale.divisor, color=ACCENT, alpha=1.0 if m == "A" else FORECAST_ALPHA)
+            ax.annotate(fmt(v, unit), (i, v / scale.divisor), textcoords="offset points", xytext=(0, 3), ha="center",
+                        fontsize=LABEL_SIZE, fontweight="bold")
+            if shares[i] is not None:
+                ax.annotate(nb.ratio(shares[i]), (i, 0), textcoords="offset points", xytext=(0, 4), ha="center",
+                            fontsize=LABEL_SIZE - 0.5, color="white" if v > 0.12 * top else "#333333")
+        if base_values is not None:
+            ax.plot(range(len(years)), [None if v is None else v / scale.divisor for v in base_values], linestyle="none",
+                    marker="D", color=BASE_COLOUR, markersize=5, label="base case")
+            ax.legend(loc="upper left", fontsize=LABEL_SIZE, frameon=False)
+        ax.set_xticks(range(len(years)), [_year_label(y, m) for y, m in zip(years, marks, strict=True)])
+        ax.set_ylim(0, top / scale.divisor * 1.18)
+        ax.set_ylabel(scale.label)
+        _titles(ax, f"{title} ({scale.label})", f"{note}; inside the bars: AI penetration (%)")
+
+    return _draw(name, title, paint)
+
+
 # --------------------------------------------------------------------------- scenarios and sensitivity
 
 def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base_name: str, title: str, note: str,
@@ -197,7 +233,7 @@ def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base
         colours = [BASE_COLOUR if n == base_name else ACCENT for n in names]
         bars = ax.bar(range(len(names)), values, color=colours, alpha=0.9)
         ax.bar_label(bars, [fmt(v, unit) for v in values], fontsize=LABEL_SIZE, padding=2)
-        ax.set_xticks(range(len(names)), [f"{n} (base case)" if n == base_name else n for n in names])
+        ax.set_xticks(range(len(names)), [plain(f"{n} (base case)" if n == base_name else n) for n in names])
         if report is not None:
             ax.axhline(report, color=REPORT_COLOUR, linestyle="--", linewidth=1)
             ax.annotate(f"{report_label} {fmt(report, unit)}", (-0.5, report), textcoords="offset points",
@@ -346,7 +382,7 @@ def waterfall(name: str, start_label: str, start: float, rows: Sequence[tuple[st
         ax.bar(n - 1, (end - bottom) / s, bottom=bottom / s, color=ACCENT)
         ax.annotate(label(end), (n - 1, end / s), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=LABEL_SIZE,
                     fontweight="bold")
-        ax.set_xticks(range(n), [start_label, *[r for r, _ in rows], end_label], rotation=40, ha="right",
+        ax.set_xticks(range(n), [plain(t) for t in (start_label, *[r for r, _ in rows], end_label)], rotation=40, ha="right",
                       fontsize=LABEL_SIZE)
         ax.set_ylim(bottom / s, top / s)
         ax.set_ylabel(scale.label + ("; the axis does not start at zero" if bottom > 0 else ""))

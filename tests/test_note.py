@@ -231,6 +231,18 @@ def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_htm
     assert [p.name for p in tmp_path.iterdir()] == ["note.html"]  # no temporary file left
 
 
+def test_write_note_never_over_an_input(drivers_copy, monkeypatch, note_html):
+    import cloudmodel.note
+
+    cloudmodel.load_drivers(drivers_copy)  # the run's driver files are registered as inputs
+    monkeypatch.setattr(cloudmodel.note, "build_note", lambda *a, **k: note_html)
+    target = Path(drivers_copy) / "apple.toml"
+    before = target.read_bytes()
+    with pytest.raises(InputError):
+        write_note(target, drivers_dir=drivers_copy, force=True)
+    assert target.read_bytes() == before
+
+
 def test_write_note_refuses_a_symlink_and_a_fifo(tmp_path):
     real = tmp_path / "real.html"
     real.write_text("keep")
