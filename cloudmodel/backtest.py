@@ -119,5 +119,16 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | None = None, draws: int = 4096,
+                     seed: int = 0) -> dict[str, Any]:
+    """The rolling-origin, one-step-ahead backtest of the updated model on cloud revenue (the
+    shipped history, then the file's quarters), against seasonal naive and the latest y/y growth
+    carried forward, with the coverage of its P5–P95 band (:func:`cloudmodel.update.rolling`)."""
+    from .model import ROLL_FORWARD_LINES
+    from .update import rolling
 
-__all__ = ["backtest", "summarise", "seasonal_naive", "fiscal_parts"]
+    extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
+    return rolling(drivers, history, extra, draws, seed)
+
+
+__all__ = ["backtest", "rolling_backtest", "summarise", "seasonal_naive", "fiscal_parts"]

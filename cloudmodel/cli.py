@@ -631,33 +631,47 @@ def calibrate_cmd(
 @app.command()
 @friendly
 def backtest(
-    actuals: Annotated[str, typer.Option("--actuals", help="CSV/Parquet of reported figures: period,line,value[,unit].")],
+    actuals: Annotated[str | None, typer.Option("--actuals", help="CSV/Parquet of reported figures: period,line,value[,unit]. "
+                                                "Without it, only the rolling-origin backtest over the shipped history.")] = None,
     origin: Annotated[str | None, typer.Option("--origin", help="The forecast origin (default: the last reported quarter, FY2025Q3).")] = None,
     scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
+    draws: Annotated[int, typer.Option("--draws", help="Driver draws of the update at each rolling origin.")] = 4096,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of those draws.")] = 0,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
     drivers: DriversOption = None,
 ) -> None:
-    """Hold the forecast made at an origin against reported actuals: errors, MAPE, bias, MASE."""
+    """Hold the forecast made at an origin against reported actuals (errors, MAPE, bias, MASE), and the
+    rolling-origin one-step backtest of the updated model against seasonal naive and the latest y/y growth."""
     from .actuals import load_actuals
     from .backtest import backtest as run_backtest
+    from .backtest import rolling_backtest
     from .render import print_frame
 
     check_format(fmt, ("table", "json"))
     driver_set, history = _base_and_history(drivers, scenario)
-    result = run_backtest(driver_set, history, load_actuals(actuals), origin)
+    loaded = load_actuals(actuals) if actuals else None
+    result = run_backtest(driver_set, history, loaded, origin) if loaded is not None else None
+    rolling = rolling_backtest(driver_set, history, loaded, draws, seed)
     if fmt == "json":
         from .output import emit, to_json
 
-        document = {"meta": result["meta"], "rows": result["rows"], "summary": result["summary"]}
+        document = {"meta": result["meta"] if result else {"origin": None, "actuals": None},
+                    "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
+                    "rolling": rolling}
         if output:
-            emit("json", None, document, output, force, [actuals])
+            emit("json", None, document, output, force, [actuals] if actuals else [])
         else:
             sys.stdout.write(to_json(document) + "\n")
         return
     import polars as pl
 
+    from .update import print_rolling
+
+    print_rolling(rolling)
+    if result is None:
+        return
     meta = result["meta"]
     sys.stdout.write(f"backtest from origin {meta['origin']} against {meta['actuals']} "
                      f"({meta['rows_compared']} line-periods; baseline: {meta['baseline']['method']})\n")

@@ -147,7 +147,7 @@ def test_backtest_on_the_projects_own_history_matches_forecast_at_that_origin(dr
     result = cli("backtest", "--actuals", str(path), "--origin", "FY2024Q4", "--format", "json")
     assert result.code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"meta", "rows", "summary"} and doc["meta"]["origin"] == "FY2024Q4"
+    assert set(doc) == {"meta", "rows", "summary", "rolling"} and doc["meta"]["origin"] == "FY2024Q4"
     at_origin = cloudmodel.forecast(drivers=drivers, history=history, origin="FY2024Q4")
     model_rows = [r for r in doc["rows"] if r["method"] == "model"]
     assert len(model_rows) == 6
