@@ -295,7 +295,7 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
     if horizon_period.kind != "FY":
         raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
     last = horizon_period.fiscal_quarters()[-1]
-    _check_horizon(horizon, last, base, before=True, origin=origin_q)
+    _check_horizon(horizon, last, base, before=True, origin=origin_q, origin_given=origin is not None)
     timeline = make_timeline(driver_set, history, last, origin=origin_q)
     _check_horizon(horizon, last, base, before=False)
     _validate_values(driver_set)
@@ -463,7 +463,8 @@ def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
 MAX_HORIZON_YEAR = 2045
 
 
-def _check_horizon(label: str, last: int, drivers: DriverSet, before: bool, origin: int | None = None) -> None:
+def _check_horizon(label: str, last: int, drivers: DriverSet, before: bool, origin: int | None = None,
+                   origin_given: bool = False) -> None:
     """The horizon stops at :data:`MAX_HORIZON_YEAR` (checked before the timeline is built) and
     covers the report's target years (after: the timeline's own message comes first)."""
     from .periods import fiscal_index
@@ -472,6 +473,8 @@ def _check_horizon(label: str, last: int, drivers: DriverSet, before: bool, orig
     if not before and last < first:
         raise InputError.one("--horizon", "", label, f"ends before {DEFAULT_HORIZON}, the last year the report's targets and "
                              "the valuation need", f"give {DEFAULT_HORIZON} or later")
+    if before and origin is not None and origin >= last and not origin_given:
+        raise InputError.one("--horizon", "", label, f"the horizon must end after the last actual quarter {quarter_label(origin)}")
     if before and origin is not None and origin >= last:
         raise InputError.one("--origin", "", quarter_label(origin), f"is not before the horizon's last quarter "
                              f"{quarter_label(last)}: nothing would be left to forecast", "give a later --horizon")
