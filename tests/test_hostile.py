@@ -71,8 +71,18 @@ def _tree(root: Path) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory):
+    """A cache folder holding the validated shipped drivers (copied into each case: no re-validation)."""
+    cache = tmp_path_factory.mktemp("hostile") / "cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
+        assert run_cli("drivers", "--drivers", str(DRIVERS), "--format", "json").code == 0
+    return cache
+
+
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def env(tmp_path, monkeypatch, warm_cache):
     drivers = tmp_path / "drivers"
     shutil.copytree(DRIVERS, drivers)
     scenario = tmp_path / "mine.toml"
@@ -80,8 +90,8 @@ def env(tmp_path, monkeypatch):
     actuals = tmp_path / "actuals.csv"
     actuals.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
     cache = tmp_path / "cache"
+    shutil.copytree(warm_cache, cache)  # keeps the 0600 secret and the folder's 0700
     monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
-    assert run_cli("drivers", "--drivers", str(drivers), "--format", "json").code == 0  # fills the cache
     return Env(tmp_path, drivers, scenario, actuals, cache, tmp_path / "out.json")
 
 
