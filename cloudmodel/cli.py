@@ -222,6 +222,14 @@ def check_computed(raw: Any, line: str, period: str, option: str) -> None:
                          f"computes ({span})")
 
 
+def _refuse_output_early(output: str | None, force: bool) -> None:
+    """Refuse a bad ``--output`` once the inputs are loaded, before the work rather than after it."""
+    if output:
+        from .output import check_target
+
+        check_target(output, force)
+
+
 def _raw_of(fc: Any) -> Any:
     """The engine run behind a forecast's drivers (for naming the periods it computed)."""
     from .batch import run_cases
@@ -263,6 +271,7 @@ def scenarios(
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
     base, history = load_drivers(drivers), load_history()
+    _refuse_output_early(output, force)
     results = {name: run_forecast(scenario=name, drivers=base, history=history) for name in (names or ["bear", "base", "bull"])}
     frame = compare_scenarios(results)
     if fmt == "table":
@@ -293,6 +302,7 @@ def sensitivity(
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
     driver_set, history = _base_and_history(drivers, scenario, set_)
+    _refuse_output_early(output, force)
     check_period(period)
     for out_line in ([check_line(line)] if line else ["cloud.revenue", "valuation.target.usd_per_ads"]):
         _check_output_period(driver_set, history, out_line, period)
@@ -611,6 +621,8 @@ def calibrate_cmd(
 
     check_format(fmt, ("table", "json"))
     driver_set, history = load_drivers(drivers), load_history()
+    if output and not write:
+        _refuse_output_early(output, force)
     result = calibrate(driver_set, history)
     text = render_calibrated(driver_set, result, quarter_label(history.last_quarter))
     target = None
