@@ -66,7 +66,8 @@ class _Cells:
     """(line, period) → (value, basis, unit) of a forecast's long table."""
 
     def __init__(self, fc: Any) -> None:
-        self.cells = {(r[0], r[1]): (r[3], r[2], r[4]) for r in fc.table.iter_rows()}
+        self.cells = {(r[0], r[1]): (r[3], r[2], r[4]) for r in fc.table.select("line", "period", "basis", "value", "unit").iter_rows()}
+        self.units = {line: unit for (line, _), (_, _, unit) in self.cells.items()}
 
     def value(self, line: str, period: str) -> float | None:
         cell = self.cells.get((line, period))
@@ -77,10 +78,7 @@ class _Cells:
         return "" if cell is None else MARKS.get(cell[1], cell[1])
 
     def unit(self, line: str) -> str:
-        for (name, _), cell in self.cells.items():
-            if name == line:
-                return cell[2]
-        return "RMB_mn"
+        return self.units.get(line, "RMB_mn")
 
 
 def _fiscal_years(fc: Any) -> list[str]:
@@ -360,7 +358,7 @@ def _ai(data: dict[str, Any]) -> str:
 
 
 def _range(d: Any) -> str:
-    return "" if not d.has_range else f"{fmt(d.low, d.unit)} – {fmt(d.high, d.unit)}"
+    return nb.between(d.low, d.high, d.unit, units=UNITS.get()) if d.has_range else ""
 
 
 def _group(data: dict[str, Any]) -> str:
@@ -387,12 +385,13 @@ def _scenarios(data: dict[str, Any]) -> str:
              ("Target per ADS", VALUATION_LINE)]
     years = data["target_years"] + [y for y in data["years"] if y > data["target_years"][-1]]
     rows = []
+    cells = {n: _Cells(scenarios[n]) for n in names}
     for label, line in lines:
         for y in years:
-            values = [_Cells(scenarios[n]).value(line, y) for n in names]
+            values = [cells[n].value(line, y) for n in names]
             if all(v is None for v in values):
                 continue
-            unit = _Cells(scenarios[BASE]).unit(line)
+            unit = cells[BASE].unit(line)
             rows.append([_e(label), _e(y), *[_e(fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
     folder = "drivers/scenarios"
     described = "; ".join(f"{n}: {len(scenarios[n].meta['overrides'])} overrides" for n in names if n != BASE)

@@ -268,6 +268,13 @@ def relative(new: float | None, old: float | None, signed: bool = True) -> str:
     return ratio(a / b - 1, signed=signed)
 
 
+def between(low: float | None, high: float | None, unit: str, *, units: str = "cn") -> str:
+    """A range: ``15.0% – 20.0%``, ``RMB 6.5bn – RMB 7.5bn``; empty when there is none (either end missing)."""
+    if _check(low) is None or _check(high) is None:
+        return ""
+    return f"{fmt(low, unit, units=units)} – {fmt(high, unit, units=units)}"
+
+
 # --------------------------------------------------------------------------- tables
 
 @dataclass(frozen=True)
@@ -337,6 +344,6 @@ def header(name: str, unit: str, values: list[float | None] | tuple[float | None
     return column_scale(unit, values, units).header(name)
 
 
-__all__ = ["MISSING", "NumberError", "Scale", "change", "column_scale", "count", "fixed", "fmt", "header", "money",
+__all__ = ["MISSING", "NumberError", "Scale", "between", "change", "column_scale", "count", "fixed", "fmt", "header", "money",
            "money_scale", "multiple", "number", "per_share", "pp", "price", "ratio", "relative", "token_price", "tokens",
            "unit_label"]

@@ -93,6 +93,13 @@ def test_no_negative_zero_and_explicit_missing():
     assert nb.relative(1, 0) == MISSING
 
 
+def test_ranges():
+    assert nb.between(0.15, 0.2, "ratio") == "15.0% – 20.0%"
+    assert nb.between(6_500, 7_500, "RMB_mn") == "RMB 6.5bn – RMB 7.5bn"
+    assert nb.between(600_000, 800_000, "count", units="k") == "600k – 800k"
+    assert nb.between(None, 1, "x") == ""
+
+
 @pytest.mark.parametrize("bad", [math.inf, -math.inf])
 def test_infinity_raises(bad):
     with pytest.raises(NumberError, match="not a finite number"):
