@@ -106,3 +106,61 @@ def test_lines_page_is_current(drivers):
 
     committed = (ROOT / "docs" / "lines.md").read_text(encoding="utf-8")
     assert committed == render_lines(drivers), "docs/lines.md is stale: run python -m cloudmodel.docs"
+
+
+# --------------------------------------------------------------------------- quantities on their own
+
+def _evaluation(drivers, history, overrides=None):
+    from cloudmodel.graph import Evaluation
+
+    driver_set = drivers.with_overrides(overrides) if overrides else drivers
+    timeline = _timeline(driver_set, history)
+    return Evaluation(driver_set.values_by_id(), history, timeline, observed_actuals(history, None, timeline.origin)), timeline
+
+
+def test_back_cast_penetration_by_hand(drivers, history):
+    """A year before December 2024: c₀ / (1 + exp(ln(c₀/p₀ − 1) + k)), whatever the target."""
+    import math
+
+    for target in (0.15, 0.30):
+        evaluation, t = _evaluation(drivers, history, {"ai.penetration_target": target})
+        c0, p0, k = 0.40, 330_000 / 4_000_000, drivers["ai.adoption_rate_past"].value
+        expected = c0 / (1 + math.exp(math.log(c0 / p0 - 1) + k))
+        assert evaluation.value("ai_penetration", t.reference - 4) == pytest.approx(expected, rel=1e-12)
+        assert evaluation.value("ai_customers", t.reference) == pytest.approx(330_000, rel=1e-12)
+
+
+def test_reported_quarter_split_adds_up_to_reported_revenue(drivers, history):
+    evaluation, t = _evaluation(drivers, history)
+    for q in range(t.first, t.origin + 1):
+        layers = sum(evaluation.value(f"{x}_revenue", q) for x in ("iaas", "paas", "saas", "maas", "solutions"))
+        assert layers == pytest.approx(history.quarterly["cloud_revenue_rmb_mn"][q], rel=1e-12)
+        bases = sum(evaluation.value(b, q) for b in ("iaas_domestic_base", "iaas_international", "paas_base", "saas_base",
+                                                        "government_projects", "solutions_other"))
+        assert bases == pytest.approx(evaluation.value("non_ai_revenue", q), rel=1e-12)
+
+
+def test_forecast_base_grows_from_the_same_quarter_a_year_earlier(drivers, history):
+    evaluation, t = _evaluation(drivers, history)
+    q = t.origin + 1
+    growth = drivers["iaas.international_growth"].value
+    assert evaluation.value("iaas_international", q) == pytest.approx(evaluation.value("iaas_international", q - 4) * (1 + growth))
+    assert evaluation.value("non_ai_revenue", q) is None  # only reported quarters are split
+
+
+def test_anchor_year_meets_the_reports_cy2024_amounts(drivers, history):
+    evaluation, t = _evaluation(drivers, history)
+    for name, driver_id in (("model_call_revenue", "maas.model_calls_cy2024"), ("gpu_leasing_revenue", "maas.gpu_leasing_cy2024"),
+                            ("plugin_revenue", "maas.plugins_cy2024"), ("cloud_ai_revenue", "ai.revenue_cy2024")):
+        assert sum(evaluation.value(name, q) for q in t.anchor) == pytest.approx(drivers[driver_id].value, rel=1e-12)
+
+
+def test_a_tracing_run_records_branch_reads(drivers, history):
+    """Reads are recorded per quantity over every quarter: the forecast branch's growth driver and the
+    reported branch's actuals both appear for a base."""
+    evaluation = evaluate(drivers.values_by_id(), history, _timeline(drivers, history), trace=True)
+    reads = evaluation.reads["paas_base"]
+    assert ("actual", "cloud.revenue") not in reads  # read through non_ai_revenue, not directly
+    assert ("quantity", "non_ai_revenue") in reads and ("driver", "growth.organic_fy2026") in reads
+    assert ("driver", "ai.penetration_target") in evaluation.reads["penetration_knots"]
+    assert ("driver", "ai.adoption_rate_past") in evaluation.reads["ai_penetration"]
