@@ -431,3 +431,33 @@ def test_a_read_only_output_folder_exits_2_even_as_root(env, monkeypatch):
     result = run_cli("forecast", "--drivers", str(env.drivers), "--format", "json", "--output", str(env.out))
     assert result.code == 2 and "cannot create a file in" in result.stderr and "Permission denied" in result.stderr
     assert not env.out.exists()
+
+
+def test_an_internal_error_exits_3_with_a_hint_and_no_traceback(monkeypatch):
+    import cloudmodel.model
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something the code did not expect")
+
+    monkeypatch.setattr(cloudmodel.model, "forecast", broken)
+    for args in (["forecast", "--format", "json"], ["forecast"]):  # the lean path and typer
+        result = run_cli(*args)
+        assert result.code == 3, result.stderr
+        assert result.stderr.startswith("cloudmodel: internal error: RuntimeError: something the code did not expect")
+        assert "please report it" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_driver_text_is_escaped_in_tables(env):
+    (env.drivers / "zz.toml").write_text(
+        'theme = "x"\n[[driver]]\nid = "hostile.text"\nlabel = "x"\nvalue = 1\nunit = "count"\nperiod = "FY2026"\n'
+        'kind = "assumption"\nreason = "\\u001b[2J\\u001b]0;pwned\\u0007 [bold red]not markup[/] \\u202e"\n', encoding="utf-8")
+    result = run_cli("drivers", "--drivers", str(env.drivers))
+    assert result.code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[2J" in result.stdout and "\\u202e" in result.stdout  # shown escaped
+    assert "[bold" in result.stdout and "not markup[/]" in result.stdout  # shown as written, not as markup
+
+
+def test_the_package_never_unpickles():
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "cloudmodel").rglob("*.py"))
+    assert "import pickle" not in sources and "pickle.load" not in sources
