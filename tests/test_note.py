@@ -144,15 +144,23 @@ def test_charts_and_their_labels(note_html):
         assert "<title>" in svg  # a title for the chart
         assert re.search(r"RMB bn|USD|%", svg)  # its unit
         assert "base case" in svg  # the base case marked
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+        assert len([t for t in texts if re.search(r"\d", t) and re.search(r"%|RMB|USD|万|\d\.\d", t)]) >= 3  # value labels
 
 
 def test_deterministic(note_html):
     assert build_note(draws=DRAWS) == note_html
 
 
-def test_a_scenario_overrides_and_k_units(base_fc):
-    html = build_note("bull", {"apple.users": "0"}, draws=200, units="k")
-    bull = cloudmodel.forecast("bull", {"apple.users": "0"})
+def test_a_scenario_overrides_k_units_and_hostile_text(drivers_copy):
+    """One build for three things: a scenario with --set overrides, counts in k/m, and a driver
+    whose text carries markup (written as text, never as HTML)."""
+    path = Path(drivers_copy) / "apple.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('label = "', 'label = "<script>alert(1)</script> ', 1), encoding="utf-8")
+    html = build_note("bull", {"apple.users": "0"}, drivers_dir=drivers_copy, draws=200, units="k")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    bull = cloudmodel.forecast("bull", {"apple.users": "0"}, drivers_dir=drivers_copy)
     for line, period, _ in key_figures(bull):
         unit = "count" if line == "cloud.ai.customers" else bull.table.filter(bull.table["line"] == line)["unit"][0]
         text = nb.fmt(bull.value(line, period), unit, units="k")
@@ -200,15 +208,6 @@ def test_waterfalls_never_clip(start, steps):
     assert low <= min(levels) and max(levels) < high
     if low > 0:
         assert min(levels) > 0  # a truncated axis only when every bar is above zero (and the axis says so)
-
-
-def test_escapes_hostile_text(drivers_copy):
-    """A driver whose text carries markup: written as text, never as HTML."""
-    path = Path(drivers_copy) / "apple.toml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('label = "', 'label = "<script>alert(1)</script> ', 1), encoding="utf-8")
-    html = build_note(drivers_dir=drivers_copy, draws=100)
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 # --------------------------------------------------------------------------- writing
