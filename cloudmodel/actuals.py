@@ -40,7 +40,7 @@ from .result import LINES
 from .units import UnitError, parse_quantity
 
 COLUMNS = ("period", "line", "value")
-OPTIONAL = ("unit", "restates")
+OPTIONAL = ("unit", "restates", "low", "high", "source")
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 #: Largest actuals file read. A quarter adds a handful of rows; 16 MB is decades of every line.
 MAX_ACTUALS_BYTES = 16 * 1024 * 1024
@@ -55,9 +55,11 @@ _AMBIGUOUS = ("Q1", "Q2", "Q3", "Q4")
 class Actual:
     line: str
     period: str
-    value: float
+    value: float | None  # None for a row that gives only bounds
     row: int
     restates: bool = False
+    low: float | None = None  # a disclosure as a bound ("grew triple digits" → low 1.0)
+    high: float | None = None
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Actuals:
         out = {}
         for row in self.rows:
             period = Period.parse(row.period)
-            if row.line == line and period.is_quarter:
+            if row.line == line and period.is_quarter and row.value is not None:
                 q = period.fiscal_quarters()[0]
                 if up_to is None or q <= up_to:
                     out[q] = row.value
@@ -183,12 +185,38 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
         if given_unit and given_unit != unit:
             problems.append(InputProblem(str(file), f"{where}, column unit", given_unit, f"{line} is in {unit}"))
             continue
-        try:
-            value = parse_quantity(row["value"], unit)
-        except UnitError as exc:
-            problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
+        bounds, bad = {}, False
+        for column in ("low", "high"):
+            text = str(row.get(column, "") or "").strip()
+            if not text:
+                bounds[column] = None
+                continue
+            try:
+                bounds[column] = parse_quantity(text, unit)
+            except UnitError as exc:
+                problems.append(InputProblem(str(file), f"{where}, column {column}", text, str(exc), f"{line} is in {unit}"))
+                bad = True
+        if bad:
             continue
-        if (unit == "count" and value < 0) or (line.startswith(("cloud.revenue", "group.revenue")) and LINES[line].unit == "RMB_mn"
+        if bounds["low"] is not None and bounds["high"] is not None and bounds["low"] > bounds["high"]:
+            problems.append(InputProblem(str(file), f"{where}, columns low and high", f"{bounds['low']:g} > {bounds['high']:g}",
+                                         "low is above high"))
+            continue
+        if not str(row["value"]).strip() and (bounds["low"] is not None or bounds["high"] is not None):
+            value = None  # a bound only: "AI revenue grew triple digits" → low 1.0
+        else:
+            try:
+                value = parse_quantity(row["value"], unit)
+            except UnitError as exc:
+                problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
+                continue
+        if value is None:
+            problem = _bounds_against_history(history, line, period, bounds["low"], bounds["high"])
+            if problem:
+                problems.append(InputProblem(str(file), f"{where}, columns low and high", f"{bounds['low']}–{bounds['high']}",
+                                             problem, "check the period and the bound"))
+                continue
+        elif (unit == "count" and value < 0) or (line.startswith(("cloud.revenue", "group.revenue")) and LINES[line].unit == "RMB_mn"
                                                 and not value > 0):
             problems.append(InputProblem(str(file), f"{where}, column value", row["value"],
                                          "a revenue is positive and a count is not negative"))
@@ -206,11 +234,11 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
                                          "give each period once, as FY… or as CY…"))
             continue
         seen[key] = (index, period)
-        problem = _against_history(history, line, period, value, restates)
+        problem = _against_history(history, line, period, value, restates) if value is not None else None
         if problem:
             problems.append(InputProblem(str(file), f"{where}, column value", row["value"], problem[0], problem[1]))
             continue
-        actuals.append(Actual(line, period, value, index, restates))
+        actuals.append(Actual(line, period, value, index, restates, bounds["low"], bounds["high"]))
     if problems:
         raise InputError(problems)
     return Actuals(str(file), actuals)
@@ -235,6 +263,14 @@ def reported(history: History, line: str, period: str) -> float | None:
     if all(q in series and (metric, q) not in history.derived for q in quarters):
         return sum(series[q] for q in quarters)
     return None
+
+
+def _bounds_against_history(history: History, line: str, period: str, low: float | None, high: float | None) -> str | None:
+    """Why a bound contradicts the shipped history (its figure lies outside it), or None."""
+    known = reported(history, line, period)
+    if known is None or ((low is None or known >= low - HISTORY_TOLERANCE) and (high is None or known <= high + HISTORY_TOLERANCE)):
+        return None
+    return f"contradicts the reported history ({known:,.10g} {LINES[line].unit} lies outside the bounds)"
 
 
 def _against_history(history: History, line: str, period: str, value: float, restates: bool) -> tuple[str, str] | None:

@@ -71,7 +71,7 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     for row in actuals.rows:
         period = Period.parse(row.period)
         quarters = period.fiscal_quarters()
-        if quarters[-1] <= origin_q:  # known at the origin: nothing to forecast
+        if quarters[-1] <= origin_q or row.value is None:  # known at the origin, or a bound only: nothing to score
             continue
         model_value = fc.rows.get(row.line, row.period)
         if model_value is None:

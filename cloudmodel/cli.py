@@ -695,6 +695,45 @@ def backtest(
         sys.stdout.write("No rows of the file fall after the origin.\n")
 
 
+@app.command("update")
+@friendly
+def update_cmd(
+    actuals: Annotated[str, typer.Option("--actuals", help="CSV/Parquet of what was reported since the origin: period,line,value[,unit,low,high].")],
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="The prior: base or a scenario.")] = "base",
+    set_: SetOption = None,
+    draws: Annotated[int, typer.Option("--draws", help="Driver draws weighed against the actuals.")] = 4096,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws; the same seed gives the same update.")] = 0,
+    horizon: Annotated[str, typer.Option("--horizon")] = "FY2028Q4",
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+    drivers: DriversOption = None,
+) -> None:
+    """The quarterly update: surprises, driver updates (prior → posterior, flagged outside the report's range),
+    the revised years and target price, and a bridge from the origin's forecast that adds up."""
+    from .actuals import load_actuals
+    from .update import print_update
+    from .update import update as run_update
+
+    check_format(fmt, ("table", "json"))
+    driver_set, history = _base_and_history(drivers, scenario, set_)
+    if output:
+        from .output import check_target
+
+        check_target(output, force, [d.file for d in driver_set.values()] + [actuals], option="--output")
+    result = run_update(driver_set, history, load_actuals(actuals), draws, seed, horizon)
+    if fmt == "json":
+        from .output import emit, to_json
+
+        document = result.document()
+        if output:
+            emit("json", None, document, output, force, [actuals])
+        else:
+            sys.stdout.write(to_json(document) + "\n")
+        return
+    print_update(result)
+
+
 def main() -> None:
     from .fastcli import run, wants_fast_path
 

@@ -75,6 +75,7 @@ def _lines() -> dict[str, Line]:
     out.append(Line("cloud.ai.customers", "count", stock, "AI customers"))
     out.append(Line("cloud.ai.penetration", "ratio", stock, "AI penetration"))
     out.append(Line("cloud.ai.revenue", "RMB_mn", flow, "AI and AI-adjacent revenue"))
+    out.append(Line("cloud.ai.revenue_growth", "ratio", ratio, "AI and AI-adjacent revenue growth (y/y)", growth_of="cloud.ai.revenue"))
     out.append(Line("cloud.ai.revenue_share", "ratio", ratio, "AI share of cloud revenue", "cloud.ai.revenue", "cloud.revenue"))
     for name in MAAS_PARTS:
         out.append(Line(f"cloud.maas.{name}", "RMB_mn", flow, "MaaS: " + name.replace("_", " ")))

@@ -250,15 +250,28 @@ class Posterior:
     ess: float
 
 
-def posterior(drivers: DriverSet, draws: dict[str, np.ndarray], log_w: np.ndarray, log_ref: np.ndarray) -> Posterior:
+#: A driver moves only when its shift exceeds this many Monte Carlo standard errors: smaller
+#: shifts are the noise of a finite sample of weighted draws, not information from the actuals.
+SIGNIFICANCE = 2.0
+
+
+def posterior(drivers: DriverSet, draws: dict[str, np.ndarray], log_w: np.ndarray, log_ref: np.ndarray,
+              informed: set[str] | None = None) -> Posterior:
     """Driver updates: base + (weighted mean given the actuals − weighted mean given actuals equal
-    to the forecast); the band the same shift of the weighted 5th and 95th percentiles."""
+    to the forecast); the band the same shift of the weighted 5th and 95th percentiles. Only
+    drivers behind the evidence (``informed``, from the lineage) move, and only by more than
+    :data:`SIGNIFICANCE` Monte Carlo standard errors (sd ÷ √ESS of each weighting)."""
     w, ref = normalise(log_w), normalise(log_ref)
+    ess, ess_ref = effective_sample_size(w), effective_sample_size(ref)
     changes, records = {}, []
     for driver_id, x in draws.items():
         d = drivers[driver_id]
         lo_b, hi_b = d.bounds
         shift = float(np.dot(w, x) - np.dot(ref, x))
+        mean = float(np.dot(w, x))
+        noise = math.sqrt(max(0.0, float(np.dot(w, (x - mean) ** 2))) * (1 / ess + 1 / ess_ref))
+        if (informed is not None and driver_id not in informed) or abs(shift) <= SIGNIFICANCE * noise:
+            shift = 0.0
         value = min(hi_b, max(lo_b, d.value + shift))
         p5, p95 = (min(hi_b, max(lo_b, d.value + q - float(np.dot(ref, x)))) for q in weighted_quantiles(x, w, (0.05, 0.95)))
         tolerance = 1e-9 * max(1.0, abs(d.value))
@@ -267,7 +280,7 @@ def posterior(drivers: DriverSet, draws: dict[str, np.ndarray], log_w: np.ndarra
             changes[driver_id] = value
         records.append({"driver": driver_id, "prior": d.value, "posterior": value, "p5": p5, "p95": p95,
                         "low": d.low, "high": d.high, "outside_range": outside, "unit": d.unit,
-                        "change": value - d.value})
+                        "change": value - d.value, "mc_se": noise})
     records.sort(key=lambda r: -abs(r["change"]) / (abs(r["high"] - r["low"]) or 1.0))
     return Posterior(draws, w, ref, changes, records, effective_sample_size(w))
 
@@ -378,6 +391,9 @@ def rolling(drivers: DriverSet, history: History, extra: Mapping[str, Mapping[in
     from .batch import values_with
 
     drawn_values = values_with(drivers, sample) if sample else None
+    from .lineage import drivers_of
+
+    informed = set(drivers_of(REVENUE, drivers))
     rows = []
     for o in range(first_gap_quarter(history), last + 1):
         base = step(drivers, base_values, history, extra, o)
@@ -394,7 +410,7 @@ def rolling(drivers: DriverSet, history: History, extra: Mapping[str, Mapping[in
             sd = before.sigma * share
             log_w = log_likelihood(evidence, many.total[o], sd, prior)
             log_ref = log_likelihood(reference_row(evidence, float(base.total[o])), many.total[o], sd, prior)
-            post = posterior(drivers, sample, log_w, log_ref)
+            post = posterior(drivers, sample, log_w, log_ref, informed)
             changes, ess = post.changes, post.ess
             if changes:
                 point = step(drivers, values_with(drivers, changes), history, extra, o)
@@ -540,7 +556,10 @@ def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFA
         log_w += log_likelihood(row, model, spread, prior)
         log_ref += log_likelihood(reference_row(row, at_origin), model, spread, prior)
         used.append(f"{row.line}@{row.period}")
-    post = posterior(drivers, sample, log_w, log_ref)
+    from .lineage import drivers_of_lines
+
+    informed = drivers_of_lines({key.partition("@")[0] for key in used}, drivers)
+    post = posterior(drivers, sample, log_w, log_ref, informed)
     post_values = values_with(drivers, post.changes)
     raw_post = run(post_values, history, timeline) if post.changes else raw0
     revenue = {q: v for q, v in extra[REVENUE].items() if origin < q <= last_new}

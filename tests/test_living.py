@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cloudmodel.update import estimate, rolling
+from cloudmodel.actuals import Actual, Actuals
+from cloudmodel.history import History
+from cloudmodel.periods import Period, quarter_label
+from cloudmodel.update import KEY_LINES, estimate, rolling, update
+
+DRAWS = 2048
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +59,117 @@ def test_estimate_is_closed_form_and_bounded():
     assert estimate({1: 0.1, 2: 0.2, 3: 0.4}, prior).persistence == 1.0  # bounded
     assert estimate({1: 0.1, 2: -0.2}, prior | {"prior_weight": 0.0}).persistence == 0.0
     assert estimate({}, prior).persistence == 1.0 and estimate({}, prior).sigma == 0.03
+
+
+# --------------------------------------------------------------------------- constructed cases
+
+def _next_quarters(base, n=2):
+    origin = Period.parse(base.meta["origin"]).fiscal_quarters()[0]
+    return [quarter_label(origin + k) for k in range(1, n + 1)]
+
+
+@pytest.fixture(scope="module")
+def surprise(drivers, history, base):
+    """A quarter 10% above the forecast made at the origin."""
+    new, following = _next_quarters(base)
+    actuals = Actuals("up10", [Actual("cloud.revenue", new, 1.1 * base.value("cloud.revenue", new), 2)])
+    return update(drivers, history, actuals, DRAWS), new, following
+
+
+def test_a_quarter_ten_percent_above_raises_the_next_by_less_scaled_by_persistence(surprise, base):
+    result, new, following = surprise
+    revised = {(r["line"], r["period"]): r for r in result.revised}
+    raise_ = revised[("cloud.revenue", following)]["updated"] / base.value("cloud.revenue", following) - 1
+    assert 0 < raise_ < 0.10
+    state = result.meta["state"]
+    phi, R = state["persistence"], state["R"]
+    assert 0 < phi <= 1
+    assert R[following] == pytest.approx(phi * R[new], rel=1e-12)  # the gap carries forward × φ
+    # the residual's share is what φ leaves of the non-AI gap; the drivers say how much went to each
+    parts = [b for b in result.bridge if b["line"] == "cloud.revenue" and b["period"] == following]
+    assert {"residual"} < {b["component"] for b in parts}
+    residual = next(b["contribution"] for b in parts if b["component"] == "residual")
+    row = revised[("cloud.revenue", following)]
+    assert residual == pytest.approx(row["updated"] - row["drivers_only"], abs=1e-6)
+    assert sum(b["contribution"] for b in parts) == pytest.approx(row["change"], abs=1e-6)
+    # for the reported quarter the updated drivers plus the residual reproduce the actual
+    assert revised[("cloud.revenue", new)]["updated"] == pytest.approx(1.1 * base.value("cloud.revenue", new), rel=1e-12)
+
+
+def test_actuals_equal_to_the_forecast_change_nothing(drivers, history, base):
+    new, _ = _next_quarters(base)
+    rows = [Actual("cloud.revenue", new, base.value("cloud.revenue", new), 2),
+            Actual("cloud.ebita", new, base.value("cloud.ebita", new), 3),
+            Actual("cloud.ai.customers", new, base.value("cloud.ai.customers", new), 4),
+            Actual("cloud.ai.revenue_growth", new, None, 5, low=1.0)]
+    result = update(drivers, history, Actuals("same", rows), DRAWS)
+    assert all(abs(r["change"]) <= 1e-9 * max(1.0, abs(r["origin_forecast"])) for r in result.revised)
+    assert all(r["posterior"] == r["prior"] for r in result.drivers)
+    assert all(abs(b["contribution"]) <= 1e-9 * 1e6 for b in result.bridge)
+
+
+def test_the_bridge_adds_up_for_every_key_line(drivers, history, base):
+    new, _ = _next_quarters(base)
+    rows = [Actual("cloud.revenue", new, 0.93 * base.value("cloud.revenue", new), 2),
+            Actual("cloud.ebita", new, 1.2 * base.value("cloud.ebita", new), 3),
+            Actual("cloud.ai.customers", new, 1.15 * base.value("cloud.ai.customers", new), 4)]
+    result = update(drivers, history, Actuals("mixed", rows), DRAWS)
+    lines = {r["line"] for r in result.revised}
+    assert set(KEY_LINES) <= lines
+    for row in result.revised:
+        parts = [b["contribution"] for b in result.bridge if (b["line"], b["period"]) == (row["line"], row["period"])]
+        assert sum(parts) == pytest.approx(row["change"], abs=1e-6), row
+        assert row["updated"] - row["origin_forecast"] == pytest.approx(row["change"], abs=1e-9)
+    assert result.meta["effective_sample_size"] > 50
+
+
+def test_update_json_shape(cli, tmp_path, base):
+    new, later = _next_quarters(base)
+    path = tmp_path / "a.csv"
+    path.write_text(f"period,line,value,low,high\n{new},cloud.revenue,{base.value('cloud.revenue', new) * 1.05:.0f},,\n"
+                    f"{new},cloud.ai.revenue_growth,,100%,\n{later},cloud.ebita,9999,,\n", encoding="utf-8")
+    result = cli("update", "--actuals", str(path), "--draws", "1024", "--format", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"meta", "surprises", "drivers", "bridge", "revised"}
+    assert {"driver", "prior", "posterior", "p5", "p95", "low", "high", "outside_range"} <= set(doc["drivers"][0])
+    assert {"line", "period", "component", "contribution"} == set(doc["bridge"][0])
+    assert f"cloud.ai.revenue_growth@{new}" in doc["meta"]["rows_used"]
+    assert f"cloud.ebita@{later}" in doc["meta"]["rows_not_used"]  # after the new origin: no look-ahead
+    table = cli("update", "--actuals", str(path), "--draws", "1024")
+    assert table.code == 0 and "Driver updates" in table.stdout or "No driver moved" in table.stdout
+    assert "Bridge of cloud revenue" in table.stdout
+
+
+def test_bounds_in_actuals(tmp_path, cli, base):
+    new, _ = _next_quarters(base)
+    last = Period.parse(base.meta["origin"]).fiscal_quarters()[0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"period,line,value,low,high\n{new},cloud.ai.revenue_growth,,2,1\n", encoding="utf-8")
+    result = cli("update", "--actuals", str(bad))
+    assert result.code == 2 and "low is above high" in result.stderr
+    history_bound = tmp_path / "hist.csv"
+    history_bound.write_text(f"period,line,value,low\n{quarter_label(last)},cloud.revenue,,99999\n", encoding="utf-8")
+    result = cli("update", "--actuals", str(history_bound))
+    assert result.code == 2 and "contradicts the reported history" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- no look-ahead
+
+def _altered(history: History, after: int, factor: float) -> History:
+    quarterly = {m: {q: (v * factor if q > after else v) for q, v in s.items()} for m, s in history.quarterly.items()}
+    return replace(history, quarterly=quarterly)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 4), st.floats(0.5, 2.0))
+def test_no_look_ahead_over_origins(drivers, history, k, factor):
+    """The forecast made at an origin, its band and its residual state are the same whatever was
+    reported after that origin (later quarters altered)."""
+    plain = rolling(drivers, history, draws=256)
+    origin = Period.parse(plain["rows"][0]["origin"]).fiscal_quarters()[0] + k
+    altered = rolling(drivers, _altered(history, origin + 1, factor), draws=256)
+    label = quarter_label(origin)
+    a = [r for r in plain["rows"] if r["origin"] == label]
+    b = [r for r in altered["rows"] if r["origin"] == label]
+    assert a == b and a
