@@ -243,3 +243,19 @@ def test_the_cache_is_json_keyed_by_bytes_and_code(world):
     key = cache.cache_key(contents)
     assert world["entry"].name == f"drivers-{key[:32]}.json"
     assert cache.cache_key(contents[:-1] + [(contents[-1][0], contents[-1][1] + b"\n")]) != key
+
+
+def test_sigterm_during_the_clis_own_large_write_leaves_nothing(tmp_path):
+    """The real verb: simulate writing ~37 MB of draws as Parquet, terminated while the temporary file exists."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    child = subprocess.Popen([sys.executable, "-m", "cloudmodel", "simulate", "--draws", "100000", "--format", "parquet",
+                              "--output", "big.parquet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline and child.poll() is None and not list(tmp_path.glob(".big.parquet.*.tmp")):
+        time.sleep(0.005)
+    if child.poll() is not None:
+        pytest.skip(f"the run ended before it could be interrupted ({child.returncode}: {child.communicate()[1][-300:]!r})")
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode != 0 and b"Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
