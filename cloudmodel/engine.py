@@ -161,7 +161,7 @@ def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline,
     return Evaluation(values, history, timeline, observed, trace=trace).run()
 
 
-def run(v: Mapping[str, Any], history: History, timeline: Timeline,
+def run(values: Mapping[str, Any], history: History, timeline: Timeline,
         actuals: Mapping[str, Mapping[int, float]] | None = None) -> Raw:
     """Every line for every quarter (and fiscal year) of the timeline; see the module docstring.
 
@@ -169,37 +169,40 @@ def run(v: Mapping[str, Any], history: History, timeline: Timeline,
     and ``cloud.ebita`` replace the model's quarters up to the origin; the latest
     ``cloud.ai.customers`` and ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the
     DeepSeek traffic path."""
-    return to_raw(evaluate(v, history, timeline, actuals))
+    return to_raw(evaluate(values, history, timeline, actuals))
 
 
 def to_raw(evaluation: Evaluation) -> Raw:
     """The evaluation's output lines as :class:`Raw` series (quarters, fiscal years; constants at 0)."""
-    t, observed = evaluation.timeline, evaluation.observed
-    raw = Raw(timeline=t, actual={"cloud.revenue": set(observed["cloud.revenue"]), "cloud.ebita": set(observed["cloud.ebita"])})
-    for line, q in _re_anchored(observed, t):
-        raw.actual[line] = {q}
-    quarters = set(t.quarters)
+    timeline, observed = evaluation.timeline, evaluation.observed
+    raw = Raw(timeline=timeline, actual={"cloud.revenue": set(observed["cloud.revenue"]),
+                                         "cloud.ebita": set(observed["cloud.ebita"])})
+    for line, quarter in _re_anchored(observed, timeline):
+        raw.actual[line] = {quarter}
+    quarters = set(timeline.quarters)
     for name, quantity in QUANTITIES.items():
         if quantity.line is None:
             continue
         memo = evaluation.memo[name]
         if quantity.time == QUARTER:
-            raw.quarterly[quantity.line] = {q: x for q, x in sorted(memo.items()) if q in quarters and x is not None}
+            raw.quarterly[quantity.line] = {quarter: value for quarter, value in sorted(memo.items())
+                                            if quarter in quarters and value is not None}
         elif quantity.time == YEAR:
-            raw.annual[quantity.line] = {y: x for y, x in sorted(memo.items()) if y in t.fiscal_years and x is not None}
+            raw.annual[quantity.line] = {year: value for year, value in sorted(memo.items())
+                                         if year in timeline.fiscal_years and value is not None}
         else:
             raw.annual[quantity.line] = {0: memo[None]}
     return raw
 
 
-def _re_anchored(observed: Mapping[str, Mapping[int, float]], t: Timeline) -> list[tuple[str, int]]:
+def _re_anchored(observed: Mapping[str, Mapping[int, float]], timeline: Timeline) -> list[tuple[str, int]]:
     """The reported points that re-anchor a path: the latest AI customers after December 2024 and
     the latest hosted DeepSeek DAU since hosting began."""
     out = []
-    ai = [q for q in observed.get("cloud.ai.customers", {}) if q > t.reference]
+    ai = [quarter for quarter in observed.get("cloud.ai.customers", {}) if quarter > timeline.reference]
     if ai:
         out.append(("cloud.ai.customers", max(ai)))
-    dau = [q for q in observed.get("cloud.deepseek.dau_hosted", {}) if q >= t.deepseek_now]
+    dau = [quarter for quarter in observed.get("cloud.deepseek.dau_hosted", {}) if quarter >= timeline.deepseek_now]
     if dau:
         out.append(("cloud.deepseek.dau_hosted", max(dau)))
     return out

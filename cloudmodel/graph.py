@@ -1,16 +1,16 @@
 """The model as a graph of named quantities that wire themselves.
 
 A **quantity** is a small function named after what it computes; its docstring gives the unit
-and the formula (the lifelib/modelx style). It takes one argument, the context ``c``, and reads
-everything through it:
+and the formula (the lifelib/modelx style). It takes one argument, the context ``model``, and
+reads everything through it:
 
-* ``c.driver(id)`` — a driver's value (a float, or an array with one value per case);
-* ``c(name)`` — another quantity at this period; ``c(name, q)`` at another (earlier) quarter,
-  ``c(name, year)`` at another fiscal year; ``c.anchor_sum(name)`` its sum over the anchor year,
-  ``c.year_sum(name, year)`` over a fiscal year;
-* ``c.actual(line, q)`` — a reported figure (the history, or an actuals file);
-* ``c.q`` / ``c.year`` the period, ``c.years`` the years from the reference date, ``c.t`` the
-  timeline, ``c.history`` the reported history.
+* ``model.driver(id)`` — a driver's value (a float, or an array with one value per case);
+* ``model(name)`` — another quantity at this period; ``model(name, quarter)`` at another
+  (earlier) quarter, ``model(name, year)`` at another fiscal year; ``model.anchor_sum(name)`` its
+  sum over the anchor year, ``model.year_sum(name, year)`` over a fiscal year;
+* ``model.actual(line, quarter)`` — a reported figure (the history, or an actuals file);
+* ``model.quarter`` / ``model.year`` the period, ``model.years`` the years from the reference
+  date, ``model.timeline`` the timeline, ``model.history`` the reported history.
 
 Quantities are declared with :func:`per_quarter`, :func:`per_year` or :func:`constant`, the
 first two optionally naming the output line they make. No list of what a quantity reads is
@@ -108,7 +108,7 @@ class Context:
 
     def anchor_sum(self, name: str) -> Any:
         """Σ of a quarterly quantity over the anchor year (the CY2024 quarters)."""
-        return sum(self(name, q) for q in self.t.anchor)
+        return sum(self(name, quarter) for quarter in self.timeline.anchor)
 
     def year_sum(self, name: str, year: int) -> Any:
         """Σ of a quarterly quantity over the quarters of a fiscal year."""
@@ -116,11 +116,11 @@ class Context:
 
         return sum(self(name, fiscal_index(year, k)) for k in range(1, QUARTERS_PER_YEAR + 1))
 
-    def actual(self, line: str, q: int | None = None) -> Any:
-        """The reported value of ``line`` at quarter ``q`` (up to the origin), or None."""
+    def actual(self, line: str, quarter: int | None = None) -> Any:
+        """The reported value of ``line`` at ``quarter`` (up to the origin), or None."""
         if self._reads is not None:
             self._reads.add(("actual", line))
-        return self._evaluation.observed.get(line, {}).get(self.at if q is None else q)
+        return self._evaluation.observed.get(line, {}).get(self.at if quarter is None else quarter)
 
     def observed(self, line: str) -> Mapping[int, float]:
         """Every reported quarter of ``line`` up to the origin."""
@@ -129,7 +129,7 @@ class Context:
         return self._evaluation.observed.get(line, {})
 
     @property
-    def q(self) -> int:
+    def quarter(self) -> int:
         return self.at  # type: ignore[return-value]
 
     @property
@@ -138,11 +138,11 @@ class Context:
 
     @property
     def years(self) -> float:
-        """Years from the reference date (end of December 2024) to the end of quarter ``q``."""
-        return self.t.years(self.at)
+        """Years from the reference date (end of December 2024) to the end of this quarter."""
+        return self.timeline.years(self.at)
 
     @property
-    def t(self) -> Any:
+    def timeline(self) -> Any:
         return self._evaluation.timeline
 
     @property

@@ -14,85 +14,85 @@ from ..periods import QUARTERS_PER_YEAR
 
 
 @per_quarter("cloud.customers")
-def cloud_customers(c):
+def cloud_customers(model):
     """Cloud customers at the quarter end [count] = customers.total × (1 + g) ^ years from Dec 2024,
     with g = customers.growth_past up to December 2024 and customers.growth after it."""
-    growth = c.driver("customers.growth_past") if c.years <= 0 else c.driver("customers.growth")
-    return formula.cloud_customers(c.driver("customers.total"), growth, c.years)
+    growth = model.driver("customers.growth_past") if model.years <= 0 else model.driver("customers.growth")
+    return formula.cloud_customers(model.driver("customers.total"), growth, model.years)
 
 
 @constant()
-def penetration_dec2024(c):
+def penetration_dec2024(model):
     """AI penetration in December 2024 [ratio] = ai.penetration_dec2024 (33万 ÷ 400万), or the
     restated December 2024 AI customers of an actuals file ÷ cloud customers then."""
-    restated = c.actual("cloud.ai.customers", c.t.reference)
+    restated = model.actual("cloud.ai.customers", model.timeline.reference)
     if restated is not None:
-        return restated / c("cloud_customers", c.t.reference)
-    return c.driver("ai.penetration_dec2024")
+        return restated / model("cloud_customers", model.timeline.reference)
+    return model.driver("ai.penetration_dec2024")
 
 
 @constant()
-def penetration_knots(c):
+def penetration_knots(model):
     """Known points of the forward adoption curve [(years, ratio)]: December 2024, the latest
     AI customers reported since (an actuals file), and ai.penetration_target at its date."""
-    knots = {0.0: c("penetration_dec2024")}
-    later = [q for q in c.observed("cloud.ai.customers") if q > c.t.reference]
+    knots = {0.0: model("penetration_dec2024")}
+    later = [quarter for quarter in model.observed("cloud.ai.customers") if quarter > model.timeline.reference]
     if later:
-        q = max(later)
-        knots[c.t.years(q)] = c.actual("cloud.ai.customers", q) / c("cloud_customers", q)
-    knots[(c.t.target - c.t.reference) / QUARTERS_PER_YEAR] = c.driver("ai.penetration_target")
+        latest = max(later)
+        knots[model.timeline.years(latest)] = model.actual("cloud.ai.customers", latest) / model("cloud_customers", latest)
+    knots[(model.timeline.target - model.timeline.reference) / QUARTERS_PER_YEAR] = model.driver("ai.penetration_target")
     return sorted(knots.items())
 
 
 @per_quarter("cloud.ai.penetration")
-def ai_penetration(c):
+def ai_penetration(model):
     """AI penetration at the quarter end [ratio]. Up to December 2024, the back-cast logistic
     p = c₀ / (1 + exp(ln(c₀/p₀ − 1) − k·years)) with c₀ = ai.penetration_ceiling_past and
     k = ai.adoption_rate_past; after it, the logistic through the known points (December 2024,
     any reported since, ai.penetration_target) with ceiling ai.penetration_ceiling."""
-    if c.years <= 0:
-        return formula.penetration_before(c.years, c("penetration_dec2024"), c.driver("ai.adoption_rate_past"),
-                                          c.driver("ai.penetration_ceiling_past"))
-    return formula.penetration_through(c.years, c("penetration_knots"), c.driver("ai.penetration_ceiling"))
+    if model.years <= 0:
+        return formula.penetration_before(model.years, model("penetration_dec2024"), model.driver("ai.adoption_rate_past"),
+                                          model.driver("ai.penetration_ceiling_past"))
+    return formula.penetration_through(model.years, model("penetration_knots"), model.driver("ai.penetration_ceiling"))
 
 
 @per_quarter("cloud.ai.customers")
-def ai_customers(c):
+def ai_customers(model):
     """AI customers at the quarter end [count] = cloud customers × AI penetration."""
-    return formula.ai_customers(c("cloud_customers"), c("ai_penetration"))
+    return formula.ai_customers(model("cloud_customers"), model("ai_penetration"))
 
 
 @per_quarter()
-def ai_customers_average(c):
+def ai_customers_average(model):
     """AI customers over the quarter [count] = average of the two quarter ends."""
-    return (c("ai_customers", c.q - 1) + c("ai_customers")) / 2
+    return (model("ai_customers", model.quarter - 1) + model("ai_customers")) / 2
 
 
 @per_quarter()
-def cloud_customers_average(c):
+def cloud_customers_average(model):
     """Cloud customers over the quarter [count] = average of the two quarter ends."""
-    return (c("cloud_customers", c.q - 1) + c("cloud_customers")) / 2
+    return (model("cloud_customers", model.quarter - 1) + model("cloud_customers")) / 2
 
 
 @per_quarter()
-def new_ai_customers(c):
+def new_ai_customers(model):
     """AI customers added in the quarter [count] = AI customers at its end − at the previous end."""
-    return c("ai_customers") - c("ai_customers", c.q - 1)
+    return model("ai_customers") - model("ai_customers", model.quarter - 1)
 
 
 @constant()
-def anchor_ai_customer_quarters(c):
+def anchor_ai_customer_quarters(model):
     """AI customer-quarters of the anchor year [count] = Σ_anchor AI customers (quarter average)."""
-    return c.anchor_sum("ai_customers_average")
+    return model.anchor_sum("ai_customers_average")
 
 
 @constant()
-def anchor_customer_quarters(c):
+def anchor_customer_quarters(model):
     """Cloud customer-quarters of the anchor year [count] = Σ_anchor cloud customers (quarter average)."""
-    return c.anchor_sum("cloud_customers_average")
+    return model.anchor_sum("cloud_customers_average")
 
 
 @constant()
-def anchor_revenue(c):
+def anchor_revenue(model):
     """Reported cloud revenue of the anchor year [RMB_mn] = Σ_anchor reported quarters."""
-    return sum(c.actual("cloud.revenue", q) for q in c.t.anchor)
+    return sum(model.actual("cloud.revenue", quarter) for quarter in model.timeline.anchor)

@@ -17,137 +17,137 @@ REPORT_GROWTH = ("targets.cloud_revenue_growth_fy2025", "targets.cloud_revenue_g
 REPORT_MARGIN = ("targets.cloud_ebita_margin_fy2025", "targets.cloud_ebita_margin_fy2026")
 
 
-def base_year(c):
+def base_year(model):
     """The report's base year: the fiscal year before its first forecast year."""
-    return c.t.report_years[0] - 1
+    return model.timeline.report_years[0] - 1
 
 
-def _report_ids(c, ids):
-    return dict(zip(c.t.report_years, ids, strict=True))
+def _report_ids(model, ids):
+    return dict(zip(model.timeline.report_years, ids, strict=True))
 
 
 @per_year()
-def cloud_revenue_fy(c):
+def cloud_revenue_fy(model):
     """Cloud revenue of the fiscal year [RMB_mn] = Σ its quarters."""
-    return c.year_sum("cloud_revenue", c.year)
+    return model.year_sum("cloud_revenue", model.year)
 
 
 @per_year()
-def cloud_ebita_fy(c):
+def cloud_ebita_fy(model):
     """Cloud adjusted EBITA of the fiscal year [RMB_mn] = Σ its quarters."""
-    return c.year_sum("cloud_ebita", c.year)
+    return model.year_sum("cloud_ebita", model.year)
 
 
 @per_year()
-def report_cloud_revenue(c):
+def report_cloud_revenue(model):
     """The report's own cloud revenue [RMB_mn]: reported in the base year, then × (1 +
     targets.cloud_revenue_growth_fy*) in each of its forecast years."""
-    if c.year == base_year(c):
-        return c.history.fiscal_year_total("cloud_revenue_rmb_mn", c.year)
-    if c.year not in c.t.report_years:
+    if model.year == base_year(model):
+        return model.history.fiscal_year_total("cloud_revenue_rmb_mn", model.year)
+    if model.year not in model.timeline.report_years:
         return None
-    return c("report_cloud_revenue", c.year - 1) * (1 + c.driver(_report_ids(c, REPORT_GROWTH)[c.year]))
+    return model("report_cloud_revenue", model.year - 1) * (1 + model.driver(_report_ids(model, REPORT_GROWTH)[model.year]))
 
 
 @per_year()
-def report_cloud_ebita(c):
+def report_cloud_ebita(model):
     """The report's own cloud EBITA [RMB_mn] = its cloud revenue × targets.cloud_ebita_margin_fy*."""
-    if c.year not in c.t.report_years:
+    if model.year not in model.timeline.report_years:
         return None
-    return c("report_cloud_revenue") * c.driver(_report_ids(c, REPORT_MARGIN)[c.year])
+    return model("report_cloud_revenue") * model.driver(_report_ids(model, REPORT_MARGIN)[model.year])
 
 
-def _table4(c, item):
-    return c.driver(f"group.table4.{item}_fy{c.year}")
+def _table4(model, item):
+    return model.driver(f"group.table4.{item}_fy{model.year}")
 
 
 @per_year("group.taotian.adj_ebita")
-def taotian_adj_ebita(c):
+def taotian_adj_ebita(model):
     """Taotian adjusted EBITA [RMB_mn]: reported up to the base year; then the previous year ×
     (1 + taotian.adj_ebita_growth_* in force)."""
-    if c.year <= base_year(c):
-        return c.history.annual["ttg_adj_ebita_rmb_mn"].get(f"FY{c.year}")
-    growth = c.driver(scheduled(c.t.taotian_ebita, fiscal_index(c.year, QUARTERS_PER_YEAR)))
-    return formula.grow(c("taotian_adj_ebita", c.year - 1), growth)
+    if model.year <= base_year(model):
+        return model.history.annual["ttg_adj_ebita_rmb_mn"].get(f"FY{model.year}")
+    growth = model.driver(scheduled(model.timeline.taotian_ebita, fiscal_index(model.year, QUARTERS_PER_YEAR)))
+    return formula.grow(model("taotian_adj_ebita", model.year - 1), growth)
 
 
 @per_year("group.taotian.revenue")
-def taotian_revenue(c):
+def taotian_revenue(model):
     """Taotian revenue [RMB_mn]: backed out of the history in the base year (when its EBITA is
     reported too); then the previous year × (1 + taotian.revenue_growth_* in force)."""
-    if c.year < base_year(c):
+    if model.year < base_year(model):
         return None
-    if c.year == base_year(c):
-        return c.history.taotian_revenue_fy(c.year) if c("taotian_adj_ebita") is not None else None
-    previous = c("taotian_revenue", c.year - 1)  # unknown at an origin before the history backs it out
+    if model.year == base_year(model):
+        return model.history.taotian_revenue_fy(model.year) if model("taotian_adj_ebita") is not None else None
+    previous = model("taotian_revenue", model.year - 1)  # unknown at an origin before the history backs it out
     if previous is None:
         return None
-    return formula.grow(previous, c.driver(scheduled(c.t.taotian_revenue, fiscal_index(c.year, QUARTERS_PER_YEAR))))
+    return formula.grow(previous, model.driver(scheduled(model.timeline.taotian_revenue, fiscal_index(model.year, QUARTERS_PER_YEAR))))
 
 
-def _beyond_report(c, name, growth_id, in_report_year):
+def _beyond_report(model, name, growth_id, in_report_year):
     """A group figure outside cloud: None up to the base year, Table 4 less the report's cloud in
     its forecast years, the previous year grown at ``growth_id`` after."""
-    if c.year <= base_year(c):
+    if model.year <= base_year(model):
         return None
-    if c.year in c.t.report_years:
+    if model.year in model.timeline.report_years:
         return in_report_year()
-    return formula.grow(c(name, c.year - 1), c.driver(growth_id))
+    return formula.grow(model(name, model.year - 1), model.driver(growth_id))
 
 
 @per_year("group.other.revenue")
-def other_revenue(c):
+def other_revenue(model):
     """Group revenue outside cloud and Taotian [RMB_mn]: in the report's years, group.table4.revenue −
     the report's cloud revenue − Taotian; later, × (1 + group.other_revenue_growth_long_run)."""
     def report_year():
-        taotian = c("taotian_revenue")
-        rest = formula.ex_cloud(_table4(c, "revenue"), c("report_cloud_revenue"))
+        taotian = model("taotian_revenue")
+        rest = formula.ex_cloud(_table4(model, "revenue"), model("report_cloud_revenue"))
         return rest - (0.0 if taotian is None else taotian)
-    return _beyond_report(c, "other_revenue", "group.other_revenue_growth_long_run", report_year)
+    return _beyond_report(model, "other_revenue", "group.other_revenue_growth_long_run", report_year)
 
 
 @per_year()
-def ex_cloud_adj_ebita(c):
+def ex_cloud_adj_ebita(model):
     """Group adjusted EBITA outside cloud [RMB_mn]: group.table4.adj_ebita_margin × group.table4.revenue −
     the report's cloud EBITA; later, × (1 + group.ex_cloud_profit_growth_long_run)."""
-    return _beyond_report(c, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
-        _table4(c, "adj_ebita_margin") * _table4(c, "revenue"), c("report_cloud_ebita")))
+    return _beyond_report(model, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
+        _table4(model, "adj_ebita_margin") * _table4(model, "revenue"), model("report_cloud_ebita")))
 
 
 @per_year()
-def ex_cloud_net_income(c):
+def ex_cloud_net_income(model):
     """Group Non-GAAP net income outside cloud [RMB_mn]: group.table4.non_gaap_net_income − the report's
     cloud EBITA × (1 − group.tax_rate); later, × (1 + group.ex_cloud_profit_growth_long_run)."""
-    return _beyond_report(c, "ex_cloud_net_income", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
-        _table4(c, "non_gaap_net_income"), c("report_cloud_ebita") * (1 - c.driver("group.tax_rate"))))
+    return _beyond_report(model, "ex_cloud_net_income", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
+        _table4(model, "non_gaap_net_income"), model("report_cloud_ebita") * (1 - model.driver("group.tax_rate"))))
 
 
-def _reported(c, line):
-    return c.history.fiscal_year_total(LINE_METRICS[line], c.year)
+def _reported(model, line):
+    return model.history.fiscal_year_total(LINE_METRICS[line], model.year)
 
 
 @per_year("group.revenue")
-def group_revenue(c):
+def group_revenue(model):
     """Group revenue [RMB_mn]: reported up to the base year; then cloud + Taotian + the rest."""
-    if c.year <= base_year(c):
-        return _reported(c, "group.revenue")
-    taotian = c("taotian_revenue")
-    return formula.group_revenue(c("cloud_revenue_fy"), 0.0 if taotian is None else taotian, c("other_revenue"))
+    if model.year <= base_year(model):
+        return _reported(model, "group.revenue")
+    taotian = model("taotian_revenue")
+    return formula.group_revenue(model("cloud_revenue_fy"), 0.0 if taotian is None else taotian, model("other_revenue"))
 
 
 @per_year("group.adj_ebita")
-def group_adj_ebita(c):
+def group_adj_ebita(model):
     """Group adjusted EBITA [RMB_mn]: reported up to the base year; then outside cloud + cloud EBITA."""
-    if c.year <= base_year(c):
-        return _reported(c, "group.adj_ebita")
-    return formula.group_adj_ebita(c("ex_cloud_adj_ebita"), c("cloud_ebita_fy"))
+    if model.year <= base_year(model):
+        return _reported(model, "group.adj_ebita")
+    return formula.group_adj_ebita(model("ex_cloud_adj_ebita"), model("cloud_ebita_fy"))
 
 
 @per_year("group.non_gaap_net_income")
-def group_non_gaap_net_income(c):
+def group_non_gaap_net_income(model):
     """Group Non-GAAP net income [RMB_mn]: Table 4's (group.table4.non_gaap_net_income) up to the base
     year; then outside cloud + cloud EBITA × (1 − group.tax_rate)."""
-    if c.year <= base_year(c):
-        driver_id = f"group.table4.non_gaap_net_income_fy{c.year}"
-        return c.driver(driver_id) if c.has(driver_id) else None
-    return formula.non_gaap_net_income(c("ex_cloud_net_income"), c("cloud_ebita_fy"), c.driver("group.tax_rate"))
+    if model.year <= base_year(model):
+        driver_id = f"group.table4.non_gaap_net_income_fy{model.year}"
+        return model.driver(driver_id) if model.has(driver_id) else None
+    return formula.non_gaap_net_income(model("ex_cloud_net_income"), model("cloud_ebita_fy"), model.driver("group.tax_rate"))

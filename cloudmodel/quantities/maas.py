@@ -16,206 +16,207 @@ PRICE_CUT_RAMP = 0.5  # the quarter of the cuts (Jan–Mar 2025) takes half the 
 # ----------------------------------------------------------------------------- model calls
 
 @per_quarter()
-def call_price(c):
+def call_price(model):
     """Average price of a model call [RMB_per_mn_tokens]: price.qwen_blended_cy2024 before the
     price cuts; from them, maas.deepseek_call_share (half in the quarter of the cuts) of calls at
     the DeepSeek blend (maas.deepseek_r1_call_share × price.deepseek_r1 + the rest × price.deepseek_v3)
     and the rest at the cut Qwen price (price.qwen_blended_cy2024 × price.qwen_cut_ratio)."""
-    anchor_price = c.driver("price.qwen_blended_cy2024")
-    if c.q < c.t.price_cut:
+    anchor_price = model.driver("price.qwen_blended_cy2024")
+    if model.quarter < model.timeline.price_cut:
         return anchor_price
-    share = c.driver("maas.deepseek_call_share") * (PRICE_CUT_RAMP if c.q == c.t.price_cut else 1)
-    return formula.blended_price(share, c.driver("maas.deepseek_r1_call_share"), c.driver("price.deepseek_r1"),
-                                 c.driver("price.deepseek_v3"), anchor_price * c.driver("price.qwen_cut_ratio"))
+    share = model.driver("maas.deepseek_call_share") * (PRICE_CUT_RAMP if model.quarter == model.timeline.price_cut else 1)
+    return formula.blended_price(share, model.driver("maas.deepseek_r1_call_share"), model.driver("price.deepseek_r1"),
+                                 model.driver("price.deepseek_v3"), anchor_price * model.driver("price.qwen_cut_ratio"))
 
 
 @per_quarter()
-def usage_factor(c):
+def usage_factor(model):
     """Tokens per AI customer relative to the anchor level [x] = (1 + g) ^ years at mid-quarter ×
     (price ÷ price.qwen_blended_cy2024) ^ −maas.token_price_elasticity, with g =
     maas.token_usage_growth_past up to December 2024 and maas.token_usage_growth after it."""
-    mid_years = c.years - 1 / (2 * QUARTERS_PER_YEAR)
-    growth = c.driver("maas.token_usage_growth_past") if mid_years <= 0 else c.driver("maas.token_usage_growth")
-    return formula.usage_factor(mid_years, growth, c("call_price"), c.driver("price.qwen_blended_cy2024"),
-                                c.driver("maas.token_price_elasticity"))
+    mid_years = model.years - 1 / (2 * QUARTERS_PER_YEAR)
+    growth = model.driver("maas.token_usage_growth_past") if mid_years <= 0 else model.driver("maas.token_usage_growth")
+    return formula.usage_factor(mid_years, growth, model("call_price"), model.driver("price.qwen_blended_cy2024"),
+                                model.driver("maas.token_price_elasticity"))
 
 
 @per_quarter()
-def ai_customer_usage(c):
+def ai_customer_usage(model):
     """AI customers weighted by usage [count] = AI customers (quarter average) × usage factor."""
-    return c("ai_customers_average") * c("usage_factor")
+    return model("ai_customers_average") * model("usage_factor")
 
 
 @constant()
-def tokens_per_customer_anchor(c):
+def tokens_per_customer_anchor(model):
     """Tokens per AI customer-quarter at usage factor 1 [tokens], solved so that the anchor year's
     billable tokens × price = maas.model_calls_cy2024: (revenue ÷ price + maas.free_quota_tokens ×
     new AI customers) ÷ Σ_anchor AI customers × usage factor."""
     return formula.tokens_per_customer_anchor(
-        c.driver("maas.model_calls_cy2024"), c.driver("price.qwen_blended_cy2024"), c.driver("maas.free_quota_tokens"),
-        c.anchor_sum("new_ai_customers"), c.anchor_sum("ai_customer_usage"))
+        model.driver("maas.model_calls_cy2024"), model.driver("price.qwen_blended_cy2024"), model.driver("maas.free_quota_tokens"),
+        model.anchor_sum("new_ai_customers"), model.anchor_sum("ai_customer_usage"))
 
 
 @per_quarter("cloud.maas.tokens")
-def billable_tokens(c):
+def billable_tokens(model):
     """Billable tokens [tokens] = max(AI customers × tokens per customer × usage factor − new AI
     customers × maas.free_quota_tokens, 0)."""
-    return formula.billable_tokens(c("ai_customers_average"), c("new_ai_customers"),
-                                   c("tokens_per_customer_anchor") * c("usage_factor"), c.driver("maas.free_quota_tokens"))
+    return formula.billable_tokens(model("ai_customers_average"), model("new_ai_customers"),
+                                   model("tokens_per_customer_anchor") * model("usage_factor"), model.driver("maas.free_quota_tokens"))
 
 
 @per_quarter("cloud.maas.model_calls")
-def model_call_revenue(c):
+def model_call_revenue(model):
     """Model-call revenue [RMB_mn] = billable tokens × average price ÷ 10¹²."""
-    return formula.model_call_revenue(c("billable_tokens"), c("call_price"))
+    return formula.model_call_revenue(model("billable_tokens"), model("call_price"))
 
 
 # ----------------------------------------------------------------------------- plugins, leasing
 
 @constant()
-def plugin_price(c):
+def plugin_price(model):
     """Price per plugin per quarter [RMB_mn] = maas.plugins_cy2024 ÷
     (maas.plugins_per_ai_customer_cy2024 × Σ_anchor AI customers)."""
-    return formula.plugin_price(c.driver("maas.plugins_cy2024"), c.driver("maas.plugins_per_ai_customer_cy2024"),
-                                c("anchor_ai_customer_quarters"))
+    return formula.plugin_price(model.driver("maas.plugins_cy2024"), model.driver("maas.plugins_per_ai_customer_cy2024"),
+                                model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.maas.plugins")
-def plugin_revenue(c):
+def plugin_revenue(model):
     """Plugin revenue [RMB_mn] = AI customers × plugins per customer × price per plugin; plugins per
     customer are maas.plugins_per_ai_customer_cy2024 up to the anchor year, maas.plugins_per_ai_customer after."""
-    per_customer = (c.driver("maas.plugins_per_ai_customer_cy2024") if c.q <= max(c.t.anchor)
-                    else c.driver("maas.plugins_per_ai_customer"))
-    return formula.plugin_revenue(c("plugin_price"), per_customer, c("ai_customers_average"))
+    per_customer = (model.driver("maas.plugins_per_ai_customer_cy2024") if model.quarter <= max(model.timeline.anchor)
+                    else model.driver("maas.plugins_per_ai_customer"))
+    return formula.plugin_revenue(model("plugin_price"), per_customer, model("ai_customers_average"))
 
 
 @per_quarter()
-def leasing_weight(c):
+def leasing_weight(model):
     """AI customers raised to the leasing elasticity [count^ε] = A ^ maas.gpu_leasing_customer_elasticity."""
-    return c("ai_customers_average") ** c.driver("maas.gpu_leasing_customer_elasticity")
+    return model("ai_customers_average") ** model.driver("maas.gpu_leasing_customer_elasticity")
 
 
 @constant()
-def leasing_per_weight(c):
+def leasing_per_weight(model):
     """GPU leasing per unit of A^ε [RMB_mn] = maas.gpu_leasing_cy2024 ÷ Σ_anchor A^ε."""
-    return formula.leasing_per_weighted_customer(c.driver("maas.gpu_leasing_cy2024"), c.anchor_sum("leasing_weight"))
+    return formula.leasing_per_weighted_customer(model.driver("maas.gpu_leasing_cy2024"), model.anchor_sum("leasing_weight"))
 
 
 @per_quarter("cloud.maas.gpu_leasing")
-def gpu_leasing_revenue(c):
+def gpu_leasing_revenue(model):
     """GPU leasing revenue [RMB_mn] = leasing per A^ε × A^ε (meets the CY2024 amount exactly)."""
-    return c("leasing_per_weight") * c("leasing_weight")
+    return model("leasing_per_weight") * model("leasing_weight")
 
 
 # ----------------------------------------------------------------------------- DeepSeek hosting
 
 @constant()
-def deepseek_dau_knots(c):
+def deepseek_dau_knots(model):
     """Known points of DeepSeek's DAU path [(years, count)]: deepseek.dau_now, the latest hosted DAU
     reported since (an actuals file, ÷ deepseek.alibaba_share), deepseek.dau_cy2025."""
-    knots = {c.t.years(c.t.deepseek_now): c.driver("deepseek.dau_now"),
-             c.t.years(c.t.deepseek_target): c.driver("deepseek.dau_cy2025")}
-    reported = [q for q in c.observed("cloud.deepseek.dau_hosted") if q >= c.t.deepseek_now]
+    knots = {model.timeline.years(model.timeline.deepseek_now): model.driver("deepseek.dau_now"),
+             model.timeline.years(model.timeline.deepseek_target): model.driver("deepseek.dau_cy2025")}
+    reported = [quarter for quarter in model.observed("cloud.deepseek.dau_hosted") if quarter >= model.timeline.deepseek_now]
     if reported:
-        q = max(reported)
-        knots[c.t.years(q)] = c.actual("cloud.deepseek.dau_hosted", q) / c.driver("deepseek.alibaba_share")
+        latest = max(reported)
+        knots[model.timeline.years(latest)] = (model.actual("cloud.deepseek.dau_hosted", latest)
+                                               / model.driver("deepseek.alibaba_share"))
     return sorted(knots.items())
 
 
 @per_quarter()
-def deepseek_dau(c):
+def deepseek_dau(model):
     """DeepSeek DAU at the quarter end [count]: flat at the first known point before it, linear
     between known points, growing at deepseek.dau_growth_after_cy2025 after the last."""
-    return formula.dau_through(c.years, c("deepseek_dau_knots"), c.driver("deepseek.dau_growth_after_cy2025"))
+    return formula.dau_through(model.years, model("deepseek_dau_knots"), model.driver("deepseek.dau_growth_after_cy2025"))
 
 
 @per_quarter("cloud.deepseek.dau_hosted")
-def deepseek_dau_hosted(c):
+def deepseek_dau_hosted(model):
     """DeepSeek DAU hosted by Alibaba at the quarter end [count] = deepseek.alibaba_share × DAU from
     the quarter hosting starts (deepseek.dau_now's quarter); 0 before it."""
-    if c.q < c.t.deepseek_now:
+    if model.quarter < model.timeline.deepseek_now:
         return 0.0
-    return c.driver("deepseek.alibaba_share") * c("deepseek_dau")
+    return model.driver("deepseek.alibaba_share") * model("deepseek_dau")
 
 
 @per_quarter("cloud.maas.deepseek_hosting")
-def deepseek_hosting_revenue(c):
+def deepseek_hosting_revenue(model):
     """DeepSeek hosting revenue [RMB_mn] = deepseek.alibaba_share × DAU (quarter average) ×
     deepseek.hosting_price_per_dau_year × months hosted ÷ 12 (deepseek.hosting_months_fy2025q4 in the
     first quarter, 3 after, 0 before)."""
-    if c.q < c.t.deepseek_now:
+    if model.quarter < model.timeline.deepseek_now:
         months = 0
-    elif c.q == c.t.deepseek_now:
-        months = c.driver("deepseek.hosting_months_fy2025q4")
+    elif model.quarter == model.timeline.deepseek_now:
+        months = model.driver("deepseek.hosting_months_fy2025q4")
     else:
         months = MONTHS_PER_QUARTER
-    hosted = c.driver("deepseek.alibaba_share") * ((c("deepseek_dau", c.q - 1) + c("deepseek_dau")) / 2)
-    return formula.deepseek_hosting_revenue(hosted, c.driver("deepseek.hosting_price_per_dau_year"), months)
+    hosted = model.driver("deepseek.alibaba_share") * ((model("deepseek_dau", model.quarter - 1) + model("deepseek_dau")) / 2)
+    return formula.deepseek_hosting_revenue(hosted, model.driver("deepseek.hosting_price_per_dau_year"), months)
 
 
 # ----------------------------------------------------------------------------- Apple
 
 @constant()
-def apple_compute_fee(c):
+def apple_compute_fee(model):
     """Apple's annual compute payment [RMB_mn]: piecewise linear in apple.users through (0, 0) and
     the tiers (apple.tier{1,2,3}_users, apple.tier{1,2,3}_fee)."""
-    return formula.apple_compute_fee(c.driver("apple.users"), c.driver("apple.tier1_users"), c.driver("apple.tier1_fee"),
-                                     c.driver("apple.tier2_users"), c.driver("apple.tier2_fee"),
-                                     c.driver("apple.tier3_users"), c.driver("apple.tier3_fee"))
+    return formula.apple_compute_fee(model.driver("apple.users"), model.driver("apple.tier1_users"), model.driver("apple.tier1_fee"),
+                                     model.driver("apple.tier2_users"), model.driver("apple.tier2_fee"),
+                                     model.driver("apple.tier3_users"), model.driver("apple.tier3_fee"))
 
 
 @constant()
-def apple_licence_fee(c):
+def apple_licence_fee(model):
     """Apple's annual device-licence payment [RMB_mn]: apple.device_shipments graduated over the bands
     apple.licence_tier{1,2,3}_units at apple.licence_price_tier{1,2,3}."""
-    return formula.apple_licence_fee(c.driver("apple.device_shipments"), c.driver("apple.licence_tier1_units"),
-                                     c.driver("apple.licence_tier2_units"), c.driver("apple.licence_tier3_units"),
-                                     c.driver("apple.licence_price_tier1"), c.driver("apple.licence_price_tier2"),
-                                     c.driver("apple.licence_price_tier3"))
+    return formula.apple_licence_fee(model.driver("apple.device_shipments"), model.driver("apple.licence_tier1_units"),
+                                     model.driver("apple.licence_tier2_units"), model.driver("apple.licence_tier3_units"),
+                                     model.driver("apple.licence_price_tier1"), model.driver("apple.licence_price_tier2"),
+                                     model.driver("apple.licence_price_tier3"))
 
 
 @per_quarter()
-def apple_active_share(c):
+def apple_active_share(model):
     """Share of the quarter the Apple deal is live [ratio] = clip(quarters since the price cuts −
     apple.launch_delay_quarters + 1, 0, 1)."""
-    return formula.apple_active_share(c.q - c.t.price_cut, c.driver("apple.launch_delay_quarters"))
+    return formula.apple_active_share(model.quarter - model.timeline.price_cut, model.driver("apple.launch_delay_quarters"))
 
 
 @per_quarter("cloud.maas.apple")
-def apple_revenue(c):
+def apple_revenue(model):
     """Apple revenue [RMB_mn] = apple.deal_probability × active share × (compute fee + licence fee) ÷ 4."""
-    return formula.apple_revenue(c("apple_compute_fee"), c("apple_licence_fee"), c.driver("apple.deal_probability"),
-                                 c("apple_active_share"))
+    return formula.apple_revenue(model("apple_compute_fee"), model("apple_licence_fee"), model.driver("apple.deal_probability"),
+                                 model("apple_active_share"))
 
 
 @per_quarter("cloud.apple.users_served")
-def apple_users_served(c):
+def apple_users_served(model):
     """Apple users served if the deal happens [count] = apple.users × active share."""
-    return c.driver("apple.users") * c("apple_active_share")
+    return model.driver("apple.users") * model("apple_active_share")
 
 
 # ----------------------------------------------------------------------------- total and margin
 
 @per_quarter("cloud.revenue.maas")
-def maas_revenue(c):
+def maas_revenue(model):
     """MaaS revenue [RMB_mn] = model calls + plugins + GPU leasing + DeepSeek hosting + Apple."""
-    return formula.maas_revenue(c("model_call_revenue"), c("plugin_revenue"), c("gpu_leasing_revenue"),
-                                c("deepseek_hosting_revenue"), c("apple_revenue"))
+    return formula.maas_revenue(model("model_call_revenue"), model("plugin_revenue"), model("gpu_leasing_revenue"),
+                                model("deepseek_hosting_revenue"), model("apple_revenue"))
 
 
 @per_quarter("cloud.gross_profit.maas")
-def maas_gross_profit(c):
+def maas_gross_profit(model):
     """MaaS gross profit [RMB_mn] = model calls × call margin (maas.model_call_margin_before before the
     price cuts, maas.model_call_margin_after from them) + plugins × maas.plugin_margin + (GPU leasing +
     DeepSeek hosting + Apple) × maas.gpu_leasing_margin."""
-    call_margin = (c.driver("maas.model_call_margin_before") if c.q < c.t.price_cut
-                   else c.driver("maas.model_call_margin_after"))
-    dedicated = c("gpu_leasing_revenue") + c("deepseek_hosting_revenue") + c("apple_revenue")
-    return formula.maas_gross_profit(c("model_call_revenue"), c("plugin_revenue"), dedicated, call_margin,
-                                     c.driver("maas.plugin_margin"), c.driver("maas.gpu_leasing_margin"))
+    call_margin = (model.driver("maas.model_call_margin_before") if model.quarter < model.timeline.price_cut
+                   else model.driver("maas.model_call_margin_after"))
+    dedicated = model("gpu_leasing_revenue") + model("deepseek_hosting_revenue") + model("apple_revenue")
+    return formula.maas_gross_profit(model("model_call_revenue"), model("plugin_revenue"), dedicated, call_margin,
+                                     model.driver("maas.plugin_margin"), model.driver("maas.gpu_leasing_margin"))
 
 
 @constant()
-def anchor_maas_revenue(c):
+def anchor_maas_revenue(model):
     """MaaS revenue of the anchor year [RMB_mn] = Σ_anchor MaaS revenue."""
-    return c.anchor_sum("maas_revenue")
+    return model.anchor_sum("maas_revenue")

@@ -7,34 +7,34 @@ from ..layers import paas as formula
 
 
 @constant("cloud.anchor.other_ai_revenue")
-def other_ai_revenue_anchor(c):
+def other_ai_revenue_anchor(model):
     """AI revenue of the anchor year not explained elsewhere, booked to PaaS [RMB_mn] =
     ai.revenue_cy2024 − MaaS − saas.smart_customer_service_cy2024 − paas.content_moderation_cy2024 −
     IaaS AI compute."""
-    return formula.other_ai_revenue(c.driver("ai.revenue_cy2024"), c("anchor_maas_revenue"),
-                                    c.driver("saas.smart_customer_service_cy2024"),
-                                    c.driver("paas.content_moderation_cy2024"), c("anchor_iaas_ai_compute"))
+    return formula.other_ai_revenue(model.driver("ai.revenue_cy2024"), model("anchor_maas_revenue"),
+                                    model.driver("saas.smart_customer_service_cy2024"),
+                                    model.driver("paas.content_moderation_cy2024"), model("anchor_iaas_ai_compute"))
 
 
 @constant()
-def paas_ai_anchor(c):
+def paas_ai_anchor(model):
     """PaaS AI pull-through of the anchor year [RMB_mn] = paas.content_moderation_cy2024 + the other AI revenue."""
-    return c.driver("paas.content_moderation_cy2024") + c("other_ai_revenue_anchor")
+    return model.driver("paas.content_moderation_cy2024") + model("other_ai_revenue_anchor")
 
 
 @constant()
-def paas_ai_per_customer(c):
+def paas_ai_per_customer(model):
     """PaaS AI pull-through per AI customer-quarter [RMB_mn] = anchor amount ÷ Σ_anchor AI customers."""
-    return formula.pull_through_per_customer(c("paas_ai_anchor"), c("anchor_ai_customer_quarters"))
+    return formula.pull_through_per_customer(model("paas_ai_anchor"), model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.revenue.paas.ai")
-def paas_ai(c):
+def paas_ai(model):
     """PaaS: AI pull-through [RMB_mn] = per-customer amount × AI customers (quarter average)."""
-    return formula.ai_pull_through(c("paas_ai_per_customer"), c("ai_customers_average"))
+    return formula.ai_pull_through(model("paas_ai_per_customer"), model("ai_customers_average"))
 
 
 @constant()
-def paas_base_anchor(c):
+def paas_base_anchor(model):
     """Non-AI PaaS of the anchor year [RMB_mn] = anchor revenue × paas.share − PaaS AI pull-through."""
-    return c("anchor_revenue") * c.driver("paas.share") - c("paas_ai_anchor")
+    return model("anchor_revenue") * model.driver("paas.share") - model("paas_ai_anchor")

@@ -12,112 +12,112 @@ from ..layers import iaas, paas, saas, solutions
 from ..layers.constants import QUARTERS_PER_YEAR
 
 
-def scheduled(schedule, q):
-    """The driver id in force in quarter ``q``: the last entry of ``schedule`` starting at or before it."""
+def scheduled(schedule, quarter):
+    """The driver id in force in ``quarter``: the last entry of ``schedule`` starting at or before it."""
     current = schedule[0][1]
     for start, driver_id in schedule:
-        if start <= q:
+        if start <= quarter:
             current = driver_id
     return current
 
 
 @per_quarter("cloud.ai.revenue")
-def cloud_ai_revenue(c):
+def cloud_ai_revenue(model):
     """AI and AI-adjacent revenue [RMB_mn] = IaaS AI compute + PaaS AI pull-through + SaaS AI
     applications + MaaS."""
-    return c("iaas_ai_compute") + c("paas_ai") + c("saas_ai") + c("maas_revenue")
+    return model("iaas_ai_compute") + model("paas_ai") + model("saas_ai") + model("maas_revenue")
 
 
 @constant()
-def base_total_anchor(c):
+def base_total_anchor(model):
     """The non-AI bases of the anchor year together [RMB_mn] = domestic IaaS + international IaaS +
     PaaS + SaaS + government projects + other solutions."""
-    return sum(c(name) for name in ("iaas_domestic_base_anchor", "iaas_international_anchor", "paas_base_anchor",
+    return sum(model(name) for name in ("iaas_domestic_base_anchor", "iaas_international_anchor", "paas_base_anchor",
                                     "saas_base_anchor", "government_anchor", "solutions_other_anchor"))
 
 
 @per_quarter()
-def non_ai_revenue(c):
+def non_ai_revenue(model):
     """Reported revenue the AI parts leave, in a reported quarter [RMB_mn] = reported cloud revenue −
     AI revenue; no value in a forecast quarter."""
-    reported = c.actual("cloud.revenue") if c.q <= c.t.origin else None
-    return None if reported is None else reported - c("cloud_ai_revenue")
+    reported = model.actual("cloud.revenue") if model.quarter <= model.timeline.origin else None
+    return None if reported is None else reported - model("cloud_ai_revenue")
 
 
-def _base(c, name, anchor, growth_id=None):
+def _base(model, name, anchor, growth_id=None):
     """A non-AI base [RMB_mn]: in a reported quarter, non-AI revenue × its anchor-year share of the bases;
     in a forecast quarter, the same quarter a year earlier × (1 + growth), the organic rate in force
     (growth.organic_*) unless ``growth_id`` is given."""
-    if c.q <= c.t.origin:
-        return c("non_ai_revenue") * c(anchor) / c("base_total_anchor")
-    growth = c.driver(growth_id or scheduled(c.t.organic, c.q))
-    return iaas.grown(c(name, c.q - QUARTERS_PER_YEAR), growth)
+    if model.quarter <= model.timeline.origin:
+        return model("non_ai_revenue") * model(anchor) / model("base_total_anchor")
+    growth = model.driver(growth_id or scheduled(model.timeline.organic, model.quarter))
+    return iaas.grown(model(name, model.quarter - QUARTERS_PER_YEAR), growth)
 
 
 @per_quarter()
-def iaas_domestic_base(c):
+def iaas_domestic_base(model):
     """Domestic non-AI IaaS [RMB_mn]: reported quarters split, forecast grown at the organic rate."""
-    return _base(c, "iaas_domestic_base", "iaas_domestic_base_anchor")
+    return _base(model, "iaas_domestic_base", "iaas_domestic_base_anchor")
 
 
 @per_quarter("cloud.revenue.iaas.international")
-def iaas_international(c):
+def iaas_international(model):
     """International IaaS [RMB_mn]: reported quarters split, forecast grown at iaas.international_growth."""
-    return _base(c, "iaas_international", "iaas_international_anchor", "iaas.international_growth")
+    return _base(model, "iaas_international", "iaas_international_anchor", "iaas.international_growth")
 
 
 @per_quarter()
-def paas_base(c):
+def paas_base(model):
     """Non-AI PaaS [RMB_mn]: reported quarters split, forecast grown at the organic rate."""
-    return _base(c, "paas_base", "paas_base_anchor")
+    return _base(model, "paas_base", "paas_base_anchor")
 
 
 @per_quarter()
-def saas_base(c):
+def saas_base(model):
     """Non-AI SaaS [RMB_mn]: reported quarters split, forecast grown at the organic rate."""
-    return _base(c, "saas_base", "saas_base_anchor")
+    return _base(model, "saas_base", "saas_base_anchor")
 
 
 @per_quarter("cloud.revenue.solutions.government")
-def government_projects(c):
+def government_projects(model):
     """Government and enterprise projects [RMB_mn]: reported quarters split, forecast grown at
     solutions.government_projects_growth."""
-    return _base(c, "government_projects", "government_anchor", "solutions.government_projects_growth")
+    return _base(model, "government_projects", "government_anchor", "solutions.government_projects_growth")
 
 
 @per_quarter()
-def solutions_other(c):
+def solutions_other(model):
     """Other industry solutions [RMB_mn]: reported quarters split, forecast grown at the organic rate."""
-    return _base(c, "solutions_other", "solutions_other_anchor")
+    return _base(model, "solutions_other", "solutions_other_anchor")
 
 
 @per_quarter("cloud.revenue.iaas")
-def iaas_revenue(c):
+def iaas_revenue(model):
     """IaaS revenue [RMB_mn] = domestic non-AI base + international + AI compute."""
-    return iaas.iaas_revenue(c("iaas_domestic_base"), c("iaas_international"), c("iaas_ai_compute"))
+    return iaas.iaas_revenue(model("iaas_domestic_base"), model("iaas_international"), model("iaas_ai_compute"))
 
 
 @per_quarter("cloud.revenue.paas")
-def paas_revenue(c):
+def paas_revenue(model):
     """PaaS revenue [RMB_mn] = non-AI base + AI pull-through."""
-    return paas.paas_revenue(c("paas_base"), c("paas_ai"))
+    return paas.paas_revenue(model("paas_base"), model("paas_ai"))
 
 
 @per_quarter("cloud.revenue.saas")
-def saas_revenue(c):
+def saas_revenue(model):
     """SaaS revenue [RMB_mn] = non-AI base + AI applications."""
-    return saas.saas_revenue(c("saas_base"), c("saas_ai"))
+    return saas.saas_revenue(model("saas_base"), model("saas_ai"))
 
 
 @per_quarter("cloud.revenue.solutions")
-def solutions_revenue(c):
+def solutions_revenue(model):
     """Industry solutions revenue [RMB_mn] = government projects + other solutions."""
-    return solutions.solutions_revenue(c("government_projects"), c("solutions_other"))
+    return solutions.solutions_revenue(model("government_projects"), model("solutions_other"))
 
 
 @per_quarter("cloud.revenue")
-def cloud_revenue(c):
+def cloud_revenue(model):
     """Cloud revenue [RMB_mn]: reported in a reported quarter; else IaaS + PaaS + SaaS + MaaS + solutions."""
-    if c.q <= c.t.origin:
-        return c.actual("cloud.revenue")
-    return sum(c(name) for name in ("iaas_revenue", "paas_revenue", "saas_revenue", "maas_revenue", "solutions_revenue"))
+    if model.quarter <= model.timeline.origin:
+        return model.actual("cloud.revenue")
+    return sum(model(name) for name in ("iaas_revenue", "paas_revenue", "saas_revenue", "maas_revenue", "solutions_revenue"))

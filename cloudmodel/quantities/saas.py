@@ -7,20 +7,20 @@ from ..layers import saas as formula
 
 
 @constant()
-def saas_ai_per_customer(c):
+def saas_ai_per_customer(model):
     """SaaS AI applications per AI customer-quarter [RMB_mn] = saas.smart_customer_service_cy2024 ÷
     Σ_anchor AI customers."""
-    return formula.pull_through_per_customer(c.driver("saas.smart_customer_service_cy2024"),
-                                             c("anchor_ai_customer_quarters"))
+    return formula.pull_through_per_customer(model.driver("saas.smart_customer_service_cy2024"),
+                                             model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.revenue.saas.ai")
-def saas_ai(c):
+def saas_ai(model):
     """SaaS: AI applications [RMB_mn] = per-customer amount × AI customers (quarter average)."""
-    return formula.ai_pull_through(c("saas_ai_per_customer"), c("ai_customers_average"))
+    return formula.ai_pull_through(model("saas_ai_per_customer"), model("ai_customers_average"))
 
 
 @constant()
-def saas_base_anchor(c):
+def saas_base_anchor(model):
     """Non-AI SaaS of the anchor year [RMB_mn] = anchor revenue × saas.share − saas.smart_customer_service_cy2024."""
-    return c("anchor_revenue") * c.driver("saas.share") - c.driver("saas.smart_customer_service_cy2024")
+    return model("anchor_revenue") * model.driver("saas.share") - model.driver("saas.smart_customer_service_cy2024")

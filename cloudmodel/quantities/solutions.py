@@ -7,14 +7,14 @@ from ..layers import solutions as formula
 
 
 @constant()
-def government_anchor(c):
+def government_anchor(model):
     """Government and enterprise projects of the anchor year [RMB_mn] = solutions.government_projects_cy2024."""
-    return c.driver("solutions.government_projects_cy2024")
+    return model.driver("solutions.government_projects_cy2024")
 
 
 @constant()
-def solutions_other_anchor(c):
+def solutions_other_anchor(model):
     """Other industry solutions of the anchor year [RMB_mn] = anchor revenue × solutions.share −
     government projects."""
-    return formula.other_solutions_anchor(c("anchor_revenue"), c.driver("solutions.share"),
-                                          c.driver("solutions.government_projects_cy2024"))
+    return formula.other_solutions_anchor(model("anchor_revenue"), model.driver("solutions.share"),
+                                          model.driver("solutions.government_projects_cy2024"))
