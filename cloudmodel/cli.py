@@ -543,6 +543,10 @@ def simulate(
     force: ForceOption = False,
     plot: Annotated[str | None, typer.Option("--plot", help="Fan chart of cloud revenue and histogram of the target price (PNG).")] = None,
     drivers: DriversOption = None,
+    actuals: Annotated[str | None, typer.Option("--actuals", help="Reported since the origin (CSV/Parquet): the draws carry the update "
+                                                "and the forecast-error uncertainty of the rolling-origin backtest.")] = None,
+    period: Annotated[str, typer.Option("--period", help="year (fiscal years) or quarter (every quarter after the last reported one, "
+                                        "with the forecast-error uncertainty).")] = "year",
 ) -> None:
     """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
     from .render import print_simulation
@@ -577,8 +581,18 @@ def simulate(
     for target, option in ((plot, "--plot"), (output, "--output")):  # refuse before the run, not after
         if target:
             check_target(target, force, option=option)
+    if period not in ("year", "quarter"):
+        raise InputError.one("--period", "", period, "choose year or quarter")
+    if plot and period == "quarter":
+        raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
+    loaded = None
+    if actuals:
+        from .actuals import load_actuals
+
+        loaded = load_actuals(actuals)
     result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
-                            conditions=conditions, keep_draws=fmt == "parquet", precision=precision)
+                            conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
+                            actuals=loaded, period=period)
     if plot:
         from pathlib import Path
 
@@ -596,6 +610,11 @@ def simulate(
         from .output import emit
 
         emit(fmt, result.stats, None, output, force, meta=meta)
+        return
+    if period == "quarter":
+        from .update import print_quarterly
+
+        print_quarterly(result)
         return
     print_simulation(result)
 

@@ -252,12 +252,17 @@ class Simulation:
 def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *, horizon: str = "FY2028Q4",
              only: list[str] | None = None, collapse: bool = False, correlate: dict[tuple[str, str], float] | None = None,
              conditions: list[Condition] | None = None, keep_draws: bool = False, workers: int | None = None,
-             precision: str = "float32") -> Simulation:
+             precision: str = "float32", actuals: Any = None, period: str = "year") -> Simulation:
     """Run ``draws`` draws of the full model; see the module docstring.
 
     Draws are computed in ``precision`` — float32 by default: seven significant digits, far
     finer than any range the report gives, at half the memory traffic of float64 (about twice
-    as fast). Means are accumulated in float64. ``precision="float64"`` is exact to the forecast."""
+    as fast). Means are accumulated in float64. ``precision="float64"`` is exact to the forecast.
+
+    ``actuals`` (or ``period="quarter"``) adds the living layer (:mod:`cloudmodel.update`): the
+    drawn drivers shifted by the update, each draw's cloud revenue carrying the residual state and
+    the forecast-error innovations the rolling-origin backtest shows; ``period="quarter"`` also
+    reports every quarter after the last reported one."""
     import polars as pl
 
     if not isinstance(draws, int) or isinstance(draws, bool) or draws <= 0 or draws > MAX_DRAWS:
@@ -275,6 +280,19 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     _check_conditions(drivers, history, timeline, conditions or [])
     years = [y for y in YEARS if Period.parse(y).fiscal_quarters()[-1] <= last]
     outputs = [(line, year) for line in KEY_LINES for year in years]
+    if period not in ("year", "quarter"):
+        raise InputError.one("--period", "", period, "choose year or quarter")
+    living = None
+    if actuals is not None or period == "quarter":
+        from .update import for_simulation
+
+        living = for_simulation(drivers, history, actuals)
+    if period == "quarter":
+        from .periods import quarter_label
+
+        labels = [quarter_label(q) for q in range(living.last_new + 1, last + 1)]
+        outputs = [(line, label) for line in KEY_LINES if not line.startswith(("group.", "valuation.")) for label in labels] + \
+                  [(line, year) for line in KEY_LINES if line.startswith(("group.", "valuation.")) for year in years]
     conditions = conditions or []
     sample_n = min(draws, SAMPLE_CAP)
     samples = {key: np.empty(sample_n, dtype=dtype) for key in outputs}
@@ -300,7 +318,12 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
                 changes[s.driver] = np.clip(changes[s.driver], *drivers[s.driver].bounds)
         if not specs:  # every range collapsed: the base values, one per draw
             changes = {"customers.total": np.full(n, drivers["customers.total"].value, dtype=dtype)}
-        raw = run(values_with(drivers, changes), history, timeline)
+        if living is not None:
+            changes = living.shift(changes, drivers)
+        values = values_with(drivers, changes)
+        raw = run(values, history, timeline)
+        if living is not None:
+            raw = living.apply(raw, values, rng, n)
         for key in outputs:
             value = line_values(raw, *key, n, dtype)
             sums[key] = float(value.sum(dtype=np.float64))
@@ -354,7 +377,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     clock = time.perf_counter()
     attribution = _attribution(specs, ranks_u, {k: samples[k][:attribution_n] for k in ATTRIBUTION if k in samples})
     timings["attribution_s"] = time.perf_counter() - clock
-    meta = {"draws": draws, "seed": seed, "chunk": CHUNK, "precision": precision, "sample_for_percentiles": sample_n,
+    meta = {"living": living.describe() if living is not None else None, "period": period, "draws": draws, "seed": seed, "chunk": CHUNK, "precision": precision, "sample_for_percentiles": sample_n,
             "sample_for_attribution": attribution_n, "horizon": horizon,
             "collapsed": collapse, "drawn_drivers": [s.describe() for s in specs],
             "correlations": {f"{a},{b}": r for (a, b), r in (correlate or {}).items()},
@@ -363,7 +386,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
             "workers": workers}
     frame = None
     if kept_draws is not None:
-        lines, periods = pl.Enum(list(dict.fromkeys(k[0] for k in outputs))), pl.Enum(list(years))
+        lines, periods = pl.Enum(list(dict.fromkeys(k[0] for k in outputs))), pl.Enum(list(dict.fromkeys(k[1] for k in outputs)))
         frame = pl.concat([pl.DataFrame({"line": pl.Series([key[0]] * draws, dtype=lines),
                                          "period": pl.Series([key[1]] * draws, dtype=periods),
                                          "draw": np.arange(draws, dtype=np.int32), "value": kept_draws[key]})

@@ -717,3 +717,75 @@ def print_update(result: Update) -> None:
         print_frame(pl.DataFrame([{"period": k, "drivers": v["drivers"], "residual": v["residual"],
                                    "total": v["drivers"] + v["residual"]} for k, v in by.items()]),
                     "Bridge of cloud revenue: origin forecast → updated (drivers + residual state = change)")
+
+
+# --------------------------------------------------------------------------- simulation
+
+@dataclass
+class Living:
+    """What ``simulate`` needs to add the update and the forecast-error uncertainty to its draws:
+    the origin, the quarters reported since, each drawn driver's posterior shift, and the
+    residual state (every draw's gap carried forward with persistence φ, plus σ ε a quarter)."""
+
+    origin: int
+    last_new: int
+    revenue: dict[int, float]
+    ebita: dict[int, float]
+    shifts: dict[str, float]
+    state: State
+    ess: float | None = None
+
+    def shift(self, changes: dict[str, Any], drivers: DriverSet) -> dict[str, Any]:
+        """Drawn drivers moved by their posterior shift (within their bounds)."""
+        out = dict(changes)
+        for driver_id, delta in self.shifts.items():
+            if driver_id in out:
+                out[driver_id] = np.clip(out[driver_id] + delta, *drivers[driver_id].bounds).astype(np.asarray(out[driver_id]).dtype)
+        return out
+
+    def apply(self, raw: Raw, values: Mapping[str, Any], rng: np.random.Generator, n: int) -> Raw:
+        """Each draw's path revised by the residual state, with simulated innovations."""
+        quarters = [q for q in sorted(raw.quarterly[REVENUE]) if q > self.last_new]
+        z = rng.standard_normal((len(quarters), n))
+        noise = {q: self.state.sigma * z[i] for i, q in enumerate(quarters)}
+        revised, _ = revise(raw, values, self.origin, self.revenue, self.ebita, self.state.persistence, noise)
+        return revised
+
+    def describe(self) -> dict[str, Any]:
+        return {"origin": quarter_label(self.origin), "new_origin": quarter_label(self.last_new),
+                "new_quarters": [quarter_label(q) for q in sorted(self.revenue)], "driver_shifts": self.shifts,
+                "effective_sample_size": self.ess, "state": self.state.describe(),
+                "forecast_error": "each draw's non-AI cloud revenue carries the residual state: the gap of the quarters "
+                                  "reported since the origin × φ^h, plus innovations σ ε each quarter (σ and φ estimated "
+                                  "on the rolling-origin gaps); EBITA keeps each draw's margin; group and valuation lines "
+                                  "move with cloud; layer lines carry the drivers' uncertainty only"}
+
+
+def for_simulation(drivers: DriverSet, history: History, actuals: Any = None, draws: int = DEFAULT_DRAWS, seed: int = 0) -> Living:
+    """The living layer of a simulation: without actuals, the residual state of the history
+    (forecast-error bands only); with them, the update's driver shifts and state."""
+    origin = history.last_quarter
+    if actuals is None:
+        return Living(origin, origin, {}, {}, {}, estimate(history_gaps(drivers, history, {}, origin), settings(drivers)))
+    result = update(drivers, history, actuals, draws, seed)
+    state = result.meta["state"]
+    gaps = {Period.parse(k).fiscal_quarters()[0]: v for k, v in state["gaps"].items()}
+    last_new = Period.parse(result.meta["new_origin"]).fiscal_quarters()[0]
+    revenue = {q: v for q, v in actuals.quarterly(REVENUE).items() if origin < q <= last_new}
+    ebita = {q: v for q, v in actuals.quarterly(EBITA).items() if origin < q <= last_new}
+    shifts = {r["driver"]: r["change"] for r in result.drivers if r["change"] != 0}
+    return Living(origin, last_new, revenue, ebita, shifts, State(state["persistence"], state["sigma"], state["pairs"], gaps),
+                  result.meta["effective_sample_size"])
+
+
+def print_quarterly(result: Any) -> None:
+    """Simulated percentiles by period (p5 · p50 · p95), one table row per line."""
+    import polars as pl
+
+    from .render import make_console, print_frame
+
+    stats = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "p95"]))
+    wide = stats.pivot(on="stat", index=["line", "period", "unit"], values="value", aggregate_function="first")
+    make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · with the residual state "
+                         f"(forecast-error uncertainty from the rolling-origin backtest)")
+    print_frame(wide.select("line", "period", "p5", "p50", "p95", "unit"), "Distribution by period")

@@ -173,3 +173,33 @@ def test_no_look_ahead_over_origins(drivers, history, k, factor):
     a = [r for r in plain["rows"] if r["origin"] == label]
     b = [r for r in altered["rows"] if r["origin"] == label]
     assert a == b and a
+
+
+# --------------------------------------------------------------------------- simulate
+
+def test_simulate_quarterly_with_actuals_adds_the_forecast_error(cli, tmp_path, base):
+    new, following = _next_quarters(base)
+    path = tmp_path / "a.csv"
+    path.write_text(f"period,line,value\n{new},cloud.revenue,{base.value('cloud.revenue', new) * 1.1:.0f}\n", encoding="utf-8")
+    result = cli("simulate", "--actuals", str(path), "--period", "quarter", "--draws", "4000", "--format", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    rows = {(r["line"], r["period"], r["stat"]): r["value"] for r in doc["rows"]}
+    for stat in ("mean", "p5", "p25", "p50", "p75", "p95"):
+        assert ("cloud.revenue", following, stat) in rows
+    assert ("cloud.revenue", new, "p50") not in rows  # reported: nothing to simulate
+    assert rows[("cloud.revenue", following, "p5")] < rows[("cloud.revenue", following, "p50")] < rows[("cloud.revenue", following, "p95")]
+    assert rows[("cloud.revenue", following, "p50")] > base.value("cloud.revenue", following)  # the surprise carries
+    sigma = doc["meta"]["living"]["state"]["sigma"]
+    assert sigma > 0
+    plain = json.loads(cli("simulate", "--draws", "4000", "--format", "json").stdout)
+    year = f"FY{Period.parse(following).year}"
+    plain_rows = {(r["line"], r["period"], r["stat"]): r["value"] for r in plain["rows"]}
+    living = json.loads(cli("simulate", "--draws", "4000", "--format", "json", "--actuals", str(path)).stdout)
+    living_rows = {(r["line"], r["period"], r["stat"]): r["value"] for r in living["rows"]}
+
+    def width(rs):
+        return rs[("cloud.revenue", year, "p95")] / rs[("cloud.revenue", year, "p5")]
+
+    assert width(living_rows) > width(plain_rows)  # the forecast-error uncertainty widens the band
+    assert plain["meta"]["living"] is None  # without --actuals or --period quarter, simulate is unchanged
