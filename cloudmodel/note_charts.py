@@ -69,10 +69,23 @@ def _draw(name: str, title: str, paint: Callable[[Any], None], height: float = H
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = _figure(height, width)
         paint(fig)
+        _plain_ticks(fig)
         fig.tight_layout()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return _inline(buf.getvalue(), name, title)
+
+
+def _plain_ticks(fig: Any) -> None:
+    """Numeric tick labels in plain fixed notation: no scientific notation, no offset ("+1.8e2")."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
+                formatter.set_scientific(False)
 
 
 def _inline(svg: str, name: str, title: str) -> str:
