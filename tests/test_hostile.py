@@ -334,7 +334,7 @@ CASES: list[Case] = [
     Case("simulate over a driver file", "loss", [*SIM, "--format", "csv", "--output", "{d}/apple.toml", "--force"], 2, "never overwritten"),
     Case("simulate --plot over a driver file", "loss", [*SIM, "--plot", "{d}/maas.toml", "--force"], 2, "never overwritten"),
     Case("sensitivity over a driver file", "loss", [*SENS, "--output", "{d}/apple.toml", "--force"], 2, "never overwritten"),
-    Case("scenarios over a driver file", "loss", ["scenarios", "--drivers", "{d}", "--format", "json", "--output", "{d}/scenarios/bull.toml", "--force"], 2, "never overwritten"),
+    Case("scenarios over a driver file", "loss", ["scenarios", "--drivers", "{d}", "--format", "json", "--output", "{d}/scenarios/bull.toml", "--force"], 2, "outputs are never written there"),
     Case("explain --plot over a driver file", "loss", [*EXPLAIN, "--set", "ai.penetration_target=18%", "--plot", "{d}/apple.toml", "--force"], 2, "never overwritten"),
     Case("backtest over its actuals", "loss", ["backtest", "--drivers", "{d}", "--actuals", "{a}", "--format", "json", "--output", "{a}", "--force"], 2, "never overwritten"),
     Case("drivers over a driver file", "loss", ["drivers", "--drivers", "{d}", "--format", "json", "--output", "{d}/group.toml", "--force"], 2, "never overwritten"),
