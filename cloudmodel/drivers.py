@@ -514,7 +514,7 @@ def _compute_derived(drivers: dict[str, Driver]) -> list[InputProblem]:
             d = pending.pop(key)
             try:
                 value = evaluate_formula(d.formula or "", {k: drivers[k].value for k in done})
-            except (ValueError, ZeroDivisionError, SyntaxError, OverflowError) as exc:
+            except (ValueError, ZeroDivisionError, SyntaxError, OverflowError, RecursionError, MemoryError) as exc:
                 problems.append(InputProblem(d.file, f"{key}.formula", d.formula, f"cannot be evaluated: {exc}"))
                 value = math.nan
             lo, hi = d.bounds

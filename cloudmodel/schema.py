@@ -12,6 +12,10 @@ from .drivers import _ID, _PERIOD
 from .errors import did_you_mean
 from .units import UNITS
 
+#: Longest formula a derived driver may have. The longest shipped one is ~230 characters; four
+#: times that leaves room, while a formula of thousands of terms would only exhaust the parser.
+MAX_FORMULA_CHARS = 1000
+
 Kind = Literal["report", "outside", "derived", "assumption", "calibrated"]
 
 
@@ -89,6 +93,13 @@ class DriverSpec(BaseModel):
             raise ValueError("an integer too large for a number (it overflows)") from None
         if not finite:
             raise ValueError("NaN and infinity are not numbers a driver can take")
+        return v
+
+    @field_validator("formula")
+    @classmethod
+    def _formula_length(cls, v: str | None) -> str | None:
+        if v is not None and len(v) > MAX_FORMULA_CHARS:
+            raise ValueError(f"a formula is at most {MAX_FORMULA_CHARS} characters (this one is {len(v):,})")
         return v
 
     @field_validator("bounds")

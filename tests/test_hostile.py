@@ -257,6 +257,12 @@ CASES: list[Case] = [
     Case("driver value a 400-digit integer", "traceback", [*F], 2, "too large", setup=_driver(BIG)),
     Case("driver value a nested list", "traceback", [*F], 2, "expected a number", setup=_driver("[[1]]")),
     Case("driver value a date", "traceback", [*F], 2, "expected a number", setup=_driver("2025-01-01")),
+    Case("a derived formula of 20,000 terms", "traceback", [*F], 2, "a formula is at most 1000 characters",
+         setup=_driver_file('[[driver]]\nid = "hostile.f"\nlabel = "x"\nunit = "count"\nperiod = "FY2026"\nkind = "derived"\n'
+                            'formula = "' + "+".join(["customers.total"] * 20000) + '"\n')),
+    Case("a derived formula nested 980 deep", "traceback", [*F], 2, "cannot be evaluated",
+         setup=_driver_file('[[driver]]\nid = "hostile.f"\nlabel = "x"\nunit = "count"\nperiod = "FY2026"\nkind = "derived"\n'
+                            'formula = "' + "-" * 980 + 'customers.total"\n')),
     Case("driver text of a megabyte", "traceback", [*F], 2, "at most 1,048,576 bytes", setup=_write("drivers/zz_big.toml", "# " + "x" * (1 << 20))),
     Case("--set without =", "traceback", [*F, "--set", "ai.penetration_target"], 2, "expected ID=VALUE"),
     Case("--set unknown id", "traceback", [*F, "--set", "ai.penetraton_target=1%"], 2, "did you mean"),
