@@ -24,9 +24,13 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, j
 OutputOption = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")]
+ActualsOption = Annotated[str | None, typer.Option("--actuals", help="Roll forward on reported quarters (CSV/Parquet: period,line,value).")]
 
 
 EXIT_CHECK, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
+#: Problems listed before "… and N more": a screenful, while a hostile file with ten thousand
+#: broken entries still gets a message one can read.
+MAX_PROBLEMS_SHOWN = 20
 REPORT_HINT = ("this is a bug in cloudmodel, not a problem with your input; please report it with the command "
                "line you ran and this message")
 
@@ -62,8 +66,10 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            lines = [str(p) for p in exc.problems]
-            head = f"{len(lines)} problems:\n  " if len(lines) > 1 else ""
+            lines = [str(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+            if len(exc.problems) > MAX_PROBLEMS_SHOWN:
+                lines.append(f"… and {len(exc.problems) - MAX_PROBLEMS_SHOWN:,} more")
+            head = f"{len(exc.problems)} problems:\n  " if len(exc.problems) > 1 else ""
             fail(head + "\n  ".join(lines))
         except CheckFailed as exc:
             fail(str(exc), code=EXIT_CHECK)

@@ -231,6 +231,8 @@ CASES: list[Case] = [
     Case("scenario value is a date", "traceback", [*F, "--scenario", "{s}"], 2, "not a date", setup=_scenario('"ai.penetration_target" = 2025-01-01')),
     Case("scenario value is a boolean", "traceback", [*F, "--scenario", "{s}"], 2, "boolean", setup=_scenario('"ai.penetration_target" = true')),
     Case("scenario value is a datetime", "traceback", [*F, "--scenario", "{s}"], 2, "not a datetime", setup=_scenario('"ai.penetration_target" = 2025-01-01T00:00:00')),
+    Case("scenario of 3,000 unknown ids", "traceback", [*F, "--scenario", "{s}"], 2, "… and 2,980 more",
+         setup=_scenario("\n".join(f'"x.y{i}" = 1' for i in range(3000))), check=lambda e, r: r.stderr.count("\n") == 22),
     Case("scenario overrides not a table", "traceback", [*F, "--scenario", "{s}"], 2, "must be a table", setup=_write("mine.toml", "overrides = 3\n")),
     Case("diff: rows not a list", "traceback", ["diff", "{t}/run.json", "{t}/good.json"], 2, "is not a saved forecast",
          setup=_both(_saved_run, _json_doc({"meta": {}, "rows": 5})), changes={"good.json"}),
