@@ -376,6 +376,7 @@ def _scenarios(data: dict[str, Any]) -> str:
     scenarios, period = data["scenarios"], data["value_period"]
     report = next((t for t in data["targets"] if t["line"] == VALUATION_LINE), None)
     names = list(scenarios)
+    cells = {n: _Cells(scenarios[n]) for n in names}
     chart = charts.scenario_bars(names, [scenarios[n].value(VALUATION_LINE, period) for n in names], "USD", BASE,
                                  f"Target price per ADS by scenario, {period} basis (USD)", "base case dark; the report's target dashed",
                                  report["report"] if report else None, "report")
@@ -385,7 +386,6 @@ def _scenarios(data: dict[str, Any]) -> str:
              ("Target per ADS", VALUATION_LINE)]
     years = data["target_years"] + [y for y in data["years"] if y > data["target_years"][-1]]
     rows = []
-    cells = {n: _Cells(scenarios[n]) for n in names}
     for label, line in lines:
         for y in years:
             values = [cells[n].value(line, y) for n in names]
@@ -395,7 +395,13 @@ def _scenarios(data: dict[str, Any]) -> str:
             rows.append([_e(label), _e(y), *[_e(fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
     folder = "drivers/scenarios"
     described = "; ".join(f"{n}: {len(scenarios[n].meta['overrides'])} overrides" for n in names if n != BASE)
-    return (f'<div class="charts">{_figure(chart, "Each scenario is the base drivers with a file of overrides; the base case reproduces the report.")}</div>'
+    all_years = data["years"]
+    lines_chart = charts.scenario_lines(all_years, [cells[BASE].mark("cloud.revenue", y) for y in all_years],
+                                        {n: [cells[n].value("cloud.revenue", y) for y in all_years] for n in names},
+                                        "RMB_mn", BASE, "Cloud revenue by scenario (RMB bn)",
+                                        "the base case bold, labelled each year; the others at the last year")
+    return (f'<div class="charts">{_figure(chart, "Each scenario is the base drivers with a file of overrides; the base case reproduces the report.")}'
+            f'{_figure(lines_chart, "Cloud revenue by fiscal year in each scenario; reported years are the same in all.")}</div>'
             + _table(["line", "period", *[_e(n) + (" (base case ●)" if n == BASE else "") for n in names]], rows, "scen", numeric_from=2)
             + _p(f"Scenarios from {folder}: {described}. Ordered by target price."))
 
@@ -611,7 +617,7 @@ table.drivers td.num{white-space:normal}
 code{font-size:.85em;overflow-wrap:anywhere}
 .dl,.where{color:var(--mute);font-size:.9em}
 q{quotes:"「" "」"}
-.charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fit,minmax(min(100%,30rem),1fr));gap:1rem}
+.charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));gap:1rem}
 .charts>*{min-width:0}
 figure.chart{margin:.8rem 0;min-width:0}
 figure.chart svg{display:block;width:100%;height:auto;max-width:100%}

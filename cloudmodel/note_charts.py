@@ -253,7 +253,8 @@ def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base
         if report is not None:
             ax.axhline(report, color=REPORT_COLOUR, linestyle="--", linewidth=1)
             ax.annotate(f"{report_label} {fmt(report, unit)}", (-0.5, report), textcoords="offset points",
-                        xytext=(2, -3), ha="left", va="top", fontsize=LABEL_SIZE, color=REPORT_COLOUR)
+                        xytext=(2, -3), ha="left", va="top", fontsize=LABEL_SIZE, color=REPORT_COLOUR,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         ax.set_ylabel(nb.unit_label(unit))
         top = max([*values, report or 0])
         ax.set_xlim(-0.5, len(names) - 0.5)
@@ -261,6 +262,41 @@ def scenario_bars(names: Sequence[str], values: Sequence[float], unit: str, base
         _titles(ax, title, note)
 
     return _draw("scenarios", title, paint)
+
+
+def scenario_lines(years: Sequence[str], marks: Sequence[str], series: dict[str, Sequence[float | None]], unit: str,
+                   base_name: str, title: str, note: str) -> str:
+    """One line per scenario over the fiscal years (the base case bold and black), each labelled at its
+    last year, and the base case labelled at every year."""
+    scale = scale_of(unit, [v for values in series.values() for v in values])
+    palette = iter((DOWN, UP, ACCENT, REPORT_COLOUR, "#8ab17d", "#e9c46a"))
+
+    def paint(fig: Any) -> None:
+        ax = fig.add_subplot()
+        for name, values in series.items():
+            points = [(i, v / scale.divisor) for i, v in enumerate(values) if v is not None]
+            if not points:
+                continue
+            xs, ys = zip(*points, strict=True)
+            is_base = name == base_name
+            colour = BASE_COLOUR if is_base else next(palette, ACCENT)
+            ax.plot(xs, ys, color=colour, linewidth=2.4 if is_base else 1.4, marker="o", markersize=3.5,
+                    label=plain(f"{name} (base case)" if is_base else name), zorder=5 if is_base else 3)
+            labelled = points if is_base else points[-1:]
+            for i, y in labelled:
+                ax.annotate(scale.cell(y * scale.divisor), (i, y), textcoords="offset points",
+                            xytext=(0, -12) if is_base and i != points[-1][0] else (6, 0),
+                            ha="center" if is_base and i != points[-1][0] else "left", va="center",
+                            fontsize=LABEL_SIZE, color=colour, fontweight="bold" if is_base else "normal")
+        ax.set_xticks(range(len(years)), [_year_label(y, m) for y, m in zip(years, marks, strict=True)])
+        ax.set_xlim(-0.3, len(years) - 0.2 + 0.6)
+        low, high = ax.get_ylim()
+        ax.set_ylim(low - (high - low) * 0.1, high)  # room for the labels under the base case's points
+        ax.set_ylabel(scale.label)
+        ax.legend(loc="upper left", fontsize=LABEL_SIZE, frameon=False)
+        _titles(ax, title, note)
+
+    return _draw("scenario-lines", title, paint)
 
 
 def tornado(name: str, rows: Sequence[dict[str, Any]], unit: str, base: float, title: str, note: str) -> str:
