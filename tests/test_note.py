@@ -54,7 +54,6 @@ class _Tags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
-
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
@@ -313,6 +312,8 @@ def test_in_chromium(browser, note_file, base_fc, width):
     for line, period, text in key_figures(base_fc):
         shown = page.locator(f'.kpi[data-line="{line}"][data-period="{period}"] .v').inner_text()
         assert shown == text, (line, period, shown, text)
+        if line.startswith("valuation.target"):  # read back: the model's value to the cent shown (±0.005)
+            assert float(shown.split()[1].replace(",", "")) == pytest.approx(base_fc.value(line, period), abs=0.005)
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, (width, scroll, inner)
     ARTIFACTS.mkdir(exist_ok=True)
