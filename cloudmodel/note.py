@@ -55,6 +55,10 @@ GROUP_LINES = (("Group revenue", "group.revenue"), ("Group revenue growth", "gro
 VALUE_LINES = (("Cloud (P/S multiple × sales)", "valuation.cloud.usd_per_ads"),
                ("Taotian (P/E multiple × earnings)", "valuation.taotian.usd_per_ads"),
                ("Target per ADS", VALUATION_LINE), ("Target per HK share", VALUATION_HKD))
+QUARTER_LINES = (("Cloud revenue", "cloud.revenue"), ("Cloud revenue growth", "cloud.revenue_growth"),
+                 ("Cloud adjusted EBITA", "cloud.ebita"), ("Cloud EBITA margin", "cloud.ebita_margin"),
+                 ("MaaS revenue", "cloud.revenue.maas"), ("AI customers (end)", "cloud.ai.customers"))
+QUARTERS_BEFORE, QUARTERS_AFTER = 4, 6  # the quarterly table: reported quarters shown, and forecast ones
 HEADLINE = (("cloud.revenue_growth", "Cloud revenue growth"), ("cloud.ebita_margin", "Cloud adjusted EBITA margin"),
             (VALUATION_LINE, "Target price per ADS"), (VALUATION_HKD, "Target price per HK share"),
             ("cloud.ai.customers", "AI customers"))
@@ -315,7 +319,19 @@ def _layers(data: dict[str, Any]) -> str:
     return (f'<div class="charts">{_figure(mix, "Layer revenue by fiscal year; reported years solid, forecast years lighter; totals on top.")}'
             f'{_figure(margin, "EBITA margin by layer; the bold line is the cloud total, each value labelled; forecast years shaded.")}</div>'
             + _line_table(cells, revenue, years, "Revenue by layer")
-            + _line_table(cells, ebita, years, "Adjusted EBITA by layer"))
+            + _line_table(cells, ebita, years, "Adjusted EBITA by layer")
+            + _line_table(cells, QUARTER_LINES, _quarters(fc, cells),
+                          f"By quarter: the last {QUARTERS_BEFORE} reported and the next {QUARTERS_AFTER}"))
+
+
+def _quarters(fc: Any, cells: _Cells) -> list[str]:
+    """The last reported fiscal quarters of cloud revenue and the forecast ones after them."""
+    from .result import ordered_periods
+
+    quarters = ordered_periods({p for p in fc.table["period"].unique().to_list() if p.startswith("FY") and "Q" in p})
+    actual = [i for i, q in enumerate(quarters) if cells.mark("cloud.revenue", q) == "A"]
+    last = actual[-1] if actual else 0
+    return quarters[max(last - QUARTERS_BEFORE + 1, 0): last + QUARTERS_AFTER + 1]
 
 
 def _chart_note(data: dict[str, Any]) -> str:
