@@ -250,12 +250,19 @@ def _check_output_period(driver_set: Any, history: Any, line: str, period: str, 
     check_computed(run_cases(driver_set, history, {}), line, period, option)
 
 
-def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None):
-    """The scenario's drivers (with --set on top) and the reported history."""
+def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None, actuals: str | None = None):
+    """The scenario's drivers (with --set on top) and the reported history (rolled forward on an
+    actuals file's quarters when one is given)."""
     from .history import load_history
     from .model import load_drivers, scenario_drivers
 
-    return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), load_history()
+    history = load_history()
+    if actuals:
+        from .actuals import load_actuals
+        from .update import rolled_history
+
+        history = rolled_history(history, load_actuals(actuals))
+    return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), history
 
 
 @app.command()
@@ -266,6 +273,7 @@ def scenarios(
     output: OutputOption = None,
     force: ForceOption = False,
     drivers: DriversOption = None,
+    actuals: ActualsOption = None,
 ) -> None:
     """Scenarios side by side for the key lines, FY2025–FY2028."""
     from .history import load_history
@@ -278,7 +286,13 @@ def scenarios(
     check_format(fmt, ("table", "json", "csv", "parquet"))
     base, history = load_drivers(drivers), load_history()
     _refuse_output_early(output, force)
-    results = {name: run_forecast(scenario=name, drivers=base, history=history) for name in (names or ["bear", "base", "bull"])}
+    loaded = None
+    if actuals:
+        from .actuals import load_actuals
+
+        loaded = load_actuals(actuals)
+    results = {name: run_forecast(scenario=name, drivers=base, history=history, actuals=loaded)
+               for name in (names or ["bear", "base", "bull"])}
     frame = compare_scenarios(results)
     if fmt == "table":
         print_scenarios(frame, list(results))
@@ -300,6 +314,7 @@ def sensitivity(
     output: OutputOption = None,
     force: ForceOption = False,
     drivers: DriversOption = None,
+    actuals: ActualsOption = None,
 ) -> None:
     """A tornado of each ranged driver's effect on an output, or a two-way grid."""
     from .output import emit
@@ -307,7 +322,7 @@ def sensitivity(
     from .whatif import check_line, check_period, grid, tornado
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
-    driver_set, history = _base_and_history(drivers, scenario, set_)
+    driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
     _refuse_output_early(output, force)
     check_period(period)
     for out_line in ([check_line(line)] if line else ["cloud.revenue", "valuation.target.usd_per_ads"]):
@@ -351,6 +366,7 @@ def solve(
     set_: SetOption = None,
     fmt: FormatOption = "table",
     drivers: DriversOption = None,
+    actuals: ActualsOption = None,
 ) -> None:
     """Reverse-solve one driver so that an output meets a target."""
     from .units import display
@@ -359,7 +375,7 @@ def solve(
 
     check_format(fmt, ("table", "json"))
     condition = parse_condition(target, "--target")
-    driver_set, history = _base_and_history(drivers, scenario, set_)
+    driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
     _check_output_period(driver_set, history, condition.line, condition.period, "--target")
     result = run_solve(driver_set, history, condition, vary)
     if fmt == "json":
@@ -390,6 +406,7 @@ def explain(
     plot: Annotated[str | None, typer.Option("--plot", help="Draw the waterfall to this PNG file.")] = None,
     force: ForceOption = False,
     drivers: DriversOption = None,
+    actuals: ActualsOption = None,
 ) -> None:
     """Why a line moved: a bridge whose contributions add up to the total change."""
     from .render import print_bridge
@@ -405,7 +422,7 @@ def explain(
         from .model import forecast as run_forecast
 
         check_period(start, "--from")
-        fc = run_forecast(drivers_dir=drivers)
+        fc = run_forecast(drivers_dir=drivers, actuals=actuals)
         if plot:
             from .output import check_target
 
@@ -424,6 +441,11 @@ def explain(
 
         base = load_drivers(drivers)
         history = load_history()
+        if actuals:
+            from .actuals import load_actuals
+            from .update import rolled_history
+
+            history = rolled_history(history, load_actuals(actuals))
         target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
         if plot:
             from .output import check_target

@@ -789,3 +789,21 @@ def print_quarterly(result: Any) -> None:
     make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · with the residual state "
                          f"(forecast-error uncertainty from the rolling-origin backtest)")
     print_frame(wide.select("line", "period", "p5", "p50", "p95", "unit"), "Distribution by period")
+
+
+def rolled_history(history: History, actuals: Any) -> History:
+    """The history as known after an actuals file: its quarters of the lines the history carries
+    (cloud, group and Taotian revenue and EBITA) added up to the last quarter of contiguous cloud
+    revenue, a declared restatement replacing the figure. Verbs that run the batched engine
+    (sensitivity, solve, explain) roll forward on it, as ``forecast --actuals`` does."""
+    from dataclasses import replace
+
+    from .history import LINE_METRICS
+
+    last = new_origin(history, {REVENUE: actuals.quarterly(REVENUE)})
+    quarterly = {m: dict(s) for m, s in history.quarterly.items()}
+    for line, metric in LINE_METRICS.items():
+        for q, v in actuals.quarterly(line).items():
+            if q <= last:
+                quarterly.setdefault(metric, {})[q] = v
+    return replace(history, quarterly=quarterly)

@@ -203,3 +203,27 @@ def test_simulate_quarterly_with_actuals_adds_the_forecast_error(cli, tmp_path, 
 
     assert width(living_rows) > width(plain_rows)  # the forecast-error uncertainty widens the band
     assert plain["meta"]["living"] is None  # without --actuals or --period quarter, simulate is unchanged
+
+
+# --------------------------------------------------------------------------- --actuals everywhere
+
+@pytest.mark.parametrize("args", [
+    ("forecast", "--format", "json"),
+    ("scenarios", "--format", "json"),
+    ("sensitivity", "--line", "cloud.revenue", "--format", "json"),
+    ("solve", "--target", "cloud.revenue_growth@FY2026=17%", "--vary", "ai.penetration_target", "--format", "json"),
+    ("explain", "cloud.revenue", "--vs-scenario", "bull", "--format", "json"),
+    ("explain", "cloud.revenue", "--from", "FY2025", "--format", "json"),
+    ("simulate", "--draws", "2000", "--format", "json"),
+])
+def test_every_forecasting_verb_accepts_actuals(cli, tmp_path, base, args):
+    new, _ = _next_quarters(base)
+    path = tmp_path / "a.csv"
+    path.write_text(f"period,line,value\n{new},cloud.revenue,{base.value('cloud.revenue', new) * 1.12:.0f}\n", encoding="utf-8")
+    plain, rolled = cli(*args), cli(*args, "--actuals", str(path))
+    assert plain.code == 0 and rolled.code == 0, rolled.stderr
+    assert json.loads(plain.stdout) != json.loads(rolled.stdout)  # the reported quarter moves the answer
+    bad = tmp_path / "bad.csv"
+    bad.write_text("period,line,value\nFY2025Q4,cloud.revenu,1\n", encoding="utf-8")
+    result = cli(*args, "--actuals", str(bad))
+    assert result.code == 2 and "did you mean 'cloud.revenue'?" in result.stderr and "Traceback" not in result.stderr
