@@ -259,3 +259,21 @@ def test_sigterm_during_the_clis_own_large_write_leaves_nothing(tmp_path):
     _, err = child.communicate(timeout=60)
     assert child.returncode != 0 and b"Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_cache_secret_owned_by_someone_else_is_ignored(world):
+    good, _ = _target_price(world)
+    os.chown(world["secret"], 12345, 12345)
+    price, stderr = _target_price(world)
+    assert price == good and "not a private file of this user" in stderr
+
+
+def test_a_cache_entry_that_is_a_symlink_is_not_followed(world):
+    good, _ = _target_price(world)
+    planted = world["root"] / "planted.json"
+    planted.write_bytes(world["entry"].read_bytes())
+    world["entry"].unlink()
+    world["entry"].symlink_to(planted)
+    price, stderr = _target_price(world)
+    assert price == good and "cannot be opened" in stderr
