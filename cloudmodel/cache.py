@@ -147,7 +147,15 @@ def _mac(secret: bytes, payload: bytes) -> bytes:
 
 
 def load(key: str, directory_: str) -> Any | None:
-    """The validated driver set stored under ``key``, pointed at ``directory_``; or None."""
+    """The validated driver set stored under ``key``, pointed at ``directory_``; or None. Never
+    raises: whatever is wrong with the cache, the files are simply validated."""
+    try:
+        return _load(key, directory_)
+    except (OSError, ValueError):
+        return None
+
+
+def _load(key: str, directory_: str) -> Any | None:
     folder = directory()
     if folder is None or not folder.is_dir() or not _trusted_folder(folder, create=False):
         return None
@@ -200,6 +208,13 @@ def _driver_set(document: dict[str, Any], folder: str) -> Any:
 
 def store(key: str, drivers: Any) -> None:
     """Keep a validated driver set under ``key`` (silently skipped when the cache is unusable)."""
+    try:
+        _store(key, drivers)
+    except (OSError, ValueError):
+        pass
+
+
+def _store(key: str, drivers: Any) -> None:
     folder = directory()
     if folder is None or not _trusted_folder(folder, create=True):
         return

@@ -277,3 +277,12 @@ def test_a_cache_entry_that_is_a_symlink_is_not_followed(world):
     world["entry"].symlink_to(planted)
     price, stderr = _target_price(world)
     assert price == good and "cannot be opened" in stderr
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "/proc/cloudmodel-nope", "{root}/" + "c" * 300, "{root}/file"])
+def test_an_unusable_cache_folder_never_stops_a_run(world, monkeypatch, where):
+    (world["root"] / "file").write_text("not a folder")
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", where.format(root=world["root"]))
+    result = run_cli("forecast", "--drivers", str(world["drivers"]), "--format", "json")
+    assert result.code == 0 and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["rows"]
