@@ -8,6 +8,7 @@ message and how to report it); 130/143 interrupted by Ctrl-C / SIGTERM.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -606,6 +607,8 @@ def simulate(
     driver_set, history = _base_and_history(drivers, scenario, set_)
     from .output import check_target
 
+    if plot and output and os.path.abspath(plot) == os.path.abspath(output):
+        raise InputError.one("--plot", "", plot, "is also the --output file; give two different files")
     for target, option in ((plot, "--plot"), (output, "--output")):  # refuse before the run, not after
         if target:
             check_target(target, force, option=option)

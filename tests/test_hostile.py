@@ -339,6 +339,7 @@ CASES: list[Case] = [
     Case("forecast to a new .toml in the drivers folder", "loss", [*F, "--output", "{d}/new.toml"], 2, "drivers folder"),
     Case("forecast over an existing file without --force", "loss", [*F, "--output", "{t}/old.json"], 2, "already exists",
          setup=_write("old.json", "precious")),
+    Case("simulate --plot and --output the same file", "loss", [*SIM, "--format", "csv", "--output", "{t}/x.png", "--plot", "{t}/x.png"], 2, "two different files"),
     Case("simulate over a driver file", "loss", [*SIM, "--format", "csv", "--output", "{d}/apple.toml", "--force"], 2, "never overwritten"),
     Case("simulate --plot over a driver file", "loss", [*SIM, "--plot", "{d}/maas.toml", "--force"], 2, "never overwritten"),
     Case("sensitivity over a driver file", "loss", [*SENS, "--output", "{d}/apple.toml", "--force"], 2, "never overwritten"),
