@@ -100,3 +100,13 @@ def test_simulation_draws_exactly_the_lineage_of_what_it_reports(drivers, histor
     lineage = drivers_of_lines(KEY_LINES, drivers, history)
     assert drawn == {k for k in lineage if drivers[k].has_range and drivers[k].kind != "derived"
                      and drivers[k].low != drivers[k].high}
+
+
+def test_trace_cli_gives_the_recorded_lineage_and_the_formula(cli, drivers, history):
+    import json
+
+    result = cli("trace", "cloud.maas.gpu_leasing", "--format", "json")
+    assert result.code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [r["id"] for r in out["drivers"]] == drivers_of("cloud.maas.gpu_leasing", drivers, history)
+    assert "maas.gpu_leasing_cy2024" in out["formula"]["gpu_leasing_revenue"] or "A^ε" in out["formula"]["gpu_leasing_revenue"]
