@@ -229,6 +229,15 @@ def check_computed(raw: Any, line: str, period: str, option: str) -> None:
                          f"computes ({span})")
 
 
+#: Draws of the rolling backtest's update at each origin: the update's own limit.
+MAX_BACKTEST_DRAWS = 1_000_000
+
+
+def check_seed(seed: int) -> None:
+    if seed < 0:
+        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
+
+
 def _refuse_output_early(output: str | None, force: bool) -> None:
     """Refuse a bad ``--output`` once the inputs are loaded, before the work rather than after it."""
     if output:
@@ -583,8 +592,7 @@ def simulate(
     from .whatif import parse_condition
 
     check_format(fmt, ("table", "json", "csv", "parquet"))
-    if seed < 0:
-        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
+    check_seed(seed)
     conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
     pairs: dict[tuple[str, str], float] = {}
     for item in correlate or []:
@@ -712,6 +720,9 @@ def backtest(
     from .render import print_frame
 
     check_format(fmt, ("table", "json"))
+    check_seed(seed)
+    if not 0 <= draws <= MAX_BACKTEST_DRAWS:
+        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 0 to {MAX_BACKTEST_DRAWS:,}")
     driver_set, history = _base_and_history(drivers, scenario)
     loaded = load_actuals(actuals) if actuals else None
     result = run_backtest(driver_set, history, loaded, origin) if loaded is not None else None
@@ -766,6 +777,10 @@ def update_cmd(
     from .update import update as run_update
 
     check_format(fmt, ("table", "json"))
+    check_seed(seed)
+    from .simulate import horizon_quarter
+
+    horizon_quarter(horizon)
     driver_set, history = _base_and_history(drivers, scenario, set_)
     if output:
         from .output import check_target

@@ -274,7 +274,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     correlation = correlation_matrix(specs, correlate or {})
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
-    last = _horizon_quarter(horizon)
+    last = horizon_quarter(horizon)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
     _check_conditions(drivers, history, timeline, conditions or [])
@@ -418,7 +418,7 @@ def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str
     return pl.DataFrame(rows).sort(["line", "period", "variance_share"], descending=[False, False, True])
 
 
-def _horizon_quarter(horizon: str) -> int:
+def horizon_quarter(horizon: str) -> int:
     """The last quarter of ``--horizon`` (a fiscal year or quarter, at most the forecast's own limit)."""
     from .model import MAX_HORIZON_YEAR
     from .periods import PeriodError, fiscal_index
@@ -431,7 +431,7 @@ def _horizon_quarter(horizon: str) -> int:
         raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
     last = period.fiscal_quarters()[-1]
     if last < Period.parse("FY2028").fiscal_quarters()[-1] or last > fiscal_index(MAX_HORIZON_YEAR, 4):
-        raise InputError.one("--horizon", "", horizon, f"the simulation's horizon lies between FY2028 and FY{MAX_HORIZON_YEAR}")
+        raise InputError.one("--horizon", "", horizon, f"the horizon lies between FY2028 and FY{MAX_HORIZON_YEAR}")
     return last
 
 
