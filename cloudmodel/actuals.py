@@ -44,6 +44,13 @@ OPTIONAL = ("unit", "restates", "low", "high", "source")
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 #: Largest actuals file read. A quarter adds a handful of rows; 16 MB is decades of every line.
 MAX_ACTUALS_BYTES = 16 * 1024 * 1024
+#: The largest size a reported figure can plausibly have, by unit. Money: RMB 10 trillion (1e7
+#: RMB mn) is ten times Alibaba's group revenue; counts: ten billion is more than every person
+#: and device; ratios: 100 is a growth of 10,000%. Beyond these a figure is a typo or an attack,
+#: and an update weighing draws against it would only overflow.
+#: Tokens: 1e18 a quarter is over two thousand times the model's FY2028 quarter (4e14).
+PLAUSIBLE = {"RMB_mn": 1e7, "count": 1e10, "ratio": 100.0, "tokens": 1e18}
+PLAUSIBLE_OTHER = 1e6  # per-share values and token prices: the model's are in the hundreds at most
 #: The history is in whole RMB millions: a value within half a million of it is the same figure
 #: (rounded), anything further apart contradicts it.
 HISTORY_TOLERANCE = 0.5
@@ -210,6 +217,14 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
             except UnitError as exc:
                 problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
                 continue
+        implausible = [(c, x) for c, x in (("value", value), ("low", bounds["low"]), ("high", bounds["high"]))
+                       if x is not None and abs(x) > PLAUSIBLE.get(unit, PLAUSIBLE_OTHER)]
+        if implausible:
+            column, x = implausible[0]
+            problems.append(InputProblem(str(file), f"{where}, column {column}", row.get(column), f"{x:g} is not a plausible "
+                                         f"{line} (at most {PLAUSIBLE.get(unit, PLAUSIBLE_OTHER):g} {unit} in size)",
+                                         "check the unit: money is in RMB millions, ratios are decimals"))
+            continue
         if value is None:
             problem = _bounds_against_history(history, line, period, bounds["low"], bounds["high"])
             if problem:
