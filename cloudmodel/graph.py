@@ -93,17 +93,17 @@ class Context:
 
     def driver(self, driver_id: str) -> Any:
         if self._reads is not None:
-            self._reads.add(("driver", driver_id))
+            self._reads.add(("driver", driver_id, None))
         return self._evaluation.values[driver_id]
 
     def has(self, driver_id: str) -> bool:
         return driver_id in self._evaluation.values
 
     def __call__(self, name: str, at: int | None = None) -> Any:
-        if self._reads is not None:
-            self._reads.add(("quantity", name))
         if at is None and name not in _CONSTANTS:
             at = self.at
+        if self._reads is not None:
+            self._reads.add(("quantity", name, at))
         return self._evaluation.value(name, at)
 
     def anchor_sum(self, name: str) -> Any:
@@ -118,14 +118,15 @@ class Context:
 
     def actual(self, line: str, quarter: int | None = None) -> Any:
         """The reported value of ``line`` at ``quarter`` (up to the origin), or None."""
+        quarter = self.at if quarter is None else quarter
         if self._reads is not None:
-            self._reads.add(("actual", line))
-        return self._evaluation.observed.get(line, {}).get(self.at if quarter is None else quarter)
+            self._reads.add(("actual", line, quarter))
+        return self._evaluation.observed.get(line, {}).get(quarter)
 
     def observed(self, line: str) -> Mapping[int, float]:
         """Every reported quarter of ``line`` up to the origin."""
         if self._reads is not None:
-            self._reads.add(("actual", line))
+            self._reads.add(("actual", line, None))
         return self._evaluation.observed.get(line, {})
 
     @property
@@ -155,8 +156,9 @@ class Evaluation:
 
     :meth:`value` returns a memoised value, computing it on first use; :meth:`run` is the
     engine's loop: every quantity in declaration order, each over every quarter (or year) of
-    the timeline. With ``trace`` every read is recorded in :attr:`reads` (quantity → set of
-    ``(kind, id)``)."""
+    the timeline. With ``trace`` every read is recorded in :attr:`reads`: for each computed
+    ``(quantity, period)``, the set of ``("driver", id, None)``, ``("quantity", name, period)`` and
+    ``("actual", line, quarter)`` it read."""
 
     def __init__(self, values: Mapping[str, Any], history: Any, timeline: Any,
                  observed: Mapping[str, Mapping[int, float]], trace: bool = False):
@@ -165,7 +167,7 @@ class Evaluation:
         self.timeline = timeline
         self.observed = observed
         self.memo: dict[str, dict[int | None, Any]] = {name: {} for name in QUANTITIES}
-        self.reads: dict[str, set] | None = {name: set() for name in QUANTITIES} if trace else None
+        self.reads: dict[tuple[str, int | None], set] | None = {} if trace else None
         self.forward_references = 0  # values computed out of the loop's order (a test keeps this small)
 
     def value(self, name: str, at: int | None) -> Any:
@@ -176,7 +178,7 @@ class Evaluation:
         return self._compute(name, at)
 
     def _compute(self, name: str, at: int | None) -> Any:
-        reads = None if self.reads is None else self.reads[name]
+        reads = None if self.reads is None else self.reads.setdefault((name, at), set())
         result = _FUNCTIONS[name](Context(self, at, reads))
         self.memo[name][at] = result
         return result

@@ -1,10 +1,11 @@
 """Which drivers make which output line, from the reads the quantity graph records.
 
 A tracing evaluation (:class:`cloudmodel.graph.Evaluation` with ``trace=True``) records, for
-every quantity, each driver and quantity it reads in every branch that executes over the
-timeline. A line's drivers are the transitive closure from its quantity (for a ratio line, its
-parts' quantities) down to the drivers, with derived drivers expanded into the drivers their
-formulas use. Nothing here is kept by hand.
+every quantity at every period, each driver and (quantity, period) it reads in the branch that
+executes. A line's drivers are the transitive closure from its quantity's periods (for a ratio
+line, its parts') down to the drivers, with derived drivers expanded into the drivers their
+formulas use. Nothing here is kept by hand. With a period, the closure starts from that period
+alone: ``drivers_of("cloud.revenue.iaas", period="FY2024Q2")`` names no forward driver.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-_TRACES: dict[Any, dict[str, frozenset]] = {}
+_TRACES: dict[Any, dict[tuple[str, Any], frozenset]] = {}
+
+Node = tuple[str, Any]  # (quantity, period): a quarter index, a fiscal year, or None for a constant
 
 
 def traced_reads(drivers: Any, history: Any, timeline: Any, actuals: Mapping[str, Mapping[int, float]] | None = None
-                 ) -> dict[str, frozenset]:
-    """Quantity name → the ``(kind, id)`` pairs it read over ``timeline`` (cached by timeline)."""
+                 ) -> dict[Node, frozenset]:
+    """(quantity, period) → the ``(kind, id, period)`` triples it read over ``timeline`` (cached by
+    timeline and the actuals' lines and quarters)."""
     key = (timeline, tuple(sorted((line, tuple(sorted(v))) for line, v in (actuals or {}).items())))
     if key not in _TRACES:
         from .engine import evaluate
 
         evaluation = evaluate(drivers.values_by_id(), history, timeline, actuals, trace=True)
-        _TRACES[key] = {name: frozenset(reads) for name, reads in (evaluation.reads or {}).items()}
+        _TRACES[key] = {node: frozenset(reads) for node, reads in (evaluation.reads or {}).items()}
     return _TRACES[key]
 
 
@@ -43,17 +47,44 @@ def line_quantities(line: str) -> list[str]:
     return [name for part in parts for name in line_quantities(part)]
 
 
-def _closure(names: Iterable[str], reads: Mapping[str, frozenset]) -> set[str]:
-    """Drivers read by ``names`` and every quantity they read, transitively."""
-    seen, pending, found = set(), list(names), set()
+def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = None) -> set[Node]:
+    """The (quantity, period) nodes a line's value is made of: every period computed, or those of
+    ``period`` (a quarter, fiscal or calendar year; a growth line also the year before)."""
+    from .graph import CONSTANT, QUANTITIES, YEAR
+    from .periods import Period
+    from .result import LINES
+
+    names = set(line_quantities(line))
+    if period is None:
+        return {node for node in reads if node[0] in names}
+    labels = [period]
+    definition = LINES.get(line)
+    if definition is not None and definition.growth_of:
+        p = Period.parse(period)
+        labels.append(f"{p.kind}{p.year - 1}" + (f"Q{p.quarter}" if p.quarter else ""))
+    nodes = set()
+    for label in labels:
+        p = Period.parse(label)
+        quarters = p.fiscal_quarters()
+        stock = definition is not None and definition.rollup.value == "stock"
+        for name in names:
+            time = QUANTITIES[name].time
+            ats = [None] if time == CONSTANT else [p.year] if time == YEAR else quarters[-1:] if stock else quarters
+            nodes |= {(name, at) for at in ats}
+    return nodes
+
+
+def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]:
+    """Drivers read by ``nodes`` and every (quantity, period) they read, transitively."""
+    seen, pending, found = set(), list(nodes), set()
     while pending:
-        name = pending.pop()
-        if name in seen:
+        node = pending.pop()
+        if node in seen:
             continue
-        seen.add(name)
-        for kind, ident in reads.get(name, ()):
+        seen.add(node)
+        for kind, ident, at in reads.get(node, ()):
             if kind == "quantity":
-                pending.append(ident)
+                pending.append((ident, at))
             elif kind == "driver":
                 found.add(ident)
     return found
@@ -92,14 +123,15 @@ def _context(drivers: Any = None, history: Any = None, timeline: Any = None) -> 
 
 
 def drivers_of(line: str, drivers: Any = None, history: Any = None, timeline: Any = None,
-               actuals: Mapping[str, Mapping[int, float]] | None = None) -> list[str]:
-    """Driver ids behind ``line`` — exactly those read, directly or through other quantities and
-    derived drivers' formulas, over the timeline (default: the shipped drivers and horizon)."""
+               actuals: Mapping[str, Mapping[int, float]] | None = None, period: str | None = None) -> list[str]:
+    """Driver ids behind ``line`` (at ``period``, or at any period) — exactly those read, directly or
+    through other quantities and derived drivers' formulas, over the timeline (default: the shipped
+    drivers and horizon)."""
     drivers, history, timeline = _context(drivers, history, timeline)
     if line.startswith("group.table4."):
-        return sorted(i for i in drivers if i.rpartition("_fy")[0] == line)
+        return sorted(i for i in drivers if i.rpartition("_fy")[0] == line and (period is None or i.endswith(period[2:])))
     reads = traced_reads(drivers, history, timeline, actuals)
-    return sorted(with_formula_inputs(_closure(line_quantities(line), reads), drivers))
+    return sorted(with_formula_inputs(_closure(line_nodes(line, reads, period), reads), drivers))
 
 
 def drivers_of_lines(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> set[str]:
@@ -113,7 +145,7 @@ def all_inputs(drivers: Any = None, history: Any = None, timeline: Any = None, f
     formula uses), and Table 4's."""
     drivers, history, timeline = _context(drivers, history, timeline)
     reads = traced_reads(drivers, history, timeline)
-    read = {ident for found in reads.values() for kind, ident in found if kind == "driver"}
+    read = {ident for found in reads.values() for kind, ident, _ in found if kind == "driver"}
     read |= {i for i in drivers if i.startswith("group.table4.")}
     return with_formula_inputs(read, drivers) if formulas else read
 
@@ -125,5 +157,5 @@ def formula_of(line: str) -> list[tuple[str, str]]:
     return [(name, QUANTITIES[name].doc) for name in line_quantities(line)]
 
 
-__all__ = ["drivers_of", "drivers_of_lines", "all_inputs", "traced_reads", "line_quantities", "formula_of",
+__all__ = ["drivers_of", "drivers_of_lines", "all_inputs", "traced_reads", "line_quantities", "line_nodes", "formula_of",
            "with_formula_inputs"]

@@ -156,11 +156,14 @@ def test_anchor_year_meets_the_reports_cy2024_amounts(drivers, history):
 
 
 def test_a_tracing_run_records_branch_reads(drivers, history):
-    """Reads are recorded per quantity over every quarter: the forecast branch's growth driver and the
-    reported branch's actuals both appear for a base."""
-    evaluation = evaluate(drivers.values_by_id(), history, _timeline(drivers, history), trace=True)
-    reads = evaluation.reads["paas_base"]
-    assert ("actual", "cloud.revenue") not in reads  # read through non_ai_revenue, not directly
-    assert ("quantity", "non_ai_revenue") in reads and ("driver", "growth.organic_fy2026") in reads
-    assert ("driver", "ai.penetration_target") in evaluation.reads["penetration_knots"]
-    assert ("driver", "ai.adoption_rate_past") in evaluation.reads["ai_penetration"]
+    """Reads are recorded per quantity and period, each in the branch that executes: a reported
+    quarter's base reads the split, a forecast quarter's the organic rate and the year before."""
+    timeline = _timeline(drivers, history)
+    evaluation = evaluate(drivers.values_by_id(), history, timeline, trace=True)
+    reported, forecast = evaluation.reads[("paas_base", timeline.origin)], evaluation.reads[("paas_base", timeline.last)]
+    assert ("quantity", "non_ai_revenue", timeline.origin) in reported and not any(r[0] == "driver" for r in reported)
+    assert ("driver", "growth.organic_long_run", None) in forecast
+    assert ("quantity", "paas_base", timeline.last - 4) in forecast
+    assert ("driver", "ai.penetration_target", None) in evaluation.reads[("penetration_knots", None)]
+    assert ("driver", "ai.adoption_rate_past", None) in evaluation.reads[("ai_penetration", timeline.reference)]
+    assert ("driver", "ai.penetration_target", None) not in evaluation.reads[("ai_penetration", timeline.reference)]

@@ -62,7 +62,7 @@ def test_every_listed_driver_is_read(drivers, history):
     """By construction: every driver a trace lists is one a quantity read (or a derived driver's input)."""
     timeline = make_timeline(drivers, history, fiscal_index(2028, 4))
     reads = traced_reads(drivers, history, timeline)
-    read = {ident for found in reads.values() for kind, ident in found if kind == "driver"}
+    read = {ident for found in reads.values() for kind, ident, _ in found if kind == "driver"}
     for line in LINES:
         for driver_id in drivers_of(line, drivers, history):
             d = drivers[driver_id]
@@ -74,12 +74,24 @@ def test_every_listed_driver_is_read(drivers, history):
 def test_trace_names_the_drivers_the_old_hand_lists_missed(drivers, history):
     solutions = drivers_of("cloud.revenue.solutions", drivers, history)
     assert "ai.revenue_cy2024" in solutions and "ai.adoption_rate_past" in solutions
-    assert "ai.penetration_target" in drivers_of("cloud.revenue.solutions", drivers, history)  # forecast quarters
+    # solutions are split from reported revenue in the past and grow from it: the forward adoption curve never enters
+    assert "ai.penetration_target" not in solutions and "ai.penetration_target" in drivers_of("cloud.revenue.saas", drivers, history)
     customers = drivers_of("cloud.ai.customers", drivers, history)
     assert "ai.customers_dec2024" in customers  # through the derived ai.penetration_dec2024
     assert "apple.users" not in customers and "valuation.usd_cny" not in drivers_of("cloud.revenue", drivers, history)
     assert drivers_of("group.table4.revenue", drivers, history) == [
         f"group.table4.revenue_fy{y}" for y in (2023, 2024, 2025, 2026)]
+
+
+def test_trace_at_a_reported_period_names_no_forward_driver(drivers, history):
+    past = drivers_of("cloud.revenue.iaas", drivers, history, period="FY2024Q2")
+    assert "ai.adoption_rate_past" in past and "maas.token_usage_growth_past" in past
+    for forward in ("ai.penetration_target", "ai.penetration_ceiling", "growth.organic_fy2026", "maas.token_usage_growth",
+                    "iaas.international_growth", "deepseek.dau_cy2025"):
+        assert forward not in past, forward
+    assert "ai.penetration_target" in drivers_of("cloud.revenue.iaas", drivers, history, period="FY2026")
+    assert drivers_of("cloud.ebita", drivers, history, period="FY2024") == []  # reported
+    assert "growth.organic_fy2026" in drivers_of("cloud.revenue_growth", drivers, history, period="FY2026")
 
 
 def test_tornado_varies_exactly_the_lineage(drivers, history):

@@ -143,10 +143,10 @@ def deepseek_dau_hosted(model):
 def deepseek_hosting_revenue(model):
     """DeepSeek hosting revenue [RMB_mn] = deepseek.alibaba_share × DAU (quarter average) ×
     deepseek.hosting_price_per_dau_year × months hosted ÷ 12 (deepseek.hosting_months_fy2025q4 in the
-    first quarter, 3 after, 0 before)."""
+    first quarter, 3 after; 0 before hosting starts)."""
     if model.quarter < model.timeline.deepseek_now:
-        months = 0
-    elif model.quarter == model.timeline.deepseek_now:
+        return 0.0
+    if model.quarter == model.timeline.deepseek_now:
         months = model.driver("deepseek.hosting_months_fy2025q4")
     else:
         months = MONTHS_PER_QUARTER
@@ -178,20 +178,27 @@ def apple_licence_fee(model):
 @per_quarter()
 def apple_active_share(model):
     """Share of the quarter the Apple deal is live [ratio] = clip(quarters since the price cuts −
-    apple.launch_delay_quarters + 1, 0, 1)."""
+    apple.launch_delay_quarters + 1, 0, 1); 0 before the quarter of the cuts, whatever the delay."""
+    if model.quarter < model.timeline.price_cut:
+        return 0.0
     return formula.apple_active_share(model.quarter - model.timeline.price_cut, model.driver("apple.launch_delay_quarters"))
 
 
 @per_quarter("cloud.maas.apple")
 def apple_revenue(model):
-    """Apple revenue [RMB_mn] = apple.deal_probability × active share × (compute fee + licence fee) ÷ 4."""
+    """Apple revenue [RMB_mn] = apple.deal_probability × active share × (compute fee + licence fee) ÷ 4;
+    0 before the quarter of the price cuts (the deal cannot be live then)."""
+    if model.quarter < model.timeline.price_cut:
+        return 0.0
     return formula.apple_revenue(model("apple_compute_fee"), model("apple_licence_fee"), model.driver("apple.deal_probability"),
                                  model("apple_active_share"))
 
 
 @per_quarter("cloud.apple.users_served")
 def apple_users_served(model):
-    """Apple users served if the deal happens [count] = apple.users × active share."""
+    """Apple users served if the deal happens [count] = apple.users × active share (0 before the cuts)."""
+    if model.quarter < model.timeline.price_cut:
+        return 0.0
     return model.driver("apple.users") * model("apple_active_share")
 
 
