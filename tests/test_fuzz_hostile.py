@@ -113,3 +113,25 @@ def test_actuals_rows_are_finite_or_refused(rows):
             writer.writerow(["period", "line", "value", "restates"])
             writer.writerows(rows)
         _finite_or_refused(run_cli("forecast", "--format", "json", "--actuals", str(path)))
+
+
+BOUNDS = st.sampled_from(["", "1", "-1", "0", "2", "150%", "1e308", "5e-324", "30000"])
+UPDATE_LINES = st.sampled_from(["cloud.revenue", "cloud.ebita", "cloud.ai.customers", "cloud.ai.revenue_growth",
+                                "cloud.revenue_growth", "cloud.ebita_margin", "cloud.deepseek.dau_hosted"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(PERIODS, UPDATE_LINES, st.one_of(ROW_VALUES, st.just("")), BOUNDS, BOUNDS), min_size=1, max_size=4),
+       verb=st.sampled_from([("update", "--draws", "32"), ("backtest", "--draws", "16")]))
+def test_update_and_backtest_actuals_are_finite_or_refused(rows, verb):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "actuals.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["period", "line", "value", "low", "high"])
+            writer.writerows(rows)
+        result = run_cli(*verb, "--actuals", str(path), "--format", "json")
+        assert result.code in (0, 2), (result.code, result.stderr[-1500:])
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+        if result.code == 0:
+            assert "NaN" not in result.stdout and "Infinity" not in result.stdout
