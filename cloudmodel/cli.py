@@ -181,26 +181,36 @@ def drivers_cmd(
 @app.command()
 @friendly
 def trace(
-    line: Annotated[str, typer.Argument(help="An output line, e.g. cloud.revenue.maas.")],
+    line: Annotated[str, typer.Argument(help="An output line, e.g. cloud.revenue.maas, or LINE@PERIOD for one period.")],
     drivers: DriversOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Which drivers make a line, with their values and sources."""
+    """Which drivers make a line (at one period with LINE@PERIOD), with their values and sources."""
     from .lineage import drivers_of
     from .model import load_drivers
     from .result import LINES
 
+    line, _, period = line.partition("@")
     if line not in LINES:
         from .errors import did_you_mean
 
         raise InputError.one("trace", "LINE", line, "unknown output line", did_you_mean(line, LINES))
+    if period:
+        from .whatif import check_period
+
+        period = check_period(period, "trace")
     driver_set = load_drivers(drivers)
-    records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in drivers_of(line, driver_set)]
+    try:
+        ids = drivers_of(line, driver_set, period=period or None)
+    except KeyError as exc:
+        raise InputError.one("trace", "LINE@PERIOD", f"{line}@{period}", exc.args[0]) from None
+    records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in ids]
     if fmt == "json":
         from .lineage import formula_of
         from .output import to_json
 
-        sys.stdout.write(to_json({"line": line, "formula": dict(formula_of(line)), "drivers": records}) + "\n")
+        sys.stdout.write(to_json({"line": line, "period": period or None, "formula": dict(formula_of(line)),
+                                  "drivers": records}) + "\n")
         return
     from .render import drivers_table
 

@@ -131,7 +131,10 @@ def drivers_of(line: str, drivers: Any = None, history: Any = None, timeline: An
     if line.startswith("group.table4."):
         return sorted(i for i in drivers if i.rpartition("_fy")[0] == line and (period is None or i.endswith(period[2:])))
     reads = traced_reads(drivers, history, timeline, actuals)
-    return sorted(with_formula_inputs(_closure(line_nodes(line, reads, period), reads), drivers))
+    nodes = line_nodes(line, reads, period)
+    if period is not None and line_quantities(line) and not nodes & reads.keys():
+        raise KeyError(f"{line} has no value at {period} (outside the run's periods)")
+    return sorted(with_formula_inputs(_closure(nodes, reads), drivers))
 
 
 def drivers_of_lines(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> set[str]:

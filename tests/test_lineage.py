@@ -122,3 +122,14 @@ def test_trace_cli_gives_the_recorded_lineage_and_the_formula(cli, drivers, hist
     out = json.loads(result.stdout)
     assert [r["id"] for r in out["drivers"]] == drivers_of("cloud.maas.gpu_leasing", drivers, history)
     assert "maas.gpu_leasing_cy2024" in out["formula"]["gpu_leasing_revenue"] or "A^ε" in out["formula"]["gpu_leasing_revenue"]
+
+
+def test_trace_at_a_period(cli):
+    import json
+
+    result = cli("trace", "cloud.revenue.iaas@FY2024Q2", "--format", "json")
+    assert result.code == 0, result.stderr
+    ids = [r["id"] for r in json.loads(result.stdout)["drivers"]]
+    assert "ai.adoption_rate_past" in ids and "ai.penetration_target" not in ids and "maas.token_price_elasticity" not in ids
+    outside = cli("trace", "cloud.revenue@FY2099")
+    assert outside.code == 2 and "no value at FY2099" in outside.stderr

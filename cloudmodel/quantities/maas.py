@@ -36,6 +36,8 @@ def usage_factor(model):
     maas.token_usage_growth_past up to December 2024 and maas.token_usage_growth after it."""
     mid_years = model.years - 1 / (2 * QUARTERS_PER_YEAR)
     growth = model.driver("maas.token_usage_growth_past") if mid_years <= 0 else model.driver("maas.token_usage_growth")
+    if model.quarter < model.timeline.price_cut:  # at the anchor price the price term is 1, whatever the elasticity
+        return (1 + growth) ** mid_years
     return formula.usage_factor(mid_years, growth, model("call_price"), model.driver("price.qwen_blended_cy2024"),
                                 model.driver("maas.token_price_elasticity"))
 
