@@ -64,6 +64,7 @@ def _lines() -> dict[str, Line]:
         out.append(Line(f"cloud.gross_profit.{name}", "RMB_mn", flow, f"{name} gross profit"))
     out.append(Line("cloud.shared_opex", "RMB_mn", flow, "Shared operating costs"))
     out.append(Line("cloud.capex_depreciation", "RMB_mn", flow, "Depreciation of the capex plan (increment)"))
+    out.append(Line("group.capex", "RMB_mn", flow, "Group capital expenditure (the plan's run-rate)"))
     out.append(Line("cloud.ebita", "RMB_mn", flow, "Cloud adjusted EBITA"))
     out.append(Line("cloud.ebita_margin", "ratio", ratio, "Cloud adjusted EBITA margin", "cloud.ebita", "cloud.revenue"))
     for name in LAYER_NAMES:

@@ -227,3 +227,16 @@ def test_every_forecasting_verb_accepts_actuals(cli, tmp_path, base, args):
     bad.write_text("period,line,value\nFY2025Q4,cloud.revenu,1\n", encoding="utf-8")
     result = cli(*args, "--actuals", str(bad))
     assert result.code == 2 and "did you mean 'cloud.revenue'?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_each_row_informs_the_update_capex_and_ai_customers(drivers, history, base):
+    new, following = _next_quarters(base)
+    rows = [Actual("cloud.revenue", new, base.value("cloud.revenue", new), 2),
+            Actual("cloud.revenue", following, base.value("cloud.revenue", following), 3),
+            Actual("group.capex", following, 1.25 * base.value("group.capex", following), 4),
+            Actual("cloud.ai.customers", following, 1.3 * base.value("cloud.ai.customers", following), 5)]
+    result = update(drivers, history, Actuals("rows", rows), DRAWS)
+    moved = {r["driver"]: r for r in result.drivers}
+    assert moved["capex.plan_total"]["posterior"] > moved["capex.plan_total"]["prior"]
+    assert moved["ai.penetration_target"]["posterior"] > moved["ai.penetration_target"]["prior"]
+    assert {f"group.capex@{following}", f"cloud.ai.customers@{following}"} <= set(result.meta["rows_used"])

@@ -20,7 +20,7 @@ from .conftest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 VERBS = ("forecast", "drivers", "trace", "scenarios", "sensitivity", "solve", "explain", "diff", "simulate",
-         "calibrate", "backtest")
+         "calibrate", "backtest", "update")
 PLACEHOLDER = re.compile(r"\b[A-Z]{2,}\b|…|\.\.\.")
 
 

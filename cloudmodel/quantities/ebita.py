@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..graph import constant, per_quarter
 from ..layers import ebita as formula
+from ..layers.constants import QUARTERS_PER_YEAR
 
 LAYERS = ("iaas", "paas", "saas", "maas", "solutions")
 
@@ -54,6 +55,18 @@ def incremental_capex_per_quarter(model):
     return formula.incremental_capex_per_quarter(model.driver("capex.plan_total"), model.driver("capex.plan_years"),
                                                  model.driver("capex.past_decade_total"), model.driver("capex.baseline_years"),
                                                  model.driver("capex.cloud_share"))
+
+
+@per_quarter("group.capex")
+def group_capex(model):
+    """Group capital expenditure [RMB_mn]: from the plan's first quarter, capex.plan_total ÷ capex.plan_years ÷ 4
+    (the plan's run-rate, kept after it); before, the past run-rate capex.past_decade_total ÷ capex.baseline_years ÷ 4.
+    A reported quarter has the reported figure (an actuals file) or none: no forward driver moves the past."""
+    if model.quarter <= model.timeline.origin:
+        return model.actual("group.capex")
+    if model.quarter >= model.timeline.capex_start:
+        return model.driver("capex.plan_total") / model.driver("capex.plan_years") / QUARTERS_PER_YEAR
+    return model.driver("capex.past_decade_total") / model.driver("capex.baseline_years") / QUARTERS_PER_YEAR
 
 
 @per_quarter("cloud.capex_depreciation")
