@@ -196,12 +196,13 @@ class Forecast:
                 f"<tbody>{''.join(body)}</tbody></table><p><small>A actual, est. estimate of a reported period, "
                 "E forecast. fc.table holds every line.</small></p>")
 
-    def lineage(self, line: str) -> list[str]:
-        """Driver ids the line is made from: recorded by a tracing run of the quantity graph
-        (:mod:`cloudmodel.lineage`), derived drivers expanded into their formulas' inputs."""
+    def lineage(self, line: str, period: str | None = None) -> list[str]:
+        """Driver ids the line (at ``period``, or at any period) is made from: recorded by a tracing
+        run of the quantity graph (:mod:`cloudmodel.lineage`), derived drivers expanded into their
+        formulas' inputs."""
         from .lineage import drivers_of
 
-        return drivers_of(line, self.drivers)
+        return drivers_of(line, self.drivers, period=period)
 
 
 #: Lines an actuals file can feed into a forecast (the rest serve backtests).
