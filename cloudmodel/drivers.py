@@ -281,6 +281,11 @@ def _to_driver(file: str, theme: str, index: int, spec: DriverSpec) -> tuple[Dri
 #: megabyte is fifty times that (hundreds of drivers with long quotes) and still reads instantly,
 #: while anything bigger is a mistake (a data dump, /dev/zero behind a link) rather than drivers.
 MAX_DRIVER_FILE_BYTES = 1024 * 1024
+#: A drivers folder holds at most this many files, of at most this many bytes in all. The shipped
+#: folder has a dozen files and under 200 kB; these limits are a hundred times that, and keep a
+#: folder given by mistake (a home folder, a data dump) from being read whole.
+MAX_DRIVER_FILES = 1000
+MAX_DRIVERS_TOTAL_BYTES = 16 * 1024 * 1024
 #: Deepest nesting a driver or scenario file may have. Real files are three levels deep (file →
 #: [[driver]] → distribution); a hostile file nested thousands deep would exhaust the parser's stack.
 MAX_NESTING = 32
@@ -389,13 +394,21 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
     cache_dir = cache.directory()
     if cache_dir is not None:
         protect_dir(cache_dir)
-    contents, problems = [], []
+    if len(files) > MAX_DRIVER_FILES:
+        raise InputError.one(str(path), "", None, f"holds {len(files):,} driver files; a drivers folder holds at most "
+                             f"{MAX_DRIVER_FILES:,}", "is this the right folder?")
+    contents, problems, total = [], [], 0
     for file in files:
         register_input(file)
         try:
             contents.append((file, read_input_file(file, path)))
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        total += len(contents[-1][1])
+        if total > MAX_DRIVERS_TOTAL_BYTES:
+            raise InputError.one(str(path), "", None, f"its driver files add up to more than {MAX_DRIVERS_TOTAL_BYTES:,} "
+                                 "bytes", "is this the right folder?")
     if problems:
         raise InputError(problems)
     digest = hashlib.sha256()
