@@ -108,16 +108,25 @@ def _secret(folder: Path, create: bool) -> bytes | None:
     """The per-user secret: read it, or make it when asked; None (with a warning) if untrusted."""
     path = folder / SECRET_NAME
     nofollow = getattr(os, "O_NOFOLLOW", 0)
-    if create:
+    if create and not os.path.lexists(path):
+        # written whole to a private temporary file, then linked into place: a run starting at the
+        # same moment sees either no secret or all of it, and only one secret ever wins
+        temp = None
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+            handle, temp = tempfile.mkstemp(dir=folder, prefix=".secret-", suffix=".tmp")  # 0600
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(SECRET_BYTES))
+            os.link(temp, path)
         except FileExistsError:
             pass
         except OSError:
             return None
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(SECRET_BYTES))
+        finally:
+            if temp is not None:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
     try:
         fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
