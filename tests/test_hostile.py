@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DRIVERS, ROOT, run_cli
+from .conftest import DRIVERS, ROOT, CliResult, run_cli
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -396,7 +396,7 @@ def _run(env: Env, case: Case):
         return run_cli(*args)
     child = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run([sys.executable, "-m", "cloudmodel", *args], capture_output=True, text=True, timeout=60, env=child, cwd=env.root)
-    return type("R", (), {"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr})()
+    return CliResult(done.returncode, done.stdout, done.stderr)
 
 
 def test_the_table_covers_every_row_of_the_issue():
