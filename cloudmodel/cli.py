@@ -81,7 +81,11 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             sys.stderr.write("cloudmodel: interrupted\n")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, SystemExit):
+        except (typer.Exit, SystemExit) as exc:
+            from .output import Terminated
+
+            if isinstance(exc, Terminated):  # SIGTERM while a file was written: it was removed
+                sys.stderr.write("cloudmodel: terminated; nothing was written\n")
             raise
         except Exception as exc:  # anything else is our bug: exit 3, never a traceback
             internal_error(exc)

@@ -145,12 +145,12 @@ def check_target(path: str | Path, force: bool, inputs: Iterable[str | Path] = (
     return target
 
 
-class _Terminated(SystemExit):
+class Terminated(SystemExit):
     """A termination signal arrived during a write (exit 128 + the signal number)."""
 
 
 def _raise_on_signal(signum: int, _frame: Any) -> None:
-    raise _Terminated(128 + signum)
+    raise Terminated(128 + signum)
 
 
 def _umask() -> int:
