@@ -48,6 +48,7 @@ from .result import LINES
 Z90 = 1.6448536269514722  # standard normal quantile at 95%: P5–P95 is a 90% band
 DEFAULT_DRAWS = 4096
 REVENUE, EBITA, AI_REVENUE = "cloud.revenue", "cloud.ebita", "cloud.ai.revenue"
+PERSISTENCE = "living.persistence"  # the graph's φ (calibrated on the history; forecast --actuals uses it)
 KEY_LINES = ("cloud.revenue", "cloud.ebita", "group.revenue", "group.adj_ebita", "valuation.target.usd_per_ads")
 SETTINGS = ("living.persistence_prior", "living.surprise_sd_prior", "living.prior_weight", "living.surprise_dof", "living.line_sd",
             "living.ratio_sd", "living.prior_tail_weight", "living.prior_tail_width")
@@ -95,10 +96,11 @@ def estimate(gaps: Mapping[int, float], prior: Mapping[str, float]) -> State:
 
 def _evaluation(drivers: DriverSet, values: Mapping[str, Any], history: History, extra: Mapping[str, Mapping[int, float]],
                 origin: int, last: int) -> Evaluation:
-    """The graph at ``origin`` (only what was reported by then), evaluated lazily."""
+    """The graph at ``origin`` (only what was reported by then), evaluated lazily, without the graph's
+    own residual state (living.persistence 0): the gaps here are the drivers' alone."""
     known = history.up_to(origin) if origin < history.last_quarter else history
     timeline = make_timeline(drivers, known, last, origin=origin)
-    return Evaluation(values, known, timeline, observed_actuals(known, extra, origin))
+    return Evaluation({**values, PERSISTENCE: 0.0}, known, timeline, observed_actuals(known, extra, origin))
 
 
 def reported_revenue(history: History, extra: Mapping[str, Mapping[int, float]]) -> dict[int, float]:

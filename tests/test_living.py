@@ -240,3 +240,26 @@ def test_each_row_informs_the_update_capex_and_ai_customers(drivers, history, ba
     assert moved["capex.plan_total"]["posterior"] > moved["capex.plan_total"]["prior"]
     assert moved["ai.penetration_target"]["posterior"] > moved["ai.penetration_target"]["prior"]
     assert {f"group.capex@{following}", f"cloud.ai.customers@{following}"} <= set(result.meta["rows_used"])
+
+
+# --------------------------------------------------------------------------- forecast --actuals learns
+
+def test_the_calibrated_persistence_is_the_history_fit(drivers, history):
+    from cloudmodel.update import history_gaps, settings
+
+    state = estimate(history_gaps(drivers, history, {}, history.last_quarter), settings(drivers))
+    assert drivers["living.persistence"].value == pytest.approx(state.persistence, abs=1e-9)
+
+
+def test_forecast_with_actuals_responds_to_a_surprise(drivers, history, base):
+    """The roll-forward learns: a quarter 10% above the forecast raises the next by φ × its non-AI gap
+    (between 0 and 10%); an unsurprising quarter leaves the next quarters as they were."""
+    import cloudmodel
+
+    new, following = _next_quarters(base, 2)
+    up = cloudmodel.forecast(actuals=Actuals("up", [Actual("cloud.revenue", new, 1.1 * base.value("cloud.revenue", new), 2)]))
+    raise_ = up.value("cloud.revenue", following) / base.value("cloud.revenue", following) - 1
+    assert 0 < raise_ < 0.10 and up.ok
+    same = cloudmodel.forecast(actuals=Actuals("same", [Actual("cloud.revenue", new, base.value("cloud.revenue", new), 2)]))
+    assert same.value("cloud.revenue", following) == pytest.approx(base.value("cloud.revenue", following), rel=1e-12)
+    assert base.value("cloud.revenue_growth", "FY2026") == pytest.approx(0.15, abs=1e-3)  # the report's view is untouched

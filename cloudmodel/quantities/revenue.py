@@ -7,6 +7,7 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 
 from __future__ import annotations
 
+from .. import xp
 from ..graph import constant, per_quarter
 from ..layers import iaas, paas, saas, solutions
 from ..layers.constants import QUARTERS_PER_YEAR
@@ -44,14 +45,39 @@ def non_ai_revenue(model):
     return None if reported is None else reported - model("cloud_ai_revenue")
 
 
+#: The non-AI bases and the growth driver of each (None: the organic rate in force).
+BASE_GROWTH = (("iaas_domestic_base", None), ("iaas_international", "iaas.international_growth"), ("paas_base", None),
+               ("saas_base", None), ("government_projects", "solutions.government_projects_growth"), ("solutions_other", None))
+
+
+def _grown(model, name, growth_id, quarter):
+    """A base at ``quarter`` as the drivers grow it: the same quarter a year earlier × (1 + growth)."""
+    growth = model.driver(growth_id or scheduled(model.timeline.organic, quarter))
+    return iaas.grown(model(name, quarter - QUARTERS_PER_YEAR), growth)
+
+
+@per_quarter()
+def non_ai_gap(model):
+    """The residual state [log ratio] (docs/backtesting.md §4): at a quarter reported after the shipped
+    history, log(non-AI revenue ÷ the drivers' forecast of it, Σ bases a year earlier × (1 + growth)); in a
+    forecast quarter, the previous quarter's × living.persistence; 0 up to the history's last quarter
+    (the report's own view)."""
+    if model.quarter <= model.timeline.origin:
+        if model.quarter <= model.history.last_quarter:
+            return 0.0
+        forecast = sum(_grown(model, name, growth_id, model.quarter) for name, growth_id in BASE_GROWTH)
+        return xp.log(model("non_ai_revenue") / forecast)
+    return model.driver("living.persistence") * model("non_ai_gap", model.quarter - 1)
+
+
 def _base(model, name, anchor, growth_id=None):
     """A non-AI base [RMB_mn]: in a reported quarter, non-AI revenue × its anchor-year share of the bases;
     in a forecast quarter, the same quarter a year earlier × (1 + growth), the organic rate in force
-    (growth.organic_*) unless ``growth_id`` is given."""
+    (growth.organic_*) unless ``growth_id`` is given, × exp(the residual state): a surprise reported
+    after the history carries into the next quarters with living.persistence."""
     if model.quarter <= model.timeline.origin:
         return model("non_ai_revenue") * model(anchor) / model("base_total_anchor")
-    growth = model.driver(growth_id or scheduled(model.timeline.organic, model.quarter))
-    return iaas.grown(model(name, model.quarter - QUARTERS_PER_YEAR), growth)
+    return _grown(model, name, growth_id, model.quarter) * xp.exp(model("non_ai_gap"))
 
 
 @per_quarter()
