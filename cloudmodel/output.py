@@ -167,18 +167,23 @@ def write_atomic(path: Path, writer: Callable[[Path], None], force: bool = False
     survives: not an error, not Ctrl-C, not SIGTERM."""
     path = Path(path)
     text = str(path)
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:TEMP_NAME_CHARS]}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError.one(option, "", text, f"cannot create a file in {str(path.parent)!r}: {exc.strerror}",
-                             "choose a folder you can write to") from None
-    os.close(handle)
     main = threading.current_thread() is threading.main_thread()
     previous = {}
+    temp = None
     try:
         if main:
             for sig in _CLEANUP_SIGNALS:
                 previous[sig] = signal.signal(sig, _raise_on_signal)
+        # no signal between creating the temporary file and knowing its name: they wait until then
+        blocked = _block((signal.SIGINT, *_CLEANUP_SIGNALS)) if main else None
+        try:
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:TEMP_NAME_CHARS]}.", suffix=".tmp")
+            os.close(handle)
+        except OSError as exc:
+            raise InputError.one(option, "", text, f"cannot create a file in {str(path.parent)!r}: {exc.strerror}",
+                                 "choose a folder you can write to") from None
+        finally:
+            _unblock(blocked)
         try:
             writer(Path(temp))
             os.chmod(temp, 0o666 & ~_umask())
@@ -186,12 +191,24 @@ def write_atomic(path: Path, writer: Callable[[Path], None], force: bool = False
         except OSError as exc:
             raise InputError.one(option, "", text, f"cannot be written: {exc.strerror or exc}") from None
     finally:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _block(signals: tuple) -> Any:
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+
+def _unblock(previous: Any) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _place(temp: str, path: Path, force: bool, option: str) -> None:
