@@ -288,3 +288,16 @@ def test_an_unusable_cache_folder_never_stops_a_run(world, monkeypatch, where):
     result = run_cli("forecast", "--drivers", str(world["drivers"]), "--format", "json")
     assert result.code == 0 and "Traceback" not in result.stderr
     assert json.loads(result.stdout)["rows"]
+
+
+def test_two_runs_writing_the_same_new_file_cannot_both_win(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    command = [sys.executable, "-m", "cloudmodel", "forecast", "--format", "json", "--output", "same.json"]
+    children = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(3)]
+    results = [(child.wait(timeout=120), child.stderr.read().decode()) for child in children]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2, 2], results
+    assert all("already exists" in err for code, err in results if code == 2)
+    json.loads((tmp_path / "same.json").read_text(encoding="utf-8"))  # one whole document
+    assert [p.name for p in tmp_path.iterdir()] == ["same.json"]
