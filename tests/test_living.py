@@ -263,3 +263,15 @@ def test_forecast_with_actuals_responds_to_a_surprise(drivers, history, base):
     same = cloudmodel.forecast(actuals=Actuals("same", [Actual("cloud.revenue", new, base.value("cloud.revenue", new), 2)]))
     assert same.value("cloud.revenue", following) == pytest.approx(base.value("cloud.revenue", following), rel=1e-12)
     assert base.value("cloud.revenue_growth", "FY2026") == pytest.approx(0.15, abs=1e-3)  # the report's view is untouched
+
+
+@pytest.mark.parametrize("verb", [("update",), ("simulate", "--draws", "100"), ("backtest", "--draws", "64"),
+                                  ("sensitivity", "--line", "cloud.revenue"), ("scenarios",)])
+def test_no_verb_writes_over_its_actuals_file(cli, tmp_path, base, verb):
+    new, _ = _next_quarters(base)
+    path = tmp_path / "a.csv"
+    path.write_text(f"period,line,value\n{new},cloud.revenue,30000\n", encoding="utf-8")
+    before = path.read_bytes()
+    result = cli(*verb, "--actuals", str(path), "--format", "json", "--output", str(path), "--force")
+    assert result.code == 2 and "is an input of this run" in result.stderr
+    assert path.read_bytes() == before
