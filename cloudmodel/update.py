@@ -719,6 +719,12 @@ def print_update(result: Update) -> None:
         print_frame(pl.DataFrame([{"period": k, "drivers": v["drivers"], "residual": v["residual"],
                                    "total": v["drivers"] + v["residual"]} for k, v in by.items()]),
                     "Bridge of cloud revenue: origin forecast → updated (drivers + residual state = change)")
+        following = quarter_label(Period.parse(meta["new_origin"]).fiscal_quarters()[0] + 1)
+        parts = [b for b in result.bridge if b["line"] == REVENUE and b["period"] == following]
+        if parts:
+            parts.sort(key=lambda b: -abs(b["contribution"]))
+            print_frame(pl.DataFrame([{"component": b["component"], "contribution": b["contribution"]} for b in parts]),
+                        f"Cloud revenue {following}: how much of the change went to each driver and to the residual")
 
 
 # --------------------------------------------------------------------------- simulation
