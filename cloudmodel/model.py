@@ -210,10 +210,10 @@ ROLL_FORWARD_LINES = ("cloud.revenue", "cloud.ebita", "cloud.ai.customers", "clo
 
 
 def _origin(label: str | None, history: History, extra: dict[str, dict[int, float]], drivers: DriverSet) -> int:
-    """The last quarter taken as reported: given, or the end of the contiguous reported revenue."""
-    from .engine import REPORT_GROWTH, period_quarter
-
-    earliest = period_quarter(drivers[REPORT_GROWTH[0]].period) - QUARTERS_PER_YEAR
+    """The last quarter taken as reported: given, or the end of the contiguous reported revenue. An
+    origin before the end of the report's base year gives the cloud lines only (the group forecast
+    rests on that year)."""
+    earliest = history.first_quarter + QUARTERS_PER_YEAR - 1  # a year of reported quarters: the anchor of an early origin
     if label is None:
         origin = history.last_quarter
         while origin + 1 in extra.get("cloud.revenue", {}):
@@ -227,8 +227,8 @@ def _origin(label: str | None, history: History, extra: dict[str, dict[int, floa
         raise InputError.one("--origin", "", label, "the origin is a fiscal quarter, e.g. FY2025Q3")
     origin = period.fiscal_quarters()[0]
     if origin < earliest:
-        raise InputError.one("--origin", "", label, f"is before {quarter_label(earliest)}, the end of the report's base "
-                             "year, on which the group forecast rests")
+        raise InputError.one("--origin", "", label, f"is before {quarter_label(earliest)}: the model needs four reported "
+                             "quarters up to the origin (they stand in for the report's anchor year)")
     return origin
 
 

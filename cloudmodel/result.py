@@ -245,9 +245,9 @@ def add_checks(rows: Rows, raw: Raw, history: History, drivers: DriverSet) -> li
         if rows.get("valuation.target.usd_per_ads", label) is not None:
             put("check.valuation.parts_sum_to_target", label, rows.get("valuation.target.usd_per_ads", label) - (
                 rows.get("valuation.cloud.usd_per_ads", label) + rows.get("valuation.taotian.usd_per_ads", label)))
-    anchor_year = next(label for label in (calendar_year_label(t.anchor[-1]), fiscal_year_label(t.anchor[-1]))
-                       if _year_quarters(label) == list(t.anchor))  # CY2024, or the fiscal year before an early origin
-    for line, driver_id in (("cloud.maas.model_calls", "maas.model_calls_cy2024"), ("cloud.maas.gpu_leasing", "maas.gpu_leasing_cy2024"),
+    anchor_year = next((label for label in (calendar_year_label(t.anchor[-1]), fiscal_year_label(t.anchor[-1]))
+                        if _year_quarters(label) == list(t.anchor)), None)  # CY2024, or the fiscal year before an early origin
+    for line, driver_id in () if anchor_year is None else (("cloud.maas.model_calls", "maas.model_calls_cy2024"), ("cloud.maas.gpu_leasing", "maas.gpu_leasing_cy2024"),
                             ("cloud.maas.plugins", "maas.plugins_cy2024"), ("cloud.ai.revenue", "ai.revenue_cy2024")):
         put(f"check.anchor.{line.split('.')[-1]}", anchor_year, rows.get(line, anchor_year) - drivers[driver_id].value)
     return names

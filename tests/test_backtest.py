@@ -172,7 +172,7 @@ def test_no_look_ahead(drivers, history, later):
 
 
 def test_origin_errors(cli):
-    assert "end of the report's base year" in cli("forecast", "--origin", "FY2024Q2").stderr
+    assert "needs four reported quarters up to the origin" in cli("forecast", "--origin", "FY2023Q3").stderr
     assert "fiscal quarter" in cli("forecast", "--origin", "FY2025").stderr
     result = cli("backtest", "--actuals", "/no/such/file.csv")
     assert result.code == 2 and "no such file" in result.stderr

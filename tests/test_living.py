@@ -275,3 +275,19 @@ def test_no_verb_writes_over_its_actuals_file(cli, tmp_path, base, verb):
     result = cli(*verb, "--actuals", str(path), "--format", "json", "--output", str(path), "--force")
     assert result.code == 2 and "is an input of this run" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_an_early_origin_gives_the_cloud_lines(drivers, history):
+    """Origins before the end of the report's base year (FY2024Q4) give the cloud lines; the group
+    and valuation lines, which rest on that year, have no value; the one-step forecast is the
+    rolling backtest's model made at that origin."""
+    import cloudmodel
+    from cloudmodel.update import step
+
+    for label in ("FY2023Q4", "FY2024Q1", "FY2024Q3"):
+        fc = cloudmodel.forecast(drivers=drivers, history=history, origin=label)
+        o = Period.parse(label).fiscal_quarters()[0]
+        assert fc.ok and fc.rows.basis("cloud.revenue", label) == "actual"
+        assert fc.rows.get("group.revenue", "FY2026") is None and fc.rows.get("valuation.target.usd_per_ads", "FY2026") is None
+        one_step = step(drivers, drivers.values_by_id(), history, {}, o + 1).total[o + 1]
+        assert fc.value("cloud.revenue", quarter_label(o + 1)) == pytest.approx(one_step, rel=1e-12)

@@ -22,6 +22,12 @@ def base_year(model):
     return model.timeline.report_years[0] - 1
 
 
+def known_at_origin(model):
+    """Whether the base year is complete at the origin: before its end (an early backtest origin) the
+    group forecast, which rests on it, has no value, and only the cloud lines are computed."""
+    return model.history.fiscal_year_total("cloud_revenue_rmb_mn", base_year(model)) is not None
+
+
 def _report_ids(model, ids):
     return dict(zip(model.timeline.report_years, ids, strict=True))
 
@@ -44,7 +50,7 @@ def report_cloud_revenue(model):
     targets.cloud_revenue_growth_fy*) in each of its forecast years."""
     if model.year == base_year(model):
         return model.history.fiscal_year_total("cloud_revenue_rmb_mn", model.year)
-    if model.year not in model.timeline.report_years:
+    if model.year not in model.timeline.report_years or not known_at_origin(model):
         return None
     return model("report_cloud_revenue", model.year - 1) * (1 + model.driver(_report_ids(model, REPORT_GROWTH)[model.year]))
 
@@ -52,7 +58,7 @@ def report_cloud_revenue(model):
 @per_year()
 def report_cloud_ebita(model):
     """The report's own cloud EBITA [RMB_mn] = its cloud revenue × targets.cloud_ebita_margin_fy*."""
-    if model.year not in model.timeline.report_years:
+    if model.year not in model.timeline.report_years or not known_at_origin(model):
         return None
     return model("report_cloud_revenue") * model.driver(_report_ids(model, REPORT_MARGIN)[model.year])
 
@@ -67,6 +73,8 @@ def taotian_adj_ebita(model):
     (1 + taotian.adj_ebita_growth_* in force)."""
     if model.year <= base_year(model):
         return model.history.annual["ttg_adj_ebita_rmb_mn"].get(f"FY{model.year}")
+    if not known_at_origin(model):
+        return None
     growth = model.driver(scheduled(model.timeline.taotian_ebita, fiscal_index(model.year, QUARTERS_PER_YEAR)))
     return formula.grow(model("taotian_adj_ebita", model.year - 1), growth)
 
@@ -88,7 +96,7 @@ def taotian_revenue(model):
 def _beyond_report(model, name, growth_id, in_report_year):
     """A group figure outside cloud: None up to the base year, Table 4 less the report's cloud in
     its forecast years, the previous year grown at ``growth_id`` after."""
-    if model.year <= base_year(model):
+    if model.year <= base_year(model) or not known_at_origin(model):
         return None
     if model.year in model.timeline.report_years:
         return in_report_year()
@@ -131,6 +139,8 @@ def group_revenue(model):
     """Group revenue [RMB_mn]: reported up to the base year; then cloud + Taotian + the rest."""
     if model.year <= base_year(model):
         return _reported(model, "group.revenue")
+    if not known_at_origin(model):
+        return None
     taotian = model("taotian_revenue")
     return formula.group_revenue(model("cloud_revenue_fy"), 0.0 if taotian is None else taotian, model("other_revenue"))
 
@@ -140,6 +150,8 @@ def group_adj_ebita(model):
     """Group adjusted EBITA [RMB_mn]: reported up to the base year; then outside cloud + cloud EBITA."""
     if model.year <= base_year(model):
         return _reported(model, "group.adj_ebita")
+    if not known_at_origin(model):
+        return None
     return formula.group_adj_ebita(model("ex_cloud_adj_ebita"), model("cloud_ebita_fy"))
 
 
@@ -150,4 +162,6 @@ def group_non_gaap_net_income(model):
     if model.year <= base_year(model):
         driver_id = f"group.table4.non_gaap_net_income_fy{model.year}"
         return model.driver(driver_id) if model.has(driver_id) else None
+    if not known_at_origin(model):
+        return None
     return formula.non_gaap_net_income(model("ex_cloud_net_income"), model("cloud_ebita_fy"), model.driver("group.tax_rate"))
