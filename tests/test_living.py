@@ -291,3 +291,17 @@ def test_an_early_origin_gives_the_cloud_lines(drivers, history):
         assert fc.rows.get("group.revenue", "FY2026") is None and fc.rows.get("valuation.target.usd_per_ads", "FY2026") is None
         one_step = step(drivers, drivers.values_by_id(), history, {}, o + 1).total[o + 1]
         assert fc.value("cloud.revenue", quarter_label(o + 1)) == pytest.approx(one_step, rel=1e-12)
+
+
+def test_a_prior_data_conflict_is_flagged(drivers, history, base):
+    """AI customers 40% above the path the report's drivers allow push a driver outside its range."""
+    new, _ = _next_quarters(base)
+    rows = [Actual("cloud.revenue", new, base.value("cloud.revenue", new), 2),
+            Actual("cloud.ai.customers", new, 1.4 * base.value("cloud.ai.customers", new), 3),
+            Actual("cloud.ai.penetration", new, 1.4 * base.value("cloud.ai.penetration", new), 4)]
+    result = update(drivers, history, Actuals("ai", rows))
+    flagged = [r for r in result.drivers if r["outside_range"]]
+    assert flagged
+    for r in flagged:
+        assert r["posterior"] < r["low"] or r["posterior"] > r["high"]
+    assert all(r["low"] <= r["posterior"] <= r["high"] for r in result.drivers if not r["outside_range"])
