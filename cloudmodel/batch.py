@@ -59,9 +59,10 @@ def run_cases(drivers: DriverSet, history: History, changes: Mapping[str, Any], 
 
 
 def default_last(drivers: DriverSet) -> int:
-    from .model import DEFAULT_HORIZON
+    """The last quarter of the default horizon (timeline.default_horizon_years after the report's targets)."""
+    from .engine import default_horizon
 
-    return Period.parse(DEFAULT_HORIZON).fiscal_quarters()[-1]
+    return Period.parse(default_horizon(drivers)).fiscal_quarters()[-1]
 
 
 def line_value(raw: Raw, line: str, label: str) -> Any:

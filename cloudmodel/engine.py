@@ -23,7 +23,7 @@ from .drivers import DriverSet
 from .errors import InputError
 from .graph import QUANTITIES, QUARTER, YEAR, Evaluation
 from .history import History
-from .periods import QUARTERS_PER_YEAR, Period, calendar_to_fiscal, fiscal_index, fiscal_parts
+from .periods import QUARTERS_PER_YEAR, Period, PeriodError, calendar_to_fiscal, fiscal_index, fiscal_parts
 from .quantities.group import REPORT_GROWTH
 
 MONTHS_PER_QUARTER = 3
@@ -68,6 +68,7 @@ class Timeline:
     taotian_revenue: tuple[tuple[int, str], ...]
     taotian_ebita: tuple[tuple[int, str], ...]
     report_years: tuple[int, ...]  # fiscal years of the report's cloud targets (FY2025, FY2026)
+    fade_start: int  # last quarter before growth rates fade to the long run (growth.fade_years's period)
 
     @property
     def quarters(self) -> range:
@@ -113,8 +114,63 @@ def make_timeline(drivers: DriverSet, history: History, last: int, origin: int |
         organic=_schedule(drivers, ORGANIC_SCHEDULE),
         taotian_revenue=_schedule(drivers, TAOTIAN_REVENUE_SCHEDULE),
         taotian_ebita=_schedule(drivers, TAOTIAN_EBITA_SCHEDULE),
-        report_years=tuple(fiscal_parts(period_quarter(drivers[i].period))[0] for i in REPORT_GROWTH),
+        report_years=report_years(drivers),
+        fade_start=period_quarter(drivers["growth.fade_years"].period),
     )
+
+
+def report_years(drivers: DriverSet) -> tuple[int, ...]:
+    """Fiscal years of the report's cloud targets (targets.cloud_revenue_growth_fy*), in order."""
+    return tuple(fiscal_parts(period_quarter(drivers[i].period))[0] for i in REPORT_GROWTH)
+
+
+def default_horizon(drivers: DriverSet) -> str:
+    """The horizon tables, scenarios and simulation show by default: the fourth quarter of the
+    report's last target year + timeline.default_horizon_years."""
+    return f"FY{report_years(drivers)[-1] + round(drivers['timeline.default_horizon_years'].value)}Q4"
+
+
+def years_shown(drivers: DriverSet, before: int = 1) -> tuple[str, ...]:
+    """Fiscal years a summary shows: ``before`` years before the report's first target year, to the
+    default horizon."""
+    first = report_years(drivers)[0] - before
+    last = Period.parse(default_horizon(drivers)).year
+    return tuple(f"FY{year}" for year in range(first, last + 1))
+
+
+def target_year(drivers: DriverSet) -> str:
+    """The report's last target year (its valuation year), ``FY…``."""
+    return f"FY{report_years(drivers)[-1]}"
+
+
+def horizon_quarter(label: str | None, drivers: DriverSet, limits: bool = True) -> int:
+    """The last quarter of a ``--horizon`` (a fiscal year or quarter; None: the default horizon),
+    between the default horizon and the furthest one (timeline.max_horizon_years) unless
+    ``limits`` is false."""
+    default = default_horizon(drivers)
+    label = default if label is None else label
+    try:
+        period = Period.parse(label)
+    except PeriodError as exc:
+        raise InputError.one("--horizon", "", label, str(exc)) from None
+    if period.kind != "FY":
+        raise InputError.one("--horizon", "", label, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
+    last = period.fiscal_quarters()[-1]
+    if not limits:
+        return last
+    if last < Period.parse(default).fiscal_quarters()[-1]:
+        raise InputError.one("--horizon", "", label, f"ends before {default}, the last year the report's targets, the "
+                             "valuation and the summaries need (timeline.default_horizon_years)", f"give {default} or later")
+    if last > furthest_quarter(drivers):
+        furthest = fiscal_parts(furthest_quarter(drivers))[0]
+        raise InputError.one("--horizon", "", label, f"is beyond FY{furthest}, the furthest the model extrapolates "
+                             "(timeline.max_horizon_years)")
+    return last
+
+
+def furthest_quarter(drivers: DriverSet) -> int:
+    """The last quarter a horizon may reach: the report's last target year + timeline.max_horizon_years."""
+    return fiscal_index(report_years(drivers)[-1] + round(drivers["timeline.max_horizon_years"].value), QUARTERS_PER_YEAR)
 
 
 @dataclass

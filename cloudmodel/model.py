@@ -19,13 +19,12 @@ from typing import Any
 from . import __version__
 from .drivers import DriverSet, decode_text
 from .drivers import load_drivers as _load_drivers
-from .engine import make_timeline, run
+from .engine import default_horizon, horizon_quarter, make_timeline, run
 from .errors import InputError, InputProblem, did_you_mean
 from .history import History, load_history
 from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 
-DEFAULT_HORIZON = "FY2028Q4"
 CHECK_TOLERANCE = 1e-6  # residuals are money or ratios; anything above a millionth is a real break
 TARGET_COLUMNS = {"label": "String", "line": "String", "period": "String", "kind": "String", "model": "Float64",
                   "report": "Float64", "low": "Float64", "high": "Float64", "tolerance": "Float64", "unit": "String",
@@ -233,7 +232,7 @@ def _origin(label: str | None, history: History, extra: dict[str, dict[int, floa
 
 
 def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
-             drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
+             drivers_dir: str | Path | None = None, horizon: str | None = None,
              drivers: DriverSet | None = None, history: History | None = None,
              actuals: Any = None, origin: str | None = None) -> Forecast:
     """Run the model for a scenario with optional overrides (values may carry units); see
@@ -267,7 +266,7 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
 
 
 def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
-              drivers_dir: str | Path | None = None, horizon: str = DEFAULT_HORIZON,
+              drivers_dir: str | Path | None = None, horizon: str | None = None,
               drivers: DriverSet | None = None, history: History | None = None,
               actuals: Any = None, origin: str | None = None) -> Forecast:
     """Run the model for a scenario with optional overrides (values may carry units).
@@ -289,16 +288,11 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
     if origin_q < history.last_quarter:
         history = history.up_to(origin_q)
     driver_set = scenario_drivers(base, scenario, overrides)
-    try:
-        horizon_period = Period.parse(horizon)
-    except PeriodError as exc:
-        raise InputError.one("--horizon", "", horizon, str(exc)) from None
-    if horizon_period.kind != "FY":
-        raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
-    last = horizon_period.fiscal_quarters()[-1]
-    _check_horizon(horizon, last, base, before=True, origin=origin_q, origin_given=origin is not None)
+    horizon = default_horizon(driver_set) if horizon is None else horizon
+    last = horizon_quarter(horizon, driver_set, limits=False)
+    _check_origin_before_horizon(horizon, last, origin_q, origin is not None)
+    horizon_quarter(horizon, driver_set)
     timeline = make_timeline(driver_set, history, last, origin=origin_q)
-    _check_horizon(horizon, last, base, before=False)
     _validate_values(driver_set)
     raw = _run_checked(base, driver_set, history, timeline, extra)
     rows = build_rows(raw, history)
@@ -459,28 +453,13 @@ def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
     return f"the largest driver is {big.id} = {big.value:g} in {big.file}"
 
 
-#: The last fiscal year a forecast may reach. The report's drivers describe growth to FY2028;
-#: twenty years on, a driver-based path is pure extrapolation, and every year costs run time.
-MAX_HORIZON_YEAR = 2045
-
-
-def _check_horizon(label: str, last: int, drivers: DriverSet, before: bool, origin: int | None = None,
-                   origin_given: bool = False) -> None:
-    """The horizon stops at :data:`MAX_HORIZON_YEAR` (checked before the timeline is built) and
-    covers the report's target years (after: the timeline's own message comes first)."""
-    from .periods import fiscal_index
-
-    first = Period.parse(DEFAULT_HORIZON).fiscal_quarters()[-1]
-    if not before and last < first:
-        raise InputError.one("--horizon", "", label, f"ends before {DEFAULT_HORIZON}, the last year the report's targets and "
-                             "the valuation need", f"give {DEFAULT_HORIZON} or later")
-    if before and origin is not None and origin >= last and not origin_given:
+def _check_origin_before_horizon(label: str, last: int, origin: int, origin_given: bool) -> None:
+    """The horizon ends after the origin (its own limits are checked by :func:`engine.horizon_quarter`)."""
+    if origin >= last and not origin_given:
         raise InputError.one("--horizon", "", label, f"the horizon must end after the last actual quarter {quarter_label(origin)}")
-    if before and origin is not None and origin >= last:
+    if origin >= last:
         raise InputError.one("--origin", "", quarter_label(origin), f"is not before the horizon's last quarter "
                              f"{quarter_label(last)}: nothing would be left to forecast", "give a later --horizon")
-    if before and last > fiscal_index(MAX_HORIZON_YEAR, QUARTERS_PER_YEAR):
-        raise InputError.one("--horizon", "", label, f"is beyond FY{MAX_HORIZON_YEAR}, the furthest the model extrapolates")
 
 
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)

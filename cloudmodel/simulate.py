@@ -60,8 +60,8 @@ KEY_LINES = ("cloud.revenue", "cloud.revenue.iaas", "cloud.revenue.paas", "cloud
              "cloud.revenue.solutions", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.ai.revenue",
              "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income", "valuation.cloud.usd_per_ads",
              "valuation.target.usd_per_ads", "valuation.target.hkd_per_share")
-YEARS = ("FY2025", "FY2026", "FY2027", "FY2028")
-ATTRIBUTION = (("cloud.revenue", "FY2026"), ("valuation.target.usd_per_ads", "FY2026"))
+#: Lines whose spread is attributed to drivers, at the report's target year.
+ATTRIBUTION_LINES = ("cloud.revenue", "valuation.target.usd_per_ads")
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (not in meta: output is reproducible)
 
 
-def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *, horizon: str = "FY2028Q4",
+def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *, horizon: str | None = None,
              only: list[str] | None = None, collapse: bool = False, correlate: dict[tuple[str, str], float] | None = None,
              conditions: list[Condition] | None = None, keep_draws: bool = False, workers: int | None = None,
              precision: str = "float32", actuals: Any = None, period: str = "year") -> Simulation:
@@ -274,11 +274,13 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     correlation = correlation_matrix(specs, correlate or {})
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
-    last = horizon_quarter(horizon)
+    last = horizon_quarter(horizon, drivers)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
     _check_conditions(drivers, history, timeline, conditions or [])
-    years = [y for y in YEARS if Period.parse(y).fiscal_quarters()[-1] <= last]
+    from .engine import target_year, years_shown
+
+    years = [y for y in years_shown(drivers, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
     outputs = [(line, year) for line in KEY_LINES for year in years]
     if period not in ("year", "quarter"):
         raise InputError.one("--period", "", period, "choose year or quarter")
@@ -297,6 +299,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     sample_n = min(draws, SAMPLE_CAP)
     samples = {key: np.empty(sample_n, dtype=dtype) for key in outputs}
     attribution_n = min(draws, ATTRIBUTION_SAMPLE)
+    attributed = [(line, target_year(drivers)) for line in ATTRIBUTION_LINES]
     ranks_u = np.empty((len(specs), attribution_n), dtype=np.float32)
     if keep_draws and draws > MAX_KEPT_DRAWS:
         raise InputError.one("--draws", "", draws, f"writing every draw is limited to {MAX_KEPT_DRAWS:,} draws",
@@ -375,7 +378,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
                       "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
     timings["percentiles_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    attribution = _attribution(specs, ranks_u, {k: samples[k][:attribution_n] for k in ATTRIBUTION if k in samples})
+    attribution = _attribution(specs, ranks_u, {k: samples[k][:attribution_n] for k in attributed if k in samples})
     timings["attribution_s"] = time.perf_counter() - clock
     meta = {"living": living.describe() if living is not None else None, "period": period, "draws": draws, "seed": seed, "chunk": CHUNK, "precision": precision, "sample_for_percentiles": sample_n,
             "sample_for_attribution": attribution_n, "horizon": horizon,
@@ -418,21 +421,12 @@ def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str
     return pl.DataFrame(rows).sort(["line", "period", "variance_share"], descending=[False, False, True])
 
 
-def horizon_quarter(horizon: str) -> int:
-    """The last quarter of ``--horizon`` (a fiscal year or quarter, at most the forecast's own limit)."""
-    from .model import MAX_HORIZON_YEAR
-    from .periods import PeriodError, fiscal_index
+def horizon_quarter(horizon: str | None, drivers: DriverSet | None = None) -> int:
+    """The last quarter of ``--horizon`` (see :func:`cloudmodel.engine.horizon_quarter`)."""
+    from .engine import horizon_quarter as parse
+    from .model import load_drivers
 
-    try:
-        period = Period.parse(horizon)
-    except PeriodError as exc:
-        raise InputError.one("--horizon", "", horizon, str(exc)) from None
-    if period.kind != "FY":
-        raise InputError.one("--horizon", "", horizon, "the horizon is a fiscal quarter or year, e.g. FY2030 or FY2030Q4")
-    last = period.fiscal_quarters()[-1]
-    if last < Period.parse("FY2028").fiscal_quarters()[-1] or last > fiscal_index(MAX_HORIZON_YEAR, 4):
-        raise InputError.one("--horizon", "", horizon, f"the horizon lies between FY2028 and FY{MAX_HORIZON_YEAR}")
-    return last
+    return parse(horizon, drivers if drivers is not None else load_drivers())
 
 
 def _check_conditions(drivers: DriverSet, history: History, timeline: Any, conditions: list[Condition]) -> None:

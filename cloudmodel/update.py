@@ -375,6 +375,24 @@ def yoy_carry_forward(actual: Mapping[int, float], o: int) -> float | None:
     return None if None in (a, b, c) else a * b / c
 
 
+def _reconcilable(function):
+    """Arithmetic that fails on the actuals (a reported figure so far from anything the drivers can
+    produce that a weight, a logit or a ratio breaks) is an input error naming the file, not a bug."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ArithmeticError, ValueError) as exc:
+            if isinstance(exc, ValueError) and "math domain" not in str(exc):
+                raise
+            raise InputError.one("--actuals", "", None, "the reported figures cannot be reconciled with the model "
+                                 f"({type(exc).__name__}: {exc})", "check the units and values of the actuals rows") from None
+    return wrapper
+
+
+@_reconcilable
 def rolling(drivers: DriverSet, history: History, extra: Mapping[str, Mapping[int, float]] | None = None,
             draws: int = DEFAULT_DRAWS, seed: int = 0) -> dict[str, Any]:
     """One-step-ahead forecasts of cloud revenue from every origin o whose next quarter is reported
@@ -519,8 +537,9 @@ def bridge_periods(raw: Raw, origin: int, last_new: int) -> list[tuple[str, str]
     return out
 
 
+@_reconcilable
 def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFAULT_DRAWS, seed: int = 0,
-           horizon: str = "FY2028Q4") -> Update:
+           horizon: str | None = None) -> Update:
     """The quarterly update: the forecast made at the last quarter of the shipped history (the
     report's view), the actuals reported since, the drivers reweighted on every row of the file
     known by the new origin, the residual state, the revised key lines and the bridge."""
@@ -535,7 +554,9 @@ def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFA
     origin = history.last_quarter
     extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES}
     last_new = new_origin(history, extra)
-    last = Period.parse(horizon).fiscal_quarters()[-1]
+    from .engine import horizon_quarter
+
+    last = horizon_quarter(horizon, drivers)
     timeline = make_timeline(drivers, history, last, origin=origin)
     raw0 = run(drivers.values_by_id(), history, timeline)
     rows, later = evidence(actuals, last_new)

@@ -108,9 +108,15 @@ def parse_condition(text: str, where: str, ops: Sequence[str] = ("=",)) -> Condi
 # --------------------------------------------------------------------------- scenarios
 
 def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LINES,
-                      periods: Sequence[str] = ("FY2025", "FY2026", "FY2027", "FY2028")):
-    """Long frame ``scenario, line, period, basis, value, unit`` of several forecasts."""
+                      periods: Sequence[str] | None = None):
+    """Long frame ``scenario, line, period, basis, value, unit`` of several forecasts, for
+    ``periods`` (default: the report's target years to the default horizon)."""
     import polars as pl
+
+    from .engine import years_shown
+
+    if periods is None:
+        periods = years_shown(next(iter(results.values())).drivers, before=0)
 
     frames = []
     for name, fc in results.items():

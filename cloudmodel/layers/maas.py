@@ -19,6 +19,12 @@ def blended_price(deepseek_share, deepseek_r1_share, price_r1, price_v3, qwen_pr
     return deepseek_share * deepseek_price + (1 - deepseek_share) * qwen_price
 
 
+def price_response(price, anchor_price, price_elasticity):
+    """Tokens per AI customer from the price alone, relative to the anchor price [x] =
+    (price ÷ anchor price) ** −maas.token_price_elasticity."""
+    return (price / anchor_price) ** (-price_elasticity)
+
+
 def usage_factor(years, token_usage_growth, price, anchor_price, price_elasticity):
     """Tokens per AI customer relative to the anchor year [x]:
     (1 + maas.token_usage_growth) ** years × (price ÷ anchor price) ** −maas.token_price_elasticity."""

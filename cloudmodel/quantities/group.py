@@ -11,6 +11,7 @@ from ..graph import per_year
 from ..history import LINE_METRICS
 from ..layers import group as formula
 from ..periods import QUARTERS_PER_YEAR, fiscal_index
+from .longrun import money_growth
 from .revenue import scheduled
 
 REPORT_GROWTH = ("targets.cloud_revenue_growth_fy2025", "targets.cloud_revenue_growth_fy2026")
@@ -63,6 +64,13 @@ def report_cloud_ebita(model):
     return model("report_cloud_revenue") * model.driver(_report_ids(model, REPORT_MARGIN)[model.year])
 
 
+def _grown(model, previous, rate):
+    """The previous year's figure grown one fiscal year at ``rate`` [RMB_mn], the rate fading to
+    growth.terminal_rate after the explicit forecast (:mod:`cloudmodel.quantities.longrun`)."""
+    end = model.timeline.years(fiscal_index(model.year, QUARTERS_PER_YEAR))
+    return previous * money_growth(model, rate, end - 1, end)
+
+
 def _table4(model, item):
     return model.driver(f"group.table4.{item}_fy{model.year}")
 
@@ -76,7 +84,7 @@ def taotian_adj_ebita(model):
     if not known_at_origin(model):
         return None
     growth = model.driver(scheduled(model.timeline.taotian_ebita, fiscal_index(model.year, QUARTERS_PER_YEAR)))
-    return formula.grow(model("taotian_adj_ebita", model.year - 1), growth)
+    return _grown(model, model("taotian_adj_ebita", model.year - 1), growth)
 
 
 @per_year("group.taotian.revenue")
@@ -90,7 +98,7 @@ def taotian_revenue(model):
     previous = model("taotian_revenue", model.year - 1)  # unknown at an origin before the history backs it out
     if previous is None:
         return None
-    return formula.grow(previous, model.driver(scheduled(model.timeline.taotian_revenue, fiscal_index(model.year, QUARTERS_PER_YEAR))))
+    return _grown(model, previous, model.driver(scheduled(model.timeline.taotian_revenue, fiscal_index(model.year, QUARTERS_PER_YEAR))))
 
 
 def _beyond_report(model, name, growth_id, in_report_year):
@@ -100,7 +108,7 @@ def _beyond_report(model, name, growth_id, in_report_year):
         return None
     if model.year in model.timeline.report_years:
         return in_report_year()
-    return formula.grow(model(name, model.year - 1), model.driver(growth_id))
+    return _grown(model, model(name, model.year - 1), model.driver(growth_id))
 
 
 @per_year("group.other.revenue")

@@ -9,22 +9,21 @@ from __future__ import annotations
 from ..graph import constant, per_quarter
 from ..layers import maas as formula
 from ..layers.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
-
-PRICE_CUT_RAMP = 0.5  # the quarter of the cuts (Jan–Mar 2025) takes half the DeepSeek share ("from April")
-
+from .longrun import volume_growth
 
 # ----------------------------------------------------------------------------- model calls
 
 @per_quarter()
 def call_price(model):
     """Average price of a model call [RMB_per_mn_tokens]: price.qwen_blended_cy2024 before the
-    price cuts; from them, maas.deepseek_call_share (half in the quarter of the cuts) of calls at
+    price cuts; from them, maas.deepseek_call_share (× maas.price_cut_ramp in the quarter of the cuts) of calls at
     the DeepSeek blend (maas.deepseek_r1_call_share × price.deepseek_r1 + the rest × price.deepseek_v3)
     and the rest at the cut Qwen price (price.qwen_blended_cy2024 × price.qwen_cut_ratio)."""
     anchor_price = model.driver("price.qwen_blended_cy2024")
     if model.quarter < model.timeline.price_cut:
         return anchor_price
-    share = model.driver("maas.deepseek_call_share") * (PRICE_CUT_RAMP if model.quarter == model.timeline.price_cut else 1)
+    ramp = model.driver("maas.price_cut_ramp") if model.quarter == model.timeline.price_cut else 1
+    share = model.driver("maas.deepseek_call_share") * ramp
     return formula.blended_price(share, model.driver("maas.deepseek_r1_call_share"), model.driver("price.deepseek_r1"),
                                  model.driver("price.deepseek_v3"), anchor_price * model.driver("price.qwen_cut_ratio"))
 
@@ -33,13 +32,17 @@ def call_price(model):
 def usage_factor(model):
     """Tokens per AI customer relative to the anchor level [x] = (1 + g) ^ years at mid-quarter ×
     (price ÷ price.qwen_blended_cy2024) ^ −maas.token_price_elasticity, with g =
-    maas.token_usage_growth_past up to December 2024 and maas.token_usage_growth after it."""
+    maas.token_usage_growth_past up to December 2024 and maas.token_usage_growth after it, fading to 0
+    after the explicit forecast (usage per customer saturates; :mod:`cloudmodel.quantities.longrun`)."""
     mid_years = model.years - 1 / (2 * QUARTERS_PER_YEAR)
-    growth = model.driver("maas.token_usage_growth_past") if mid_years <= 0 else model.driver("maas.token_usage_growth")
+    if mid_years <= 0:
+        growth = (1 + model.driver("maas.token_usage_growth_past")) ** mid_years
+    else:
+        growth = volume_growth(model, model.driver("maas.token_usage_growth"), 0.0, mid_years)
     if model.quarter < model.timeline.price_cut:  # at the anchor price the price term is 1, whatever the elasticity
-        return (1 + growth) ** mid_years
-    return formula.usage_factor(mid_years, growth, model("call_price"), model.driver("price.qwen_blended_cy2024"),
-                                model.driver("maas.token_price_elasticity"))
+        return growth
+    return growth * formula.price_response(model("call_price"), model.driver("price.qwen_blended_cy2024"),
+                                           model.driver("maas.token_price_elasticity"))
 
 
 @per_quarter()
@@ -128,8 +131,12 @@ def deepseek_dau_knots(model):
 @per_quarter()
 def deepseek_dau(model):
     """DeepSeek DAU at the quarter end [count]: flat at the first known point before it, linear
-    between known points, growing at deepseek.dau_growth_after_cy2025 after the last."""
-    return formula.dau_through(model.years, model("deepseek_dau_knots"), model.driver("deepseek.dau_growth_after_cy2025"))
+    between known points, growing at deepseek.dau_growth_after_cy2025 after the last, that growth
+    fading to 0 after the explicit forecast (:mod:`cloudmodel.quantities.longrun`)."""
+    knots = model("deepseek_dau_knots")
+    last = knots[-1][0]
+    after = volume_growth(model, model.driver("deepseek.dau_growth_after_cy2025"), last, max(model.years, last))
+    return formula.dau_through(model.years, knots, 0.0) * after
 
 
 @per_quarter("cloud.deepseek.dau_hosted")

@@ -11,6 +11,7 @@ from .. import xp
 from ..graph import constant, per_quarter
 from ..layers import iaas, paas, saas, solutions
 from ..layers.constants import QUARTERS_PER_YEAR
+from .longrun import money_growth
 
 
 def scheduled(schedule, quarter):
@@ -51,9 +52,11 @@ BASE_GROWTH = (("iaas_domestic_base", None), ("iaas_international", "iaas.intern
 
 
 def _grown(model, name, growth_id, quarter):
-    """A base at ``quarter`` as the drivers grow it: the same quarter a year earlier × (1 + growth)."""
+    """A base at ``quarter`` as the drivers grow it: the same quarter a year earlier × (1 + growth),
+    the rate fading to growth.terminal_rate after the explicit forecast (:mod:`.longrun`)."""
     growth = model.driver(growth_id or scheduled(model.timeline.organic, quarter))
-    return iaas.grown(model(name, quarter - QUARTERS_PER_YEAR), growth)
+    end = model.timeline.years(quarter)
+    return model(name, quarter - QUARTERS_PER_YEAR) * money_growth(model, growth, end - 1, end)
 
 
 @per_quarter()

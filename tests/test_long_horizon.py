@@ -1,0 +1,76 @@
+"""Time lives in the drivers, and long horizons stay sane (issue 10).
+
+The default horizon, the report's target years and the furthest horizon come from driver files;
+beyond the explicit forecast every growth rate fades to its long-run rate, so a forecast to
+FY2060 is finite, passes every check, and its growth settles near the terminal rate."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import cloudmodel
+from cloudmodel.engine import default_horizon, furthest_quarter, report_years, target_year, years_shown
+from cloudmodel.periods import Period
+
+#: After the fade, cloud growth must stay this close to the terminal rate (the issue's bound).
+TERMINAL_BAND = 0.03
+
+
+@pytest.fixture(scope="module")
+def long_run(drivers, history):
+    return cloudmodel.forecast(drivers=drivers, history=history, horizon="FY2060")
+
+
+def _growth(fc, line, first, last):
+    return {year: fc.value(line, f"FY{year}") for year in range(first, last + 1)}
+
+
+def test_fy2060_is_finite_and_every_check_and_target_holds(long_run):
+    assert long_run.ok and bool(long_run.targets["ok"].all())
+    assert all(math.isfinite(v) for v in long_run.table["value"])
+    assert long_run.value("cloud.revenue", "FY2060") > long_run.value("cloud.revenue", "FY2030") > 0
+
+
+@pytest.mark.parametrize("line", ["cloud.revenue_growth", "group.revenue_growth"])
+def test_growth_never_climbs_back_and_settles_at_the_terminal_rate(long_run, line):
+    terminal = long_run.drivers["growth.terminal_rate"].value
+    growth = _growth(long_run, line, 2027, 2060)
+    peak = max(growth[year] for year in range(2027, 2031))
+    assert all(growth[year] <= peak + 1e-12 for year in range(2031, 2061))
+    assert all(abs(growth[year] - terminal) <= TERMINAL_BAND for year in range(2035, 2061)), growth
+
+
+def test_the_fade_changes_nothing_before_it_starts(drivers, history, base):
+    """The long-run drivers are read, but move no value up to the end of the explicit forecast."""
+    other = cloudmodel.forecast(drivers=drivers, history=history,
+                                overrides={"growth.terminal_rate": "2%", "growth.fade_years": "10"})
+    assert other.table["value"].to_list() == pytest.approx(base.table["value"].to_list(), rel=1e-12, abs=1e-9)
+    later = cloudmodel.forecast(drivers=drivers, history=history, horizon="FY2040",
+                                overrides={"growth.terminal_rate": "2%"})
+    longer = cloudmodel.forecast(drivers=drivers, history=history, horizon="FY2040")
+    assert later.value("cloud.revenue", "FY2040") < longer.value("cloud.revenue", "FY2040")
+    assert "growth.terminal_rate" in base.lineage("cloud.revenue")
+
+
+def test_defaults_come_from_the_drivers(drivers, history):
+    assert report_years(drivers) == tuple(Period.parse(drivers[i].period).year for i in
+                                          ("targets.cloud_revenue_growth_fy2025", "targets.cloud_revenue_growth_fy2026"))
+    years_after = round(drivers["timeline.default_horizon_years"].value)
+    assert default_horizon(drivers) == f"FY{report_years(drivers)[-1] + years_after}Q4"
+    assert target_year(drivers) == f"FY{report_years(drivers)[-1]}"
+    assert years_shown(drivers)[-1] == default_horizon(drivers)[:6]
+    longer = cloudmodel.forecast(drivers=drivers, history=history, overrides={"timeline.default_horizon_years": "3"})
+    assert longer.meta["horizon"] == f"FY{report_years(drivers)[-1] + 3}Q4"
+    too_far = furthest_quarter(drivers) + 4
+    with pytest.raises(cloudmodel.errors.InputError, match="furthest"):
+        cloudmodel.forecast(drivers=drivers, history=history, horizon=f"FY{too_far // 4}")
+
+
+def test_the_price_cut_ramp_is_a_driver(drivers, history, base):
+    quarter = base.table.filter(base.table["line"] == "cloud.maas.price")["period"].to_list()
+    full = cloudmodel.forecast(drivers=drivers, history=history, overrides={"maas.price_cut_ramp": "100%"})
+    moved = [p for p in quarter if "Q" in p and full.value("cloud.maas.price", p) != pytest.approx(base.value("cloud.maas.price", p))]
+    assert len(moved) == 1  # only the quarter the cuts start
+    assert "maas.price_cut_ramp" in base.lineage("cloud.maas.model_calls")
