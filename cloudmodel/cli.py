@@ -1,5 +1,13 @@
 """The command line: each verb parses its options, calls one library function, prints.
 
+Each command and its options are declared once, here, with :mod:`cloudmodel.cliparse` (a
+small declarative layer over :mod:`argparse`); the parser and ``--help`` come from that one
+declaration. Everything heavy (polars, the model, rich, matplotlib, statsmodels) is imported
+inside the command that needs it, so ``forecast --format json`` starts fast.
+
+Every verb writes ``table`` (what the terminal shows; with ``--output`` the same text to a
+file), ``csv``, ``json``, ``parquet`` and ``xlsx``; ``report`` writes one HTML file.
+
 Exit codes: 0 success; 1 a check failed and ``--strict`` was asked; 2 bad usage or bad
 input, with one clear message on stderr and no traceback; 3 an internal error (a bug: a short
 message and how to report it); 130/143 interrupted by Ctrl-C / SIGTERM.
@@ -11,21 +19,27 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
+from .cliparse import App, argument, option
 from .errors import CheckFailed, CloudmodelError, InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="cloudmodel: Alibaba Cloud, layer by layer, from the report's drivers to the target price.")
+app = App("cloudmodel", "cloudmodel: Alibaba Cloud, layer by layer, from the report's drivers to the target price.")
 
-DriversOption = Annotated[str | None, typer.Option("--drivers", help="Directory of driver files (default: the shipped drivers/).")]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet or xlsx.")]
-OutputOption = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
-SetOption = Annotated[list[str] | None, typer.Option("--set", help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")]
-ActualsOption = Annotated[str | None, typer.Option("--actuals", help="Roll forward on reported quarters (CSV/Parquet: period,line,value).")]
+ALL_FORMATS = ("table", "csv", "json", "parquet", "xlsx")
+DRIVERS = option("--drivers", help="Directory of driver files (default: the shipped drivers/).", metavar="DIR")
+FORMAT = option("--format", "-f", dest="fmt", default="table", metavar="FORMAT",
+                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output).")
+OUTPUT = option("--output", "-o", metavar="FILE",
+                help="Write to this file (atomically; its extension must match the format) instead of stdout.")
+FORCE = option("--force", kind=bool, help="Replace an existing output file.")
+SET = option("--set", dest="set_", many=True, metavar="ID=VALUE",
+             help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")
+ACTUALS = option("--actuals", metavar="FILE", help="Roll forward on reported quarters (CSV/Parquet: period,line,value).")
+SCENARIO = option("--scenario", "-s", default="base", metavar="NAME", help="base, a scenario name in drivers/scenarios, or a file.")
+UNITS = option("--units", default="cn", metavar="cn|k", help="Counts in tables: 万/亿 (cn) or k/m/bn (k).")
+HORIZON = option("--horizon", metavar="PERIOD", help="Last fiscal quarter or year, e.g. FY2030 (default: the model's horizon).")
+OUTPUTS = (FORMAT, OUTPUT, FORCE, UNITS)
 
 
 EXIT_CHECK, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -40,7 +54,7 @@ def fail(message: str, code: int = EXIT_INPUT) -> None:
     from .errors import clean_text
 
     sys.stderr.write(f"cloudmodel: error: {clean_text(message)}\n")
-    raise typer.Exit(code)
+    raise SystemExit(code)
 
 
 def internal_error(exc: BaseException) -> None:
@@ -48,7 +62,7 @@ def internal_error(exc: BaseException) -> None:
 
     text = clean_text(str(exc).splitlines()[0] if str(exc) else "")
     sys.stderr.write(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
-    raise typer.Exit(EXIT_INTERNAL)
+    raise SystemExit(EXIT_INTERNAL)
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,8 +94,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.stderr.close()
         except KeyboardInterrupt:
             sys.stderr.write("cloudmodel: interrupted\n")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except (typer.Exit, SystemExit) as exc:
+            raise SystemExit(EXIT_INTERRUPTED) from None
+        except SystemExit as exc:
             from .output import Terminated
 
             if isinstance(exc, Terminated):  # SIGTERM while a file was written: it was removed
@@ -91,6 +105,15 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             internal_error(exc)
 
     return wrapper
+
+
+def verb(*params: Any, name: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a command: its options and arguments, once; errors become exit codes."""
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped = friendly(func)
+        app.command(*params, name=name or func.__name__.removesuffix("_cmd"))(wrapped)
+        return wrapped
+    return register
 
 
 def parse_sets(items: list[str] | None) -> dict[str, str]:
@@ -103,41 +126,108 @@ def parse_sets(items: list[str] | None) -> dict[str, str]:
     return overrides
 
 
-def check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+def check_format(fmt: str, allowed: tuple[str, ...] = ALL_FORMATS) -> None:
     if fmt not in allowed:
         raise InputError.one("--format", "", fmt, f"unknown format; choose from {', '.join(allowed)}")
 
 
-@app.command()
-@friendly
-def forecast(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="base, a scenario name in drivers/scenarios, or a file.")] = "base",
-    set_: SetOption = None,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    period: Annotated[str, typer.Option("--period", help="year (fiscal), quarter or calendar (tables only).")] = "year",
-    drivers: DriversOption = None,
-    horizon: Annotated[str, typer.Option("--horizon", help="Last fiscal quarter or year, e.g. FY2030.")] = "FY2028Q4",
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if a check fails.")] = False,
-    actuals: Annotated[str | None, typer.Option("--actuals", help="Roll forward: a CSV/Parquet of reported quarters (period,line,value).")] = None,
-    origin: Annotated[str | None, typer.Option("--origin", help="Forecast as made at this fiscal quarter (no later actuals).")] = None,
-) -> None:
-    """The report's view of Alibaba Cloud, layer by layer, the group around it and the target price."""
-    from .model import forecast as run_forecast
-    from .output import FORMATS, emit
+def check_units(units: str) -> None:
+    from .numbers import UNIT_SYSTEMS
 
-    check_format(fmt, FORMATS)
+    if units not in UNIT_SYSTEMS:
+        raise InputError.one("--units", "", units, f"choose {' or '.join(UNIT_SYSTEMS)}")
+
+
+def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (), allowed: tuple[str, ...] = ALL_FORMATS) -> None:
+    """Check the output options before any work: the format, the units, the output file and its extension."""
+    check_format(fmt, allowed)
+    check_units(units)
+    from . import render
+
+    render.UNITS = units
+    if output:
+        from pathlib import Path
+
+        from .output import check_extension, check_target
+
+        check_target(output, force, inputs)
+        # An existing file may be an input the run has not loaded yet (refused once it is, whatever
+        # its name), and a new *.toml may land in a drivers folder: their extension is checked at the write.
+        if not os.path.lexists(output) and Path(output).suffix.lower() != ".toml":
+            check_extension(output, fmt)
+
+
+def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],
+            document: Any, inputs: Any = ()) -> None:
+    """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``), the rest
+    goes through :func:`cloudmodel.output.emit_frames`."""
+    if fmt == "table":
+        if not output:
+            show()
+            return
+        from .output import write_text
+        from .render import captured
+
+        with captured() as buffer:
+            show()
+        write_text(output, buffer.getvalue(), force, inputs)
+        return
+    from .output import emit_frames
+
+    emit_frames(fmt, frames, document, output, force, inputs)
+
+
+def _horizon(horizon: str | None, drivers: Any = None) -> str:
+    """``--horizon``, or the default one (from the drivers' timeline, :mod:`cloudmodel.defaults`)."""
+    from .defaults import horizon as default_horizon
+
+    return horizon or default_horizon(drivers)
+
+
+# ============================================================================ forecast
+
+@verb(SCENARIO, SET, *OUTPUTS,
+      option("--period", default="year", help="year (fiscal), quarter or calendar (tables only)."),
+      DRIVERS, HORIZON,
+      option("--strict", kind=bool, help="Exit 1 if a check fails or a report target is off."),
+      option("--actuals", metavar="FILE", help="Roll forward: a CSV/Parquet of reported quarters (period,line,value)."),
+      option("--origin", metavar="QUARTER", help="Forecast as made at this fiscal quarter (no later actuals)."),
+      option("--plot", metavar="FILE", help="Draw the revenue mix by layer and the margins (PNG)."))
+def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "table", output: str | None = None,
+             force: bool = False, units: str = "cn", period: str = "year", drivers: str | None = None,
+             horizon: str | None = None, strict: bool = False, actuals: str | None = None, origin: str | None = None,
+             plot: str | None = None) -> None:
+    """The report's view of Alibaba Cloud, layer by layer, the group around it and the target price.
+
+    --format xlsx writes the live workbook: drivers as inputs, calculation sheets of Excel formulas, outputs, checks and targets."""
+    from .model import forecast as run_forecast
+
+    start(fmt, units, output, force, [actuals] if actuals else [])
     if period not in ("year", "quarter", "calendar"):
         raise InputError.one("--period", "", period, "choose year, quarter or calendar")
-    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, horizon=horizon,
-                      actuals=actuals, origin=origin)
+    _check_plot(plot, output, force)
+    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, actuals=actuals, origin=origin,
+                      **({"horizon": horizon} if horizon else {}))
+    inputs = [d.file for d in fc.drivers.values()] + ([actuals] if actuals else [])
+    if plot:
+        from .charts import forecast_chart
+
+        forecast_chart(fc, _plot_target(plot, force), force)
     if fmt == "table":
         from .render import print_forecast
 
-        print_forecast(fc, period)
+        deliver(fmt, output, force, lambda: print_forecast(fc, period), {}, None, inputs)
+    elif fmt == "xlsx":
+        from . import workbook
+        from .output import check_output
+
+        if not output:
+            raise InputError.one("--format", "xlsx", "xlsx", "xlsx is binary: pass --output FILE")
+        workbook.save(fc, check_output(output, fmt, force, inputs), force)
     else:
-        inputs = [d.file for d in fc.drivers.values()] + ([actuals] if actuals else [])
+        from .output import check_output, emit
+
+        check_output(output, fmt, force, inputs)
         emit(fmt, fc.table, None, output, force, inputs, meta=fc.meta | {"targets": fc.targets.to_dicts()})
     if strict and not fc.ok:
         bad = fc.checks.filter(~fc.checks["ok"])
@@ -149,51 +239,64 @@ def forecast(
                           f"{first['model']:.6g}, report {first['report']:.6g} {first['unit']}")
 
 
-@app.command("drivers")
-@friendly
-def drivers_cmd(
-    fmt: FormatOption = "table",
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds: report, outside, derived, assumption, calibrated.")] = None,
-    drivers: DriversOption = None,
-    output: OutputOption = None,
-    force: ForceOption = False,
-) -> None:
+def _check_plot(plot: str | None, output: str | None, force: bool) -> None:
+    """Refuse a bad ``--plot`` before the run: the same file as ``--output``, an input, not a PNG."""
+    if not plot:
+        return
+    if output and os.path.abspath(plot) == os.path.abspath(output):
+        raise InputError.one("--plot", "", plot, "is also the --output file; give two different files")
+    _plot_target(plot, force)
+
+
+def _plot_target(plot: str, force: bool) -> Any:
+    from .output import check_output
+
+    return check_output(plot, "png", force, option="--plot")
+
+
+# ============================================================================ drivers, trace
+
+def _driver_records(driver_set: Any, ids: Any) -> list[dict[str, Any]]:
+    return [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in ids]
+
+
+@verb(*OUTPUTS,
+      option("--kind", many=True, metavar="KIND", help="Only these kinds: report, outside, derived, assumption, calibrated."),
+      DRIVERS, name="drivers")
+def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
+                kind: list[str] | None = None, drivers: str | None = None) -> None:
     """Every driver: id, value in its unit, range, period, kind and source."""
     from .drivers import KINDS
     from .model import load_drivers
-    from .output import emit
+    from .output import frame_of
 
-    check_format(fmt, ("table", "json", "csv"))
+    start(fmt, units, output, force)
     wanted = {k for item in kind or [] for k in item.split(",") if k}
     unknown = wanted - set(KINDS)
     if unknown:
         raise InputError.one("--kind", "", sorted(unknown)[0], f"unknown kind; kinds are {', '.join(KINDS)}")
     driver_set = load_drivers(drivers)
-    records = [d.record() | {"short_source": d.short_source()} for d in driver_set.values() if not wanted or d.kind in wanted]
-    if fmt == "table":
+    records = _driver_records(driver_set, [i for i, d in driver_set.items() if not wanted or d.kind in wanted])
+
+    def show() -> None:
         from .render import drivers_table
 
         drivers_table(records)
-        return
-    import polars as pl
 
-    flat = pl.DataFrame([{k: (str(v) if isinstance(v, list | dict) else v) for k, v in r.items()} for r in records],
-                        infer_schema_length=None)
-    emit(fmt, flat, records, output, force, [d.file for d in driver_set.values()])
+    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, records, [d.file for d in driver_set.values()])
 
 
-@app.command()
-@friendly
-def trace(
-    line: Annotated[str, typer.Argument(help="An output line, e.g. cloud.revenue.maas, or LINE@PERIOD for one period.")],
-    drivers: DriversOption = None,
-    fmt: FormatOption = "table",
-) -> None:
+@verb(argument("line", "An output line, e.g. cloud.revenue.maas, or LINE@PERIOD for one period.", metavar="LINE"),
+      DRIVERS, *OUTPUTS)
+def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
+          units: str = "cn") -> None:
     """Which drivers make a line (at one period with LINE@PERIOD), with their values and sources."""
-    from .lineage import drivers_of
+    from .lineage import drivers_of, formula_of
     from .model import load_drivers
+    from .output import frame_of
     from .result import LINES
 
+    start(fmt, units, output, force)
     line, _, period = line.partition("@")
     if line not in LINES:
         from .errors import did_you_mean
@@ -208,18 +311,18 @@ def trace(
         ids = drivers_of(line, driver_set, period=period or None)
     except KeyError as exc:
         raise InputError.one("trace", "LINE@PERIOD", f"{line}@{period}", exc.args[0]) from None
-    records = [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in ids]
-    if fmt == "json":
-        from .lineage import formula_of
-        from .output import to_json
+    records = _driver_records(driver_set, ids)
+    document = {"line": line, "period": period or None, "formula": dict(formula_of(line)), "drivers": records}
 
-        sys.stdout.write(to_json({"line": line, "period": period or None, "formula": dict(formula_of(line)),
-                                  "drivers": records}) + "\n")
-        return
-    from .render import drivers_table
+    def show() -> None:
+        from .render import drivers_table
 
-    drivers_table(records)
+        drivers_table(records, title=f"Drivers of {line}" + (f" at {period}" if period else ""))
 
+    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, document, [d.file for d in driver_set.values()])
+
+
+# ============================================================================ helpers of the what-if verbs
 
 def check_computed(raw: Any, line: str, period: str, option: str) -> None:
     """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
@@ -252,14 +355,6 @@ def check_seed(seed: int) -> None:
         raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
 
 
-def _refuse_output_early(output: str | None, force: bool) -> None:
-    """Refuse a bad ``--output`` once the inputs are loaded, before the work rather than after it."""
-    if output:
-        from .output import check_target
-
-        check_target(output, force)
-
-
 def _raw_of(fc: Any) -> Any:
     """The engine run behind a forecast's drivers (for naming the periods it computed)."""
     from .batch import run_cases
@@ -289,27 +384,23 @@ def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[st
     return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), history
 
 
-@app.command()
-@friendly
-def scenarios(
-    names: Annotated[list[str] | None, typer.Argument(help="Scenarios to compare (default: bear base bull).")] = None,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    drivers: DriversOption = None,
-    actuals: ActualsOption = None,
-) -> None:
-    """Scenarios side by side for the key lines, FY2025–FY2028."""
+# ============================================================================ scenarios, sensitivity, solve
+
+@verb(argument("names", "Scenarios to compare (default: bear base bull).", many=True, metavar="NAMES"),
+      *OUTPUTS, DRIVERS, ACTUALS,
+      option("--plot", metavar="FILE", help="Draw the scenarios' key lines side by side (PNG)."))
+def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
+              units: str = "cn", drivers: str | None = None, actuals: str | None = None, plot: str | None = None) -> None:
+    """Scenarios side by side for the key lines over the report's forecast years."""
+    from .defaults import scenario_years
     from .history import load_history
     from .model import forecast as run_forecast
     from .model import load_drivers
-    from .output import emit
-    from .render import print_scenarios
     from .whatif import compare_scenarios
 
-    check_format(fmt, ("table", "json", "csv", "parquet"))
     base, history = load_drivers(drivers), load_history()
-    _refuse_output_early(output, force)
+    start(fmt, units, output, force, [actuals] if actuals else [])
+    _check_plot(plot, output, force)
     loaded = None
     if actuals:
         from .actuals import load_actuals
@@ -317,37 +408,40 @@ def scenarios(
         loaded = load_actuals(actuals)
     results = {name: run_forecast(scenario=name, drivers=base, history=history, actuals=loaded)
                for name in (names or ["bear", "base", "bull"])}
-    frame = compare_scenarios(results)
-    if fmt == "table":
-        print_scenarios(frame, list(results))
-        return
+    years = scenario_years(base)
+    frame = compare_scenarios(results, periods=years)
+    if plot:
+        from .charts import scenarios_chart
+
+        scenarios_chart(frame, list(results), _plot_target(plot, force), force)
     meta = {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
-    emit(fmt, frame, {"meta": meta, "rows": frame.to_dicts()}, output, force)
+
+    def show() -> None:
+        from .render import print_scenarios
+
+        print_scenarios(frame, list(results), years)
+
+    deliver(fmt, output, force, show, {"scenarios": frame}, {"meta": meta, "rows": frame.to_dicts()})
 
 
-@app.command()
-@friendly
-def sensitivity(
-    line: Annotated[str | None, typer.Option("--line", help="Output line (default: cloud.revenue and the target price).")] = None,
-    period: Annotated[str, typer.Option("--period", help="Period of the output.")] = "FY2026",
-    grid_: Annotated[str | None, typer.Option("--grid", help="Two ranged drivers, A,B: a two-way data table.")] = None,
-    include_all: Annotated[bool, typer.Option("--all", help="Also move drivers without a range (±10%, ratios ±1 pp).")] = False,
-    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
-    set_: SetOption = None,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    drivers: DriversOption = None,
-    actuals: ActualsOption = None,
-) -> None:
+@verb(option("--line", metavar="LINE", help="Output line (default: cloud.revenue and the target price)."),
+      option("--period", metavar="PERIOD", help="Period of the output (default: the report's target year)."),
+      option("--grid", dest="grid_", metavar="A,B", help="Two ranged drivers, A,B: a two-way data table."),
+      option("--all", dest="include_all", kind=bool, help="Also move drivers without a range (±10%, ratios ±1 pp)."),
+      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS,
+      option("--plot", metavar="FILE", help="Draw the tornado (PNG)."))
+def sensitivity(line: str | None = None, period: str | None = None, grid_: str | None = None, include_all: bool = False,
+                scenario: str = "base", set_: list[str] | None = None, fmt: str = "table", output: str | None = None,
+                force: bool = False, units: str = "cn", drivers: str | None = None, actuals: str | None = None,
+                plot: str | None = None) -> None:
     """A tornado of each ranged driver's effect on an output, or a two-way grid."""
-    from .output import emit
-    from .render import print_frame
+    from .defaults import target_year
     from .whatif import check_line, check_period, grid, tornado
 
-    check_format(fmt, ("table", "json", "csv", "parquet"))
     driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
-    _refuse_output_early(output, force)
+    period = period or target_year(driver_set)
+    start(fmt, units, output, force)
+    _check_plot(plot, output, force)
     check_period(period)
     for out_line in ([check_line(line)] if line else ["cloud.revenue", "valuation.target.usd_per_ads"]):
         _check_output_period(driver_set, history, out_line, period)
@@ -357,127 +451,88 @@ def sensitivity(
             raise InputError.one("--grid", "", grid_, "expected two driver ids, A,B")
         if parts[0] == parts[1]:
             raise InputError.one("--grid", "", grid_, "names the same driver twice; a grid is over two different drivers")
+        if plot:
+            raise InputError.one("--plot", "", plot, "the tornado is drawn without --grid; drop one of them")
         target_line = check_line(line or "cloud.revenue")
         frame = grid(driver_set, history, parts[0], parts[1], target_line, period)
-        if fmt == "table":
-            import polars as pl
 
-            wide = frame.pivot(on=parts[1], index=parts[0], values="value").rename(lambda c: c if c == parts[0] else f"{parts[1]}={float(c):.4g}")
-            print_frame(wide.with_columns(pl.col(parts[0]).round(6)), f"{target_line} at {period}: {parts[0]} (rows) × {parts[1]} (columns)")
-            return
-        emit(fmt, frame, {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()},
-             output, force)
+        def show_grid() -> None:
+            from .render import print_grid
+
+            print_grid(frame, parts[0], parts[1], target_line, period, driver_set)
+
+        deliver(fmt, output, force, show_grid, {"grid": frame},
+                {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()})
         return
     outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), ("valuation.target.usd_per_ads", period)]
     frame = tornado(driver_set, history, outputs, include_all)
-    if fmt == "table":
-        for out_line, out_period in outputs:
-            part = frame.filter((frame["line"] == out_line) & (frame["period"] == out_period))
-            base = part["output_base"][0] if part.height else float("nan")
-            print_frame(part, f"Tornado: {out_line} at {out_period} (base {base:,.6g}), sorted by swing",
-                         {"driver": "driver", "range": "range", "driver_low": "driver low", "driver_high": "driver high",
-                          "output_low": "output at low", "output_high": "output at high", "swing": "swing"})
-        return
-    emit(fmt, frame, {"meta": {"outputs": outputs, "scenario": scenario}, "rows": frame.to_dicts()}, output, force)
+    if plot:
+        from .charts import tornado_chart
+
+        tornado_chart(frame, outputs, _plot_target(plot, force), force)
+
+    def show() -> None:
+        from .render import print_tornado
+
+        print_tornado(frame, outputs)
+
+    deliver(fmt, output, force, show, {"tornado": frame}, {"meta": {"outputs": outputs, "scenario": scenario},
+                                                           "rows": frame.to_dicts()})
 
 
-@app.command()
-@friendly
-def solve(
-    target: Annotated[str, typer.Option("--target", help="LINE@PERIOD=VALUE, e.g. cloud.revenue_growth@FY2026=17%.")],
-    vary: Annotated[str, typer.Option("--vary", help="The driver to solve for.")],
-    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
-    set_: SetOption = None,
-    fmt: FormatOption = "table",
-    drivers: DriversOption = None,
-    actuals: ActualsOption = None,
-) -> None:
+@verb(option("--target", required=True, metavar="LINE@PERIOD=VALUE",
+             help="LINE@PERIOD=VALUE, e.g. cloud.revenue_growth@FY2026=17%."),
+      option("--vary", required=True, metavar="ID", help="The driver to solve for."),
+      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS)
+def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None = None, fmt: str = "table",
+          output: str | None = None, force: bool = False, units: str = "cn", drivers: str | None = None,
+          actuals: str | None = None) -> None:
     """Reverse-solve one driver so that an output meets a target."""
-    from .units import display
+    from .output import frame_of
     from .whatif import parse_condition
     from .whatif import solve as run_solve
 
-    check_format(fmt, ("table", "json"))
+    start(fmt, units, output, force, [actuals] if actuals else [])
     condition = parse_condition(target, "--target")
     driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
     _check_output_period(driver_set, history, condition.line, condition.period, "--target")
     result = run_solve(driver_set, history, condition, vary)
-    if fmt == "json":
-        from .output import to_json
 
-        sys.stdout.write(to_json(result) + "\n")
-        return
-    unit = result["unit"]
-    where = "inside" if result["in_range"] else "OUTSIDE"
-    rng = f"[{display(result['low'], unit)}, {display(result['high'], unit)}]" if result["low"] is not None else "(no range)"
-    from .render import make_console
+    def show() -> None:
+        from .render import print_solve
 
-    make_console().print(
-        f"{vary} = [bold]{display(result['value'], unit)}[/] ({result['value']:.10g}) meets {target}\n"
-        f"  {where} the report's range {rng}; base {display(result['base_value'], unit)}, "
-        f"change {result['change_from_base']:+.6g}" + (f" ({result['relative_change']:+.1%})" if result["relative_change"] is not None else ""))
+        print_solve(result, vary, target)
+
+    deliver(fmt, output, force, show, {"solve": frame_of([{"driver": vary, "target": target} | result])}, result)
 
 
-@app.command()
-@friendly
-def explain(
-    line: Annotated[str, typer.Argument(help="The output line to explain.")],
-    period: Annotated[str, typer.Option("--period", help="The period of the line.")] = "FY2026",
-    start: Annotated[str | None, typer.Option("--from", help="Bridge from this period of the same scenario (by component).")] = None,
-    vs_scenario: Annotated[str | None, typer.Option("--vs-scenario", help="Bridge from base to this scenario (by driver, Shapley).")] = None,
-    set_: SetOption = None,
-    fmt: FormatOption = "table",
-    plot: Annotated[str | None, typer.Option("--plot", help="Draw the waterfall to this PNG file.")] = None,
-    force: ForceOption = False,
-    drivers: DriversOption = None,
-    actuals: ActualsOption = None,
-) -> None:
+# ============================================================================ explain, diff
+
+@verb(argument("line", "The output line to explain.", metavar="LINE"),
+      option("--period", metavar="PERIOD", help="The period of the line (default: the report's target year)."),
+      option("--from", dest="from_", metavar="PERIOD", help="Bridge from this period of the same scenario (by component)."),
+      option("--vs-scenario", metavar="NAME", help="Bridge from base to this scenario (by driver, Shapley)."),
+      SET, *OUTPUTS,
+      option("--plot", metavar="FILE", help="Draw the waterfall to this PNG file."),
+      DRIVERS, ACTUALS)
+def explain(line: str, period: str | None = None, from_: str | None = None, vs_scenario: str | None = None,
+            set_: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
+            units: str = "cn", plot: str | None = None, drivers: str | None = None, actuals: str | None = None) -> None:
     """Why a line moved: a bridge whose contributions add up to the total change."""
-    from .render import print_bridge
-    from .whatif import check_line, check_period, component_bridge, shapley_bridge
+    from .defaults import target_year
+    from .whatif import check_line, check_period
 
-    check_format(fmt, ("table", "json"))
+    period = period or target_year()
+    check_format(fmt)
     check_line(line, "explain")
     check_period(period)
-    if (start is None) == (vs_scenario is None and not set_):
+    if (from_ is None) == (vs_scenario is None and not set_):
         raise InputError.one("explain", "", None, "give exactly one of --from PERIOD or --vs-scenario NAME (or --set ID=VALUE)")
-    plot_target = None
-    if start is not None:
-        from .model import forecast as run_forecast
-
-        check_period(start, "--from")
-        fc = run_forecast(drivers_dir=drivers, actuals=actuals)
-        if plot:
-            from .output import check_target
-
-            plot_target = check_target(plot, force, option="--plot")
-        for label_, option in ((period, "--period"), (start, "--from")):
-            if fc.rows.get(line, label_) is None:
-                check_computed(_raw_of(fc), line, label_, option)
-        try:
-            bridge = component_bridge(fc, line, period, start)
-        except KeyError as exc:
-            raise InputError.one("--from", line, start, f"cannot bridge these periods: {exc.args[0]}") from None
-        label = f"{line}: {start} → {period}"
+    if from_ is not None:
+        bridge, label, plot_target = _period_bridge(line, period, from_, drivers, actuals, plot, force, fmt, units, output)
     else:
-        from .history import load_history
-        from .model import load_drivers, scenario_drivers
-
-        base = load_drivers(drivers)
-        history = load_history()
-        if actuals:
-            from .actuals import load_actuals
-            from .update import rolled_history
-
-            history = rolled_history(history, load_actuals(actuals))
-        target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
-        if plot:
-            from .output import check_target
-
-            plot_target = check_target(plot, force, option="--plot")
-        _check_output_period(base, history, line, period)
-        bridge = shapley_bridge(base, history, {k: target[k].value for k in target.overrides}, line, period)
-        label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
+        bridge, label, plot_target = _scenario_bridge(line, period, vs_scenario, set_, drivers, actuals, plot, force,
+                                                      fmt, units, output)
     import math
 
     numbers = [bridge["base"], bridge["new"], *(r["contribution"] for r in bridge["rows"])]
@@ -490,15 +545,62 @@ def explain(
         from .charts import waterfall
 
         waterfall(bridge, label, plot_target, force)
-    if fmt == "json":
-        from .output import to_json
+    document = {"meta": {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
+                         "new": bridge["new"], "total_change": bridge["total_change"], "label": label},
+                "rows": bridge["rows"]}
 
-        document = {"meta": {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
-                             "new": bridge["new"], "total_change": bridge["total_change"], "label": label},
-                    "rows": bridge["rows"]}
-        sys.stdout.write(to_json(document) + "\n")
-        return
-    print_bridge(bridge, label)
+    def show() -> None:
+        from .render import print_bridge
+
+        print_bridge(bridge, label)
+
+    from .output import frame_of
+
+    deliver(fmt, output, force, show, {"bridge": frame_of(bridge["rows"])}, document, [actuals] if actuals else [])
+
+
+def _period_bridge(line: str, period: str, start_: str, drivers: str | None, actuals: str | None, plot: str | None,
+                   force: bool, fmt: str, units: str, output: str | None) -> tuple[Any, str, Any]:
+    from .model import forecast as run_forecast
+    from .whatif import check_period, component_bridge
+
+    check_period(start_, "--from")
+    fc = run_forecast(drivers_dir=drivers, actuals=actuals)
+    start(fmt, units, output, force, [actuals] if actuals else [])
+    _check_plot(plot, output, force)
+    plot_target = _plot_target(plot, force) if plot else None
+    for label_, option_ in ((period, "--period"), (start_, "--from")):
+        if fc.rows.get(line, label_) is None:
+            check_computed(_raw_of(fc), line, label_, option_)
+    try:
+        bridge = component_bridge(fc, line, period, start_)
+    except KeyError as exc:
+        raise InputError.one("--from", line, start_, f"cannot bridge these periods: {exc.args[0]}") from None
+    return bridge, f"{line}: {start_} → {period}", plot_target
+
+
+def _scenario_bridge(line: str, period: str, vs_scenario: str | None, set_: list[str] | None, drivers: str | None,
+                     actuals: str | None, plot: str | None, force: bool, fmt: str, units: str,
+                     output: str | None) -> tuple[Any, str, Any]:
+    from .history import load_history
+    from .model import load_drivers, scenario_drivers
+    from .whatif import shapley_bridge
+
+    base = load_drivers(drivers)
+    history = load_history()
+    if actuals:
+        from .actuals import load_actuals
+        from .update import rolled_history
+
+        history = rolled_history(history, load_actuals(actuals))
+    target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
+    start(fmt, units, output, force, [actuals] if actuals else [])
+    _check_plot(plot, output, force)
+    plot_target = _plot_target(plot, force) if plot else None
+    _check_output_period(base, history, line, period)
+    bridge = shapley_bridge(base, history, {k: target[k].value for k in target.overrides}, line, period)
+    label = f"{line} at {period}: base → {vs_scenario or 'base'}" + (f" with {', '.join(set_)}" if set_ else "")
+    return bridge, label, plot_target
 
 
 #: A saved forecast run is ~2 MB of JSON (every line, every period); 64 MB leaves room for long
@@ -509,7 +611,6 @@ MAX_SAVED_RUN_BYTES = 64 * 1024 * 1024
 def _saved_run(name: str) -> dict[str, Any]:
     """A saved forecast run (``forecast --format json``), checked shape by shape."""
     import json as jsonlib
-    import math
     from pathlib import Path
 
     from .drivers import MAX_NESTING, nesting_depth, read_text
@@ -527,15 +628,26 @@ def _saved_run(name: str) -> dict[str, Any]:
     hint = "save one with: cloudmodel forecast --format json --output FILE"
     if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) or not isinstance(doc.get("rows"), list):
         raise InputError.one(name, "", None, "is not a saved forecast (expected {\"meta\": {…}, \"rows\": […]})", hint)
+    _check_saved_meta(name, doc["meta"], hint)
+    _check_saved_rows(name, doc["rows"], hint)
+    return doc
+
+
+def _check_saved_meta(name: str, meta: dict[str, Any], hint: str) -> None:
     for key in ("scenario", "drivers_hash"):
-        if key in doc["meta"] and not isinstance(doc["meta"][key], str | None):
-            raise InputError.one(name, f"meta.{key}", doc["meta"][key], "must be a string", hint)
+        if key in meta and not isinstance(meta[key], str | None):
+            raise InputError.one(name, f"meta.{key}", meta[key], "must be a string", hint)
     for key in ("drivers", "overrides"):
-        value = doc["meta"].get(key, {})
+        value = meta.get(key, {})
         if not isinstance(value, dict) or not all(
                 isinstance(v, int | float) and not isinstance(v, bool) or v is None for v in value.values()):
             raise InputError.one(name, f"meta.{key}", value, "must be an object of driver id: number", hint)
-    for i, row in enumerate(doc["rows"]):
+
+
+def _check_saved_rows(name: str, rows: list[Any], hint: str) -> None:
+    import math
+
+    for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise InputError.one(name, f"rows[{i}]", row, "must be an object {line, period, basis, value, unit}", hint)
         for key in ("line", "period", "unit"):
@@ -544,70 +656,115 @@ def _saved_run(name: str) -> dict[str, Any]:
         value = row.get("value")
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
             raise InputError.one(name, f"rows[{i}].value", value, "must be a finite number (or null)", hint)
-    return doc
 
 
-@app.command()
-@friendly
-def diff(
-    a: Annotated[str, typer.Argument(help="A saved run: forecast --format json --output A.json")],
-    b: Annotated[str, typer.Argument(help="Another saved run.")],
-    fmt: FormatOption = "table",
-) -> None:
+@verb(argument("a", "A saved run: forecast --format json --output A.json", metavar="A"),
+      argument("b", "Another saved run.", metavar="B"), *OUTPUTS)
+def diff(a: str, b: str, fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn") -> None:
     """Which drivers differ between two saved forecast runs, and how the key outputs moved."""
-    from .render import print_frame
+    from .output import frame_of
     from .whatif import diff_runs
 
-    check_format(fmt, ("table", "json"))
+    start(fmt, units, output, force, [a, b])
     documents = [_saved_run(name) for name in (a, b)]
     result = diff_runs(*documents)
-    if fmt == "json":
-        from .output import to_json
 
-        sys.stdout.write(to_json(result) + "\n")
-        return
-    import polars as pl
+    def show() -> None:
+        from .render import print_diff
 
-    if result["drivers"]:
-        print_frame(pl.DataFrame(result["drivers"]), "Drivers that differ")
-    else:
-        pl_note = "same driver files" if result["meta"]["same_driver_files"] else "driver hashes differ"
-        sys.stdout.write(f"No driver values differ ({pl_note}).\n")
-    if result["outputs"]:
-        frame = pl.DataFrame(result["outputs"]).filter(pl.col("change") != 0)
-        print_frame(frame, "Key outputs that moved")
+        print_diff(result)
+
+    frames = {"drivers": frame_of(result["drivers"]) if result["drivers"] else None,
+              "outputs": frame_of(result["outputs"]) if result["outputs"] else None}
+    if all(f is None for f in frames.values()):
+        frames = {"outputs": frame_of([{"line": None, "period": None, "a": None, "b": None, "change": None}]).clear()}
+    deliver(fmt, output, force, show, frames, result, [a, b])
 
 
-@app.command()
-@friendly
-def simulate(
-    draws: Annotated[int, typer.Option("--draws", "-n", help="Number of draws (1 to 50,000,000).")] = 100_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")] = 0,
-    prob: Annotated[list[str] | None, typer.Option("--prob", help="A probability to estimate: LINE@PERIOD>VALUE (or <, >=, <=).")] = None,
-    correlate: Annotated[list[str] | None, typer.Option("--correlate", help="Rank correlation between drawn drivers: A,B=0.5.")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Draw only these drivers (others at base).")] = None,
-    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
-    set_: SetOption = None,
-    horizon: Annotated[str, typer.Option("--horizon")] = "FY2028Q4",
-    precision: Annotated[str, typer.Option("--precision", help="float32 (fast) or float64.")] = "float32",
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    plot: Annotated[str | None, typer.Option("--plot", help="Fan chart of cloud revenue and histogram of the target price (PNG).")] = None,
-    drivers: DriversOption = None,
-    actuals: Annotated[str | None, typer.Option("--actuals", help="Reported since the origin (CSV/Parquet): the draws carry the update "
-                                                "and the forecast-error uncertainty of the rolling-origin backtest.")] = None,
-    period: Annotated[str, typer.Option("--period", help="year (fiscal years) or quarter (every quarter after the last reported one, "
-                                        "with the forecast-error uncertainty).")] = "year",
-) -> None:
+# ============================================================================ simulate
+
+@verb(option("--draws", "-n", kind=int, default=100_000, metavar="N", help="Number of draws (1 to 50,000,000)."),
+      option("--seed", kind=int, default=0, help="Random seed; the same seed gives the same output."),
+      option("--prob", many=True, metavar="CONDITION", help="A probability to estimate: LINE@PERIOD>VALUE (or <, >=, <=)."),
+      option("--correlate", many=True, metavar="A,B=RHO", help="Rank correlation between drawn drivers: A,B=0.5."),
+      option("--only", many=True, metavar="ID", help="Draw only these drivers (others at base)."),
+      SCENARIO, SET, HORIZON,
+      option("--precision", default="float32", help="float32 (fast) or float64."),
+      FORMAT, option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout; parquet writes "
+                     "every draw (line, period, draw, value), the other formats the percentiles."),
+      FORCE, UNITS,
+      option("--plot", metavar="FILE", help="Fan chart of cloud revenue with its history and histogram of the target price (PNG)."),
+      DRIVERS,
+      option("--actuals", metavar="FILE", help="Reported since the origin (CSV/Parquet): the draws carry the update "
+             "and the forecast-error uncertainty of the rolling-origin backtest."),
+      option("--period", default="year", help="year (fiscal years) or quarter (every quarter after the last reported one, "
+             "with the forecast-error uncertainty)."))
+def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None, correlate: list[str] | None = None,
+             only: list[str] | None = None, scenario: str = "base", set_: list[str] | None = None,
+             horizon: str | None = None, precision: str = "float32", fmt: str = "table", output: str | None = None,
+             force: bool = False, units: str = "cn", plot: str | None = None, drivers: str | None = None,
+             actuals: str | None = None, period: str = "year") -> None:
     """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
-    from .render import print_simulation
     from .simulate import simulate as run_simulation
     from .whatif import parse_condition
 
-    check_format(fmt, ("table", "json", "csv", "parquet"))
+    check_format(fmt)
+    check_units(units)
     check_seed(seed)
     conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
+    pairs = _correlations(correlate)
+    driver_set, history = _base_and_history(drivers, scenario, set_)
+    _check_plot(plot, output, force)
+    start(fmt, units, output, force)
+    if period not in ("year", "quarter"):
+        raise InputError.one("--period", "", period, "choose year or quarter")
+    if plot and period == "quarter":
+        raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
+    loaded = None
+    if actuals:
+        from .actuals import load_actuals
+
+        loaded = load_actuals(actuals)
+    result = run_simulation(driver_set, history, draws, seed, horizon=_horizon(horizon, driver_set), only=only, correlate=pairs,
+                            conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
+                            actuals=loaded, period=period)
+    if plot:
+        from pathlib import Path
+
+        from .charts import fan_and_histogram
+
+        fan_and_histogram(result, Path(plot), force, history=history, drivers=driver_set)
+    meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
+                          "variance_shares": result.attribution.to_dicts()}
+    if fmt == "parquet":
+        from .output import emit
+
+        emit("parquet", result.draws_frame, None, output, force)
+        return
+    if fmt in ("json", "csv"):
+        from .output import emit
+
+        emit(fmt, result.stats, None, output, force, meta=meta)
+        return
+
+    def show() -> None:
+        if period == "quarter":
+            from .update import print_quarterly
+
+            print_quarterly(result)
+            return
+        from .render import print_simulation
+
+        print_simulation(result)
+
+    from .output import frame_of
+
+    deliver(fmt, output, force, show, {"stats": result.stats, "variance_shares": result.attribution,
+                                       "probabilities": frame_of(result.probabilities) if result.probabilities else None},
+            None)
+
+
+def _correlations(correlate: list[str] | None) -> dict[tuple[str, str], float]:
     pairs: dict[tuple[str, str], float] = {}
     for item in correlate or []:
         names, sep, value = item.partition("=")
@@ -626,201 +783,177 @@ def simulate(
         if not -1 < rho < 1:
             raise InputError.one("--correlate", "", item, "a correlation lies strictly between -1 and 1")
         pairs[(parts[0], parts[1])] = rho
-    driver_set, history = _base_and_history(drivers, scenario, set_)
-    from .output import check_target
-
-    if plot and output and os.path.abspath(plot) == os.path.abspath(output):
-        raise InputError.one("--plot", "", plot, "is also the --output file; give two different files")
-    for target, option in ((plot, "--plot"), (output, "--output")):  # refuse before the run, not after
-        if target:
-            check_target(target, force, option=option)
-    if period not in ("year", "quarter"):
-        raise InputError.one("--period", "", period, "choose year or quarter")
-    if plot and period == "quarter":
-        raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
-    loaded = None
-    if actuals:
-        from .actuals import load_actuals
-
-        loaded = load_actuals(actuals)
-    result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
-                            conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
-                            actuals=loaded, period=period)
-    if plot:
-        from pathlib import Path
-
-        from .charts import fan_and_histogram
-
-        fan_and_histogram(result, Path(plot), force)
-    meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
-                          "variance_shares": result.attribution.to_dicts()}
-    if fmt == "parquet":
-        from .output import emit
-
-        emit("parquet", result.draws_frame, None, output, force)
-        return
-    if fmt in ("json", "csv"):
-        from .output import emit
-
-        emit(fmt, result.stats, None, output, force, meta=meta)
-        return
-    if period == "quarter":
-        from .update import print_quarterly
-
-        print_quarterly(result)
-        return
-    print_simulation(result)
+    return pairs
 
 
-@app.command("calibrate")
-@friendly
-def calibrate_cmd(
-    write: Annotated[bool, typer.Option("--write", help="Rewrite calibrated.toml in the drivers directory.")] = False,
-    output: OutputOption = None,
-    force: ForceOption = False,
-    fmt: FormatOption = "table",
-    drivers: DriversOption = None,
-) -> None:
+# ============================================================================ calibrate, backtest, update
+
+@verb(option("--write", kind=bool, help="Rewrite calibrated.toml in the drivers directory."),
+      option("--output", "-o", metavar="FILE", help="With the table format: write the calibrated drivers (TOML) "
+             "to this file; with another format, the fits in that format."),
+      FORCE, FORMAT, UNITS, DRIVERS, name="calibrate")
+def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = False, fmt: str = "table",
+                  units: str = "cn", drivers: str | None = None) -> None:
     """Fit the reported history (statsmodels) and solve the report's targets; show or write the calibrated drivers."""
     from pathlib import Path
 
     from .calibrate import CALIBRATED_FILE, calibrate, render_calibrated
     from .history import load_history
     from .model import load_drivers
-    from .output import check_target, to_json, write_atomic
+    from .output import check_output, write_atomic
     from .periods import quarter_label
-    from .render import print_calibration
 
-    check_format(fmt, ("table", "json"))
+    check_format(fmt)
+    check_units(units)
     driver_set, history = load_drivers(drivers), load_history()
+    toml_output = output if fmt == "table" else None
     if output and not write:
-        _refuse_output_early(output, force)
+        check_output(output, "toml" if fmt == "table" else fmt, force)
     result = calibrate(driver_set, history)
     text = render_calibrated(driver_set, result, quarter_label(history.last_quarter))
     target = None
     if write:
         target = Path(driver_set.directory) / CALIBRATED_FILE
-    elif output:
-        target = check_target(output, force, [d.file for d in driver_set.values()])
+    elif toml_output:
+        target = check_output(toml_output, "toml", force, [d.file for d in driver_set.values()])
     if target is not None:  # --write deliberately replaces calibrated.toml: that is what it is for
         write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force=write or force)
         load_drivers(target.parent) if write else None  # a written drivers directory must still load
-    if fmt == "json":
-        old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
-        sys.stdout.write(to_json(result | {"previous": old, "written": str(target) if target else None}) + "\n")
-        return
-    print_calibration(result, driver_set, target)
+    old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
+    document = result | {"previous": old, "written": str(target) if target else None}
+
+    def show() -> None:
+        from .render import print_calibration
+
+        print_calibration(result, driver_set, target)
+
+    deliver(fmt, None if fmt == "table" else output, force, show, _calibration_frames(result, old), document,
+            [d.file for d in driver_set.values()])
 
 
-@app.command()
-@friendly
-def backtest(
-    actuals: Annotated[str | None, typer.Option("--actuals", help="CSV/Parquet of reported figures: period,line,value[,unit]. "
-                                                "Without it, only the rolling-origin backtest over the shipped history.")] = None,
-    origin: Annotated[str | None, typer.Option("--origin", help="The forecast origin (default: the last reported quarter, FY2025Q3).")] = None,
-    scenario: Annotated[str, typer.Option("--scenario", "-s")] = "base",
-    draws: Annotated[int, typer.Option("--draws", help="Driver draws of the update at each rolling origin.")] = 4096,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of those draws.")] = 0,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    drivers: DriversOption = None,
-) -> None:
+def _calibration_frames(result: dict[str, Any], old: dict[str, float]) -> dict[str, Any]:
+    from .output import frame_of
+
+    values = [{"driver": k, "file_value": old.get(k)} | {key: v.get(key) for key in ("value", "low", "high")}
+              for k, v in result["values"].items()]
+    base = result["baseline"]
+    params = [{"fit": "baseline", "parameter": k, "estimate": v, "std_error": base["bse"].get(k)} for k, v in base["params"].items()]
+    for name, fit in result["operating_leverage"].items():
+        params += [{"fit": f"operating_leverage.{name}", "parameter": k, "estimate": v, "std_error": fit["bse"].get(k)}
+                   for k, v in fit["params"].items()]
+    ols = result["operating_leverage"]["revenue"]["residuals"]
+    residuals = [{"quarter": q, "baseline": base["residuals"].get(q), "operating_leverage": v} for q, v in ols.items()]
+    return {"calibrated": frame_of(values), "fits": frame_of(params), "residuals": frame_of(residuals)}
+
+
+@verb(option("--actuals", metavar="FILE", help="CSV/Parquet of reported figures: period,line,value[,unit]. "
+             "Without it, only the rolling-origin backtest over the shipped history."),
+      option("--origin", metavar="QUARTER", help="The forecast origin (default: the last reported quarter)."),
+      SCENARIO,
+      option("--draws", kind=int, default=4096, metavar="N", help="Driver draws of the update at each rolling origin."),
+      option("--seed", kind=int, default=0, help="Seed of those draws."),
+      *OUTPUTS, DRIVERS)
+def backtest(actuals: str | None = None, origin: str | None = None, scenario: str = "base", draws: int = 4096,
+             seed: int = 0, fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
+             drivers: str | None = None) -> None:
     """Hold the forecast made at an origin against reported actuals (errors, MAPE, bias, MASE), and the
     rolling-origin one-step backtest of the updated model against seasonal naive and the latest y/y growth."""
     from .actuals import load_actuals
     from .backtest import backtest as run_backtest
     from .backtest import rolling_backtest
-    from .render import print_frame
+    from .output import frame_of
 
-    check_format(fmt, ("table", "json"))
+    check_format(fmt)
+    check_units(units)
     check_seed(seed)
     if not 0 <= draws <= MAX_BACKTEST_DRAWS:
         raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 0 to {MAX_BACKTEST_DRAWS:,}")
     driver_set, history = _base_and_history(drivers, scenario)
+    start(fmt, units, output, force, [actuals] if actuals else [])
     loaded = load_actuals(actuals) if actuals else None
     result = run_backtest(driver_set, history, loaded, origin) if loaded is not None else None
     rolling = rolling_backtest(driver_set, history, loaded, draws, seed)
-    if fmt == "json":
-        from .output import emit, to_json
+    document = {"meta": result["meta"] if result else {"origin": None, "actuals": None},
+                "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
+                "rolling": rolling}
 
-        document = {"meta": result["meta"] if result else {"origin": None, "actuals": None},
-                    "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
-                    "rolling": rolling}
-        if output:
-            emit("json", None, document, output, force, [actuals] if actuals else [])
-        else:
-            sys.stdout.write(to_json(document) + "\n")
-        return
-    import polars as pl
+    def show() -> None:
+        from .render import print_backtest
 
-    from .update import print_rolling
+        print_backtest(result, rolling)
 
-    print_rolling(rolling)
-    if result is None:
-        return
-    meta = result["meta"]
-    sys.stdout.write(f"backtest from origin {meta['origin']} against {meta['actuals']} "
-                     f"({meta['rows_compared']} line-periods; baseline: {meta['baseline']['method']})\n")
-    if result["rows"]:
-        print_frame(pl.DataFrame(result["rows"]).select("line", "period", "method", "forecast", "actual", "error", "pct_error"),
-                     "Forecast against actual")
-        print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
-    else:
-        sys.stdout.write("No rows of the file fall after the origin.\n")
+    frames = {"rows": frame_of(result["rows"]) if result and result["rows"] else None,
+              "summary": frame_of(result["summary"]) if result and result["summary"] else None,
+              "rolling": frame_of(rolling["rows"]), "rolling_summary": frame_of(rolling["summary"])}
+    deliver(fmt, output, force, show, frames, document, [actuals] if actuals else [])
 
 
-@app.command("update")
-@friendly
-def update_cmd(
-    actuals: Annotated[str, typer.Option("--actuals", help="CSV/Parquet of what was reported since the origin: period,line,value[,unit,low,high].")],
-    scenario: Annotated[str, typer.Option("--scenario", "-s", help="The prior: base or a scenario.")] = "base",
-    set_: SetOption = None,
-    draws: Annotated[int, typer.Option("--draws", help="Driver draws weighed against the actuals.")] = 4096,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws; the same seed gives the same update.")] = 0,
-    horizon: Annotated[str, typer.Option("--horizon")] = "FY2028Q4",
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    force: ForceOption = False,
-    drivers: DriversOption = None,
-) -> None:
+@verb(option("--actuals", required=True, metavar="FILE",
+             help="CSV/Parquet of what was reported since the origin: period,line,value[,unit,low,high]."),
+      option("--scenario", "-s", default="base", metavar="NAME", help="The prior: base or a scenario."),
+      SET,
+      option("--draws", kind=int, default=4096, metavar="N", help="Driver draws weighed against the actuals."),
+      option("--seed", kind=int, default=0, help="Seed of the draws; the same seed gives the same update."),
+      HORIZON, *OUTPUTS, DRIVERS, name="update")
+def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = None, draws: int = 4096, seed: int = 0,
+               horizon: str | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
+               units: str = "cn", drivers: str | None = None) -> None:
     """The quarterly update: surprises, driver updates (prior → posterior, flagged outside the report's range),
     the revised years and target price, and a bridge from the origin's forecast that adds up."""
     from .actuals import load_actuals
-    from .update import print_update
+    from .output import frame_of
     from .update import update as run_update
 
-    check_format(fmt, ("table", "json"))
+    check_format(fmt)
+    check_units(units)
     check_seed(seed)
     from .simulate import horizon_quarter
 
-    horizon_quarter(horizon)
     driver_set, history = _base_and_history(drivers, scenario, set_)
-    if output:
-        from .output import check_target
-
-        check_target(output, force, [d.file for d in driver_set.values()] + [actuals], option="--output")
+    horizon = _horizon(horizon, driver_set)
+    horizon_quarter(horizon)
+    start(fmt, units, output, force, [d.file for d in driver_set.values()] + [actuals])
     result = run_update(driver_set, history, load_actuals(actuals), draws, seed, horizon)
-    if fmt == "json":
-        from .output import emit, to_json
+    document = result.document()
 
-        document = result.document()
-        if output:
-            emit("json", None, document, output, force, [actuals])
-        else:
-            sys.stdout.write(to_json(document) + "\n")
-        return
-    print_update(result)
+    def show() -> None:
+        from .update import print_update
+
+        print_update(result)
+
+    frames = {key: frame_of(document[key]) if document[key] else None for key in ("surprises", "drivers", "bridge", "revised")}
+    deliver(fmt, output, force, show, frames, document, [actuals])
+
+
+# ============================================================================ report
+
+@verb(option("--output", "-o", required=True, metavar="FILE.html", help="The HTML file to write (one self-contained page)."),
+      SCENARIO, SET, ACTUALS, DRIVERS, FORCE, UNITS,
+      option("--draws", kind=int, default=None, metavar="N", help="Draws of the note's simulation (default: the note's)."),
+      option("--seed", kind=int, default=0, help="Seed of the simulation."))
+def report(output: str, scenario: str = "base", set_: list[str] | None = None, actuals: str | None = None,
+           drivers: str | None = None, force: bool = False, units: str = "cn", draws: int | None = None,
+           seed: int = 0) -> None:
+    """The research note: one self-contained HTML page (headline figures, layers and margins, AI and MaaS,
+    the group and the valuation, scenarios, tornado, fan chart, bridges, backtest, checks, targets and every
+    driver with its quote). Writes only HTML, to --output."""
+    from .note import DEFAULT_DRAWS, write_note
+    from .output import check_output
+
+    check_units(units)
+    check_seed(seed)
+    if draws is not None and not 1 <= draws <= MAX_BACKTEST_DRAWS:
+        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_BACKTEST_DRAWS:,}")
+    check_output(output, "html", force, [actuals] if actuals else [])
+    target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force,
+                        draws=draws or DEFAULT_DRAWS, seed=seed, units=units)
+    sys.stdout.write(f"wrote {target}\n")
 
 
 def main() -> None:
-    from .fastcli import run, wants_fast_path
-
     try:
-        if wants_fast_path(sys.argv[1:]):
-            raise SystemExit(run(sys.argv[1:]))
-        app()
-    except KeyboardInterrupt:  # outside a command (typer's start-up): still no traceback
+        raise SystemExit(app.run(sys.argv[1:]))
+    except KeyboardInterrupt:  # outside a command (while parsing): still no traceback
         sys.stderr.write("cloudmodel: interrupted\n")
         raise SystemExit(EXIT_INTERRUPTED) from None
 

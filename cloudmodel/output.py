@@ -268,3 +268,129 @@ def emit(fmt: str, table: Any, document: dict[str, Any] | None, output: str | No
         write_atomic(target, lambda p: table.write_excel(p, worksheet="forecast"), force)
     else:
         raise InputError.one("--format", fmt, fmt, f"unknown format; formats are {', '.join(FORMATS)}")
+
+
+# ----------------------------------------------------------------------------- every verb, every format
+
+#: File extensions each output kind may carry (a file without an extension is accepted as named).
+EXTENSIONS = {"table": (".txt", ".text", ".md", ".log"), "csv": (".csv", ".tsv", ".txt"), "json": (".json",),
+              "parquet": (".parquet", ".pq"), "xlsx": (".xlsx",), "html": (".html", ".htm"), "png": (".png",),
+              "toml": (".toml",)}
+
+
+def check_extension(path: str | Path, fmt: str, option: str = "--output") -> None:
+    """Refuse a file whose extension says another format than the one asked for (``out.json`` with
+    ``--format csv``); a name without an extension is taken as given."""
+    suffix = Path(str(path)).suffix.lower()
+    allowed = EXTENSIONS.get(fmt, ())
+    if not suffix or suffix in allowed or not allowed:
+        return
+    other = next((name for name, ends in EXTENSIONS.items() if suffix in ends), None)
+    hint = f"name it {Path(str(path)).stem}{allowed[0]}" + (f", or give --format {other}" if other in FORMATS else "")
+    raise InputError.one(option, "", str(path), f"has the extension {suffix}, which does not match the format {fmt} "
+                         f"(expected {' or '.join(allowed)})", hint)
+
+
+def check_output(path: str | Path | None, fmt: str, force: bool, inputs: Iterable[str | Path] = (),
+                 option: str = "--output") -> Path | None:
+    """:func:`check_target` (never an input, only regular files, ``--force``), then the extension."""
+    if path is None:
+        return None
+    target = check_target(path, force, inputs, option=option)
+    check_extension(path, fmt, option)
+    return target
+
+
+def flat_frame(frame: Any) -> Any:
+    """A frame whose nested columns (lists, structs, objects) are written as JSON text, so that
+    CSV and Excel can hold it."""
+    import polars as pl
+
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested() or dtype == pl.Object]
+    if not nested:
+        return frame
+    return frame.with_columns(pl.col(name).map_elements(lambda v: json.dumps(_clean(_plain(v)), ensure_ascii=False),
+                                                        return_dtype=pl.String) for name in nested)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_list"):
+        return value.to_list()
+    return value
+
+
+def frame_of(records: list[dict[str, Any]]) -> Any:
+    """A polars frame of records whose values may be lists or objects (written as JSON text)."""
+    import polars as pl
+
+    rows = [{k: (json.dumps(_clean(v), ensure_ascii=False) if isinstance(v, list | dict | tuple) else v)
+             for k, v in r.items()} for r in records]
+    try:
+        return pl.DataFrame(rows, infer_schema_length=None)
+    except (TypeError, ValueError, pl.exceptions.PolarsError):  # mixed types in a column: as text
+        return pl.DataFrame([{k: (None if v is None else str(v)) for k, v in r.items()} for r in rows],
+                            infer_schema_length=None)
+
+
+def one_frame(frames: dict[str, Any]) -> Any:
+    """One table of several: itself, or stacked with a leading ``table`` column naming the part."""
+    import polars as pl
+
+    parts = {name: flat_frame(f) for name, f in frames.items() if f is not None}
+    if len(parts) == 1:
+        return next(iter(parts.values()))
+    tagged = [f.select(pl.lit(name).alias("table"), pl.all()) for name, f in parts.items()]
+    try:
+        return pl.concat(tagged, how="diagonal_relaxed")
+    except pl.exceptions.PolarsError:
+        return pl.concat([f.select(pl.all().cast(pl.String)) for f in tagged], how="diagonal")
+
+
+def write_sheets(frames: dict[str, Any], path: Path) -> None:
+    """An Excel workbook with one sheet per frame (header row frozen, columns sized)."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as book:
+        for name, frame in frames.items():
+            if frame is None:
+                continue
+            flat = flat_frame(frame)
+            flat.write_excel(book, worksheet=name[:31], autofit=True, freeze_panes=(1, 0),
+                             float_precision=6, dtype_formats={})
+
+
+def emit_frames(fmt: str, frames: dict[str, Any], document: Any, output: str | None, force: bool,
+                inputs: Iterable[str | Path] = ()) -> None:
+    """A verb's result in a machine format: ``document`` as JSON; the frames as CSV or Parquet
+    (stacked into one table when there are several) or as Excel (a sheet each)."""
+    if fmt in BINARY and not output:
+        raise InputError.one("--format", fmt, fmt, f"{fmt} is binary: pass --output FILE")
+    if fmt == "json":
+        text = to_json(document) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+            return
+        target = check_output(output, fmt, force, inputs)
+        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force)
+        return
+    if fmt == "xlsx":
+        target = check_output(output, fmt, force, inputs)
+        write_atomic(target, lambda p: write_sheets(frames, p), force)
+        return
+    table = one_frame(frames)
+    if fmt == "csv" and output is None:
+        sys.stdout.write(table.write_csv())
+        return
+    target = check_output(output, fmt, force, inputs)
+    if fmt == "csv":
+        write_atomic(target, lambda p: table.write_csv(p), force)
+    elif fmt == "parquet":
+        write_atomic(target, lambda p: table.write_parquet(p), force)
+    else:
+        raise InputError.one("--format", fmt, fmt, f"unknown format; formats are {', '.join(FORMATS)}")
+
+
+def write_text(output: str, text: str, force: bool, inputs: Iterable[str | Path] = (), fmt: str = "table") -> None:
+    """Text (a table as the terminal shows it) to ``output``, atomically."""
+    target = check_output(output, fmt, force, inputs)
+    write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force)

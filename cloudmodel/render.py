@@ -1,18 +1,34 @@
-"""Rich tables for people. The model returns data; this module decides how it looks."""
+"""Rich tables for people. The model returns data; this module decides how it looks.
+
+Every number goes through :mod:`cloudmodel.numbers` (%, pp for changes in ratios, RMB bn/mn,
+counts in 万 or k/m as ``--units`` says, never scientific notation). Every table fits the
+terminal: text columns wrap at spaces, number columns never shrink, and a table too wide for
+the terminal is split into parts that repeat its key columns — a number is never cut.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from . import numbers as nb
 from .errors import clean_text
-from .units import display
 
-YEARS_SHOWN = ("FY2024", "FY2025", "FY2026", "FY2027", "FY2028")
 QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
 PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
+#: Counts in tables: 万/亿 ("cn") or k/m/bn ("k"); the CLI's --units sets it.
+UNITS = "cn"
+#: Source text shown in the drivers table (cut at a space; ``--format json`` has it whole).
+SOURCE_CHARS = 60
+_capture: Console | None = None
 
 
 def safe(text: Any) -> str:
@@ -23,32 +39,212 @@ def safe(text: Any) -> str:
 
 
 def make_console() -> Console:
-    """A console as wide as the terminal, or PIPE_WIDTH columns when writing to a pipe."""
+    """A console as wide as the terminal, or PIPE_WIDTH columns when writing to a pipe (or the
+    capture of :func:`captured`)."""
+    if _capture is not None:
+        return _capture
     console = Console()
-    return console if console.is_terminal else Console(width=PIPE_WIDTH)
+    if console.is_terminal:
+        return console
+    import os
 
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=int(columns) if columns.isdigit() and int(columns) >= 40 else PIPE_WIDTH)
+
+
+@contextlib.contextmanager
+def captured(width: int = PIPE_WIDTH) -> Iterator[io.StringIO]:
+    """Everything printed inside goes to the returned buffer as plain text (``--output`` with ``table``)."""
+    global _capture
+    buffer = io.StringIO()
+    previous, _capture = _capture, Console(file=buffer, width=width, force_terminal=False, color_system=None,
+                                           highlight=False, soft_wrap=False)
+    try:
+        yield buffer
+    finally:
+        _capture = previous
+
+
+def shorten(text: str, width: int = SOURCE_CHARS) -> str:
+    """At most ``width`` characters, cut at a space (never inside a number or a word)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + " …"
+
+
+# ----------------------------------------------------------------------------- numbers
 
 def cell(value: float | None, unit: str) -> str:
+    """A value with its unit, as analysts read it (``RMB 31.8bn``, ``15.0%``, ``70.0万``)."""
+    return nb.fmt(value, unit, units=UNITS)
+
+
+def row_cells(values: Sequence[float | None], unit: str) -> tuple[str, list[str]]:
+    """One scale for a row of values: the label (``RMB bn``) and the cells (``134.6``)."""
+    scale = nb.column_scale(unit, list(values), UNITS)
+    return scale.label, [scale.cell(v) for v in values]
+
+
+_RATIO_NAMES = ("pct", "share", "mape", "coverage", "penetration", "margin", "growth", "rate")
+
+
+def _is_ratio_column(name: str) -> bool:
+    low = name.lower()
+    return any(word in low for word in _RATIO_NAMES) or low.endswith("%")
+
+
+def plain_number(x: float) -> str:
+    """A number without a unit: about four significant figures, never in scientific notation."""
+    if x != x:
+        return nb.MISSING
+    if float(x).is_integer() and abs(x) >= 1:
+        return nb.number(x, 0)
+    digits = 0 if abs(x) >= 100 else 2 if abs(x) >= 1 else max(nb._significant(x, 3), 2)
+    return nb.number(x, digits)
+
+
+def value_cell(value: Any, column: str, unit: str | None) -> str:
+    """A cell of a generic frame: numbers by the row's unit (or the column's kind), text escaped."""
     if value is None:
-        return "–"
-    if unit == "RMB_mn":
-        return f"{value / 1e3:,.1f}" if abs(value) >= 1e6 else f"{value / 1e3:,.2f}"
-    if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    if unit == "count":
-        return f"{value / 1e4:,.1f}万" if abs(value) >= 1e4 else f"{value:,.0f}"
-    if unit == "tokens":
-        return f"{value / 1e12:,.1f}"
-    if unit in ("USD", "HKD"):
-        return f"{value:,.2f}"
-    if unit == "RMB_per_mn_tokens":
-        return f"{value:.2f}"
-    return f"{value:,.4g}"
+        return nb.MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        low = column.lower()
+        if low.endswith("%"):
+            return nb.number(value, 1) + "%"
+        if _is_ratio_column(low) and not (unit and unit != "ratio" and low in ("value",)):
+            if "error" in low or "bias" in low or "change" in low:
+                return nb.ratio(value, signed=True)
+            return nb.ratio(value)
+        if unit:
+            signed = any(word in low for word in ("error", "change", "contribution", "swing", "bias"))
+            return nb.change(value, unit, units=UNITS) if signed else nb.fmt(value, unit, units=UNITS, signed=False)
+        if isinstance(value, int):
+            return nb.number(value, 0)
+        return plain_number(value)
+    return safe(value)
 
 
-UNIT_LABEL = {"RMB_mn": "RMB bn", "ratio": "%", "count": "count", "tokens": "tn tokens", "USD": "USD", "HKD": "HKD",
-               "RMB_per_mn_tokens": "元/百万 tokens"}
+def line_unit(line: Any) -> str | None:
+    from .result import LINES
 
+    if isinstance(line, str) and line in LINES:
+        return LINES[line].unit
+    return None
+
+
+# ----------------------------------------------------------------------------- tables that fit
+
+@dataclass(frozen=True)
+class Col:
+    """A column of :func:`show_table`: ``wrap`` text may wrap at spaces; ``key`` columns are
+    repeated in each part when a table is split."""
+
+    header: str
+    justify: str = "right"
+    wrap: bool = False
+    key: bool = False
+    fold: bool = False  # plain text (ids, labels, sources): long words may be folded too
+
+
+#: The least width of a column of plain text that may be folded.
+FOLD_WIDTH = 14
+
+
+def span(low: float | None, high: float | None, unit: str) -> str:
+    """A range on two lines (``low –`` / ``high``), so that a narrow column never breaks a number."""
+    text = nb.between(low, high, unit, units=UNITS)
+    return text.replace(" – ", " –\n", 1)
+
+
+def _width(text: str) -> int:
+    return max((Text.from_markup(line).cell_len for line in text.split("\n")), default=0)
+
+
+def _measure(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> tuple[list[int], list[int]]:
+    """Each column's full width (its longest line) and the least it can take: plain text that
+    may fold, FOLD_WIDTH; everything else whole (a range breaks only at its own line break)."""
+    full = [max([_width(c.header)] + [_width(r[i]) for r in rows]) for i, c in enumerate(cols)]
+    least = [min(FOLD_WIDTH, full[i]) if c.fold else full[i] for i, c in enumerate(cols)]
+    return full, least
+
+
+def _parts(cols: Sequence[Col], least: Sequence[int], width: int) -> list[list[int]]:
+    """Column indexes of each part: all at once when they fit, else key columns plus as many
+    others as fit (text columns counted at their longest word, numbers whole)."""
+    if sum(least) + 3 * len(cols) + 1 <= width:
+        return [list(range(len(cols)))]
+    keys = [i for i, c in enumerate(cols) if c.key]
+    base = sum(least[i] + 3 for i in keys) + 1
+    parts: list[list[int]] = []
+    current: list[int] = []
+    used = base
+    for i in range(len(cols)):
+        if i in keys:
+            continue
+        if current and used + least[i] + 3 > width:
+            parts.append(keys + current)
+            current, used = [], base
+        current.append(i)
+        used += least[i] + 3
+    if current or not parts:
+        parts.append(keys + current)
+    return parts
+
+
+def _widths(indexes: Sequence[int], full: Sequence[int], least: Sequence[int], width: int,
+            keys: Sequence[int] = ()) -> dict[int, int]:
+    """Widths of a part's columns: numbers whole, text from its longest word up to its full width,
+    sharing what the terminal leaves."""
+    widths = {i: least[i] for i in indexes}
+    spare = width - (sum(widths.values()) + 3 * len(indexes) + 1)
+    wanting = {i: full[i] - least[i] for i in indexes if full[i] > least[i]}
+    for i in [i for i in wanting if keys and i in keys]:  # key columns (ids, labels) first
+        step = min(wanting[i], max(spare, 0))
+        widths[i] += step
+        spare -= step
+        wanting[i] -= step
+        if wanting[i] == 0:
+            del wanting[i]
+    while spare > 0 and wanting:
+        share = max(spare // len(wanting), 1)
+        for i in list(wanting):
+            step = min(share, wanting[i], spare)
+            widths[i] += step
+            wanting[i] -= step
+            spare -= step
+            if wanting[i] == 0:
+                del wanting[i]
+            if spare <= 0:
+                break
+    return widths
+
+
+def show_table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], caption: str | None = None,
+               console: Console | None = None) -> None:
+    """Print a table (cells already formatted, markup allowed) fitting the console's width."""
+    console = console or make_console()
+    full, least = _measure(cols, rows)
+    parts = _parts(cols, least, console.width)
+    for n, indexes in enumerate(parts):
+        suffix = f" ({n + 1}/{len(parts)})" if len(parts) > 1 else ""
+        table = Table(title=title + suffix, title_justify="left", header_style="bold",
+                      caption=caption if n == len(parts) - 1 else None, caption_justify="left")
+        widths = _widths(indexes, full, least, console.width, [i for i in indexes if cols[i].key])
+        for i in indexes:
+            c = cols[i]
+            flexible = c.wrap or c.fold
+            table.add_column(c.header, justify=c.justify, width=widths[i], overflow="fold" if flexible else "ellipsis",
+                             no_wrap=not flexible)
+        for r in rows:
+            table.add_row(*[r[i] for i in indexes])
+        console.print(table)
+
+
+# ----------------------------------------------------------------------------- forecast
 
 def periods_for(fc: Any, period: str) -> list[str]:
     from .result import ordered_periods
@@ -60,33 +256,36 @@ def periods_for(fc: Any, period: str) -> list[str]:
         return quarters[max(last_actual - QUARTERS_SHOWN_BEFORE + 1, 0): last_actual + QUARTERS_SHOWN_AFTER + 1]
     if period == "calendar":
         return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
-    return [p for p in YEARS_SHOWN if p in labels] + [
-        p for p in ordered_periods(labels) if p.startswith("FY") and "Q" not in p and p > YEARS_SHOWN[-1]]
+    from .defaults import years_shown
+
+    shown = years_shown(fc.drivers)
+    return [p for p in shown if p in labels] + [
+        p for p in ordered_periods(labels) if p.startswith("FY") and "Q" not in p and p > shown[-1]]
 
 
-def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[str]) -> Table:
+CAPTION = "A reported · E forecast · est. the model's estimate of a reported period"
+
+
+def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[str], console: Console | None = None) -> None:
     """A table of lines (label, line name) by period: reported periods marked 'A', forecast ones 'E'
-    (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'."""
-    table = Table(title=title, title_justify="left", header_style="bold",
-                  caption="A reported · E forecast · est. the model's estimate of a reported period", caption_justify="left")
-    table.add_column("line", no_wrap=True)
-    table.add_column("unit", style="dim", no_wrap=True)
-    marks = {"actual": " A", "forecast": " E"}
-    for p in periods:
-        table.add_column(p + marks.get(fc.rows.basis("cloud.revenue", p) or "", ""), justify="right", no_wrap=True)
+    (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'.
+    Each row has one scale, stated in its unit column."""
     from .result import LINES
 
+    marks = {"actual": "A", "forecast": "E"}
+    cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
+    cols += [Col((p + " " + marks.get(fc.rows.basis("cloud.revenue", p) or "", "")).strip()) for p in periods]
+    rows = []
     for label, line in lines:
         unit = LINES[line].unit if line in LINES else "RMB_mn"
-        cells = [cell(fc.rows.get(line, p), unit) + (" est." if fc.rows.basis(line, p) == "estimate" else "")
-                 for p in periods]
-        table.add_row(label, UNIT_LABEL.get(unit, unit), *cells)
-    return table
+        label_text, cells = row_cells([fc.rows.get(line, p) for p in periods], unit)
+        cells = [c + (" est." if fc.rows.basis(line, p) == "estimate" else "") for c, p in zip(cells, periods, strict=True)]
+        rows.append([label, label_text, *cells])
+    show_table(title, cols, rows, CAPTION, console)
 
 
-def forecast_tables(fc: Any, period: str = "year") -> list[Table]:
-    periods = periods_for(fc, period)
-    years = periods_for(fc, "year") if period == "quarter" else periods
+def forecast_sections(target_year: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
+    """(title, [(label, line)], by fiscal year only) of each forecast table."""
     layers = [("IaaS", "iaas"), ("PaaS", "paas"), ("SaaS", "saas"), ("MaaS", "maas"), ("Industry solutions", "solutions")]
     revenue = [(f"  {label}", f"cloud.revenue.{key}") for label, key in layers]
     revenue += [("Cloud revenue", "cloud.revenue"), ("  growth y/y", "cloud.revenue_growth")]
@@ -111,76 +310,92 @@ def forecast_tables(fc: Any, period: str = "year") -> list[Table]:
     value = [("Cloud (PS multiple × sales)", "valuation.cloud.usd_per_ads"),
              ("Taotian (PE multiple × earnings)", "valuation.taotian.usd_per_ads"),
              ("Target per ADS", "valuation.target.usd_per_ads"), ("Target per HK share", "valuation.target.hkd_per_share")]
-    return [
-        line_table(fc, "Alibaba Cloud revenue by layer", revenue, periods),
-        line_table(fc, "Adjusted EBITA by layer", ebita, periods),
-        line_table(fc, "AI adoption and MaaS", ai, periods),
-        line_table(fc, "Alibaba Group (fiscal years; A = reported)", group, years),
-        line_table(fc, "Valuation per share, on each year's figures (the report's target is the FY2026 column)", value, years),
-    ]
+    return [("Alibaba Cloud revenue by layer", revenue, False), ("Adjusted EBITA by layer", ebita, False),
+            ("AI adoption and MaaS", ai, False), ("Alibaba Group (fiscal years; A = reported)", group, True),
+            (f"Valuation per share, on each year's figures (the report's target is the {target_year} column)", value, True)]
 
 
-def targets_table(fc: Any) -> Table:
-    table = Table(title="The report's own figures", title_justify="left", header_style="bold")
-    for column in ("figure", "period", "model", "report", "tolerance", "status"):
-        table.add_column(column, justify="left" if column in ("figure", "period") else "right")
+def targets_table(fc: Any, console: Console | None = None) -> None:
+    rows = []
     for row in fc.targets.iter_rows(named=True):
         unit = row["unit"]
         if row["kind"] == "range":
-            report = f"{display(row['low'], unit)} – {display(row['high'], unit)}"
+            report = span(row["low"], row["high"], unit)
         else:
-            report = ("≤ " if row["kind"] == "max" else "≥ " if row["kind"] == "min" else "") + display(row["report"], unit)
+            report = ("≤ " if row["kind"] == "max" else "≥ " if row["kind"] == "min" else "") + cell(row["report"], unit)
         tolerance = "" if row["tolerance"] is None else (
             f"±{row['tolerance'] * 100:.1f}%" if row["kind"] == "rel" else f"±{row['tolerance'] * 100:.1f} pp")
-        table.add_row(row["label"], row["period"], display(row["model"], unit), report, tolerance,
-                      "[green]ok[/]" if row["ok"] else "[red]off[/]")
-    return table
+        rows.append([safe(row["label"]), row["period"], cell(row["model"], unit), report, tolerance,
+                     "[green]ok[/]" if row["ok"] else "[red]off[/]"])
+    cols = [Col("figure", "left", fold=True, key=True), Col("period", "left"), Col("model"), Col("report", wrap=True),
+            Col("tolerance"), Col("status")]
+    show_table("The report's own figures", cols, rows, console=console)
 
 
-def checks_table(fc: Any) -> Table:
+def residual(x: float) -> str:
+    """A check residual: fixed point, ``0`` when it rounds to zero at a millionth."""
+    return "0" if abs(x) < 5e-7 else nb.number(x, 6)
+
+
+def checks_table(fc: Any, console: Console | None = None) -> None:
     import polars as pl
 
-    table = Table(title="Checks (residuals; 0 when the check holds)", title_justify="left", header_style="bold")
-    for column in ("check", "periods", "largest |residual|", "status"):
-        table.add_column(column, justify="left" if column == "check" else "right")
     summary = fc.checks.group_by("line", maintain_order=True).agg(
         pl.len().alias("n"), pl.col("value").abs().max().alias("worst"), pl.col("ok").all().alias("ok"))
-    for row in summary.iter_rows(named=True):
-        table.add_row(row["line"], str(row["n"]), f"{row['worst']:.2e}", "[green]ok[/]" if row["ok"] else "[red]FAILED[/]")
-    return table
+    rows = [[safe(r["line"]), nb.number(r["n"], 0), residual(r["worst"]), "[green]ok[/]" if r["ok"] else "[red]FAILED[/]"]
+            for r in summary.iter_rows(named=True)]
+    show_table("Checks (residuals; 0 when the check holds)",
+               [Col("check", "left", fold=True, key=True), Col("periods"), Col("largest |residual|"), Col("status")],
+               rows, console=console)
 
 
 def print_forecast(fc: Any, period: str = "year", console: Console | None = None) -> None:
     console = console or make_console()
     meta = fc.meta
-    overrides = ", ".join(f"{k}={v:g}" for k, v in meta["overrides"].items()) or "none"
+    overrides = ", ".join(f"{safe(k)}={plain_number(v)}" for k, v in meta["overrides"].items()) or "none"
     console.print(f"[bold]cloudmodel[/] scenario [bold]{safe(meta['scenario'])}[/] · overrides: {overrides} · "
-                  f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · money in RMB bn unless marked")
-    for table in forecast_tables(fc, period):
-        console.print(table)
-    console.print(targets_table(fc))
-    console.print(checks_table(fc))
+                  f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · each row states its unit")
+    periods = periods_for(fc, period)
+    years = periods_for(fc, "year") if period == "quarter" else periods
+    from .defaults import target_year
+
+    for title, lines, yearly in forecast_sections(target_year(fc.drivers)):
+        line_table(fc, title, lines, years if yearly else periods, console)
+    targets_table(fc, console)
+    checks_table(fc, console)
 
 
-def drivers_table(records: list[dict[str, Any]], console: Console | None = None) -> None:
-    console = console or make_console()
-    table = Table(title=f"Drivers ({len(records)})", title_justify="left", header_style="bold")
-    for column in ("id", "value", "range", "period", "kind", "source"):
-        table.add_column(column, no_wrap=column == "id", overflow="fold" if column == "source" else "ellipsis")
+# ----------------------------------------------------------------------------- drivers, frames
+
+def drivers_table(records: list[dict[str, Any]], console: Console | None = None, title: str | None = None) -> None:
+    rows = []
     for r in records:
-        rng = "" if r.get("low") is None else f"{display(r['low'], r['unit'])} – {display(r['high'], r['unit'])}"
-        table.add_row(safe(r["id"]), display(r["value"], r["unit"]), rng, safe(r["period"]), safe(r["kind"]), safe(r["short_source"]))
-    console.print(table)
+        rng = "" if r.get("low") is None else span(r["low"], r["high"], r["unit"])
+        rows.append([safe(r["id"]), cell(r["value"], r["unit"]), rng, safe(r["period"]), safe(r["kind"]),
+                     safe(shorten(str(r.get("short_source") or "")))])
+    cols = [Col("id", "left", fold=True, key=True), Col("value"), Col("range", wrap=True), Col("period", "left"),
+            Col("kind", "left"), Col("source", "left", fold=True)]
+    show_table(f"{title or 'Drivers'} ({len(records)})", cols, rows, console=console)
+
+
+def frame_rows(frame: Any, names: Sequence[str]) -> list[list[str]]:
+    """Cells of a frame: each row's numbers in its unit (a ``unit`` column, or the ``line``'s)."""
+    has_unit, has_line = "unit" in frame.columns, "line" in frame.columns
+    rows = []
+    for row in frame.iter_rows(named=True):
+        unit = row.get("unit") if has_unit else line_unit(row.get("line")) if has_line else None
+        rows.append([value_cell(row[name], name, unit) if name != "unit" else safe(row[name]) for name in names])
+    return rows
 
 
 def print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -> None:
-    table = Table(title=safe(title), title_justify="left", header_style="bold")
+    """A polars frame as a table: numbers as analysts read them, text wrapped, split to fit."""
     names = list(columns or {c: c for c in frame.columns})
-    for name in names:
-        table.add_column(safe((columns or {}).get(name, name)), justify="right" if frame[name].dtype.is_numeric() else "left")
-    for row in frame.select(names).iter_rows():
-        table.add_row(*[f"{v:,.6g}" if isinstance(v, float) else safe(v) for v in row])
-    make_console().print(table)
+    headers = {name: (columns or {}).get(name, name) for name in names}
+    numeric = {name: frame[name].dtype.is_numeric() for name in names}
+    cols = [Col(safe(headers[name]), "right" if numeric[name] else "left", fold=not numeric[name], key=i == 0)
+            for i, name in enumerate(names)]
+    show_table(safe(title), cols, frame_rows(frame, names))
 
 
 def print_simulation(result: Any) -> None:
@@ -191,105 +406,207 @@ def print_simulation(result: Any) -> None:
     console.print(f"[bold]simulate[/] {meta['draws']:,} draws · seed {meta['seed']} · {len(meta['drawn_drivers'])} drivers drawn · "
                   f"{meta['precision']} · {sum(result.timings.values()):.2f} s")
     wide = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "mean", "p95"]))
-    table = Table(title="Distribution by fiscal year (p5 · p50 · p95; mean)", title_justify="left", header_style="bold")
-    table.add_column("line", no_wrap=True)
-    table.add_column("unit", no_wrap=True)
     periods = list(dict.fromkeys(wide["period"].to_list()))
-    for period in periods:
-        table.add_column(period, justify="right")
+    rows = []
     for line in dict.fromkeys(wide["line"].to_list()):
         part = wide.filter(pl.col("line") == line)
         unit = part["unit"][0]
-        cells = []
-        for period in periods:
-            values = {r["stat"]: r["value"] for r in part.filter(pl.col("period") == period).iter_rows(named=True)}
-            cells.append(f"{cell(values['p5'], unit)} · {cell(values['p50'], unit)} · {cell(values['p95'], unit)}")
-        table.add_row(line, UNIT_LABEL.get(unit, unit), *cells)
-    console.print(table)
+        values = {(r["period"], r["stat"]): r["value"] for r in part.iter_rows(named=True)}
+        label, _ = row_cells([values.get((p, s)) for p in periods for s in ("p5", "p50", "p95")], unit)
+        scale = nb.column_scale(unit, [values.get((p, s)) for p in periods for s in ("p5", "p95")], UNITS)
+        cells = [f"{scale.cell(values.get((p, 'p5')))}\n{scale.cell(values.get((p, 'p50')))}\n{scale.cell(values.get((p, 'p95')))}"
+                 for p in periods]
+        rows.append([safe(line), scale.label, *cells])
+    cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)] + [Col(p) for p in periods]
+    show_table("Distribution by fiscal year (each cell: p5 / p50 / p95)", cols, rows, console=console)
     for row in result.probabilities:
-        console.print(f"P({safe(row['condition'])}) = [bold]{row['probability']:.4f}[/]")
-    shares = Table(title="What drives the spread (share of variance, squared rank correlation)", title_justify="left",
-                   header_style="bold")
-    for column in ("output", "driver", "rank correlation", "share"):
-        shares.add_column(column, justify="left" if column in ("output", "driver") else "right")
+        console.print(f"P({safe(row['condition'])}) = [bold]{nb.ratio(row['probability'])}[/]")
+    rows = []
     for (line, period), part in result.attribution.group_by(["line", "period"], maintain_order=True):
         for row in part.head(8).iter_rows(named=True):
-            shares.add_row(f"{line}@{period}", row["driver"], f"{row['rank_correlation']:+.3f}", f"{row['variance_share']:.1%}")
-    console.print(shares)
+            rows.append([f"{safe(line)}@{period}", safe(row["driver"]), nb.number(row["rank_correlation"], 3, signed=True),
+                         nb.ratio(row["variance_share"])])
+    show_table("What drives the spread (share of variance, squared rank correlation)",
+               [Col("output", "left", fold=True, key=True), Col("driver", "left", fold=True), Col("rank correlation"),
+                Col("share")], rows, console=console)
 
 
 def print_calibration(result: Any, driver_set: Any, target: Any) -> None:
     console = make_console()
     base = result["baseline"]
-    table = Table(title=f"Statistical baseline of cloud revenue: {base['method']} (n = {base['stats'].get('n')})",
-                  title_justify="left", header_style="bold")
-    for column in ("parameter", "estimate", "std. error"):
-        table.add_column(column, justify="left" if column == "parameter" else "right")
-    for name, value in base["params"].items():
-        table.add_row(name, f"{value:,.6g}", f"{base['bse'].get(name, float('nan')):,.4g}")
+    rows = [[safe(name), plain_number(value), plain_number(base["bse"].get(name, float("nan")))]
+            for name, value in base["params"].items()]
     for name, value in base["seasonal_indices"].items():
         se = base.get("seasonal_se", {}).get(name, float("nan"))
-        table.add_row(f"seasonal index {name} (computed)", f"{value:.4f}", f"{se:.4f}" if se == se else "–")
-    for name, value in base["stats"].items():
-        table.add_row(f"[dim]{name}[/]", f"{value:,.6g}", "")
-    console.print(table)
+        rows.append([f"seasonal index {safe(name)} (computed)", nb.number(value, 4), nb.number(se, 4) if se == se else nb.MISSING])
+    rows += [[f"[dim]{safe(name)}[/]", plain_number(value), ""] for name, value in base["stats"].items()]
+    cols = [Col("parameter", "left", fold=True, key=True), Col("estimate"), Col("std. error")]
+    show_table(f"Statistical baseline of cloud revenue: {safe(base['method'])} (n = {base['stats'].get('n')})", cols, rows,
+               console=console)
     for note in base["notes"]:
-        console.print(f"  note: {note}")
+        console.print(f"  note: {safe(note)}")
     for name, fit in result["operating_leverage"].items():
         used = " (used)" if name == "revenue" else " (shown, not used)"
-        table = Table(title=f"OLS: implied shared costs on {name.replace('_', ' ')}{used}; n = {fit['stats']['n']}, "
-                            f"R² = {fit['stats']['r2']:.3f}, RMSE = {fit['stats']['rmse']:,.0f}", title_justify="left",
-                      header_style="bold")
-        for column in ("parameter", "estimate", "std. error", "t"):
-            table.add_column(column, justify="left" if column == "parameter" else "right")
-        for param, value in fit["params"].items():
-            se = fit["bse"][param]
-            table.add_row(param, f"{value:,.6g}", f"{se:,.4g}", f"{value / se:,.2f}" if se else "–")
-        console.print(table)
-    residuals = Table(title="Residuals by quarter (RMB mn)", title_justify="left", header_style="bold")
-    residuals.add_column("quarter")
-    residuals.add_column("baseline (revenue)", justify="right")
-    residuals.add_column("OLS (shared costs)", justify="right")
+        rows = [[safe(param), plain_number(value), plain_number(fit["bse"][param]),
+                 nb.number(value / fit["bse"][param], 2) if fit["bse"][param] else nb.MISSING]
+                for param, value in fit["params"].items()]
+        show_table(f"OLS: implied shared costs on {name.replace('_', ' ')}{used}; n = {fit['stats']['n']}, "
+                   f"R² = {fit['stats']['r2']:.3f}, RMSE = RMB {nb.number(fit['stats']['rmse'], 0)}mn",
+                   [Col("parameter", "left", fold=True, key=True), Col("estimate"), Col("std. error"), Col("t")], rows,
+                   console=console)
     ols = result["operating_leverage"]["revenue"]["residuals"]
-    for quarter in ols:
-        residuals.add_row(quarter, f"{base['residuals'].get(quarter, float('nan')):+,.0f}", f"{ols[quarter]:+,.0f}")
-    console.print(residuals)
-    values = Table(title="Calibrated drivers", title_justify="left", header_style="bold")
-    for column in ("driver", "file value", "calibrated", "range"):
-        values.add_column(column, justify="left" if column == "driver" else "right")
+    rows = [[quarter, nb.number(base["residuals"].get(quarter), 0, signed=True), nb.number(ols[quarter], 0, signed=True)]
+            for quarter in ols]
+    show_table("Residuals by quarter (RMB mn)", [Col("quarter", "left", key=True), Col("baseline (revenue)"),
+                                                 Col("OLS (shared costs)")], rows, console=console)
+    rows = []
     for driver_id, new in result["values"].items():
-        old = driver_set[driver_id].value if driver_id in driver_set else float("nan")
-        rng = f"{new['low']:.4g} – {new['high']:.4g}" if "low" in new else ""
-        values.add_row(driver_id, f"{old:.10g}", f"{new['value']:.10g}", rng)
-    console.print(values)
-    console.print(f"wrote {target}" if target else "dry run: pass --write to update calibrated.toml, or --output FILE")
+        unit = driver_set[driver_id].unit if driver_id in driver_set else ""
+        old = driver_set[driver_id].value if driver_id in driver_set else None
+        rng = span(new.get("low"), new.get("high"), unit) if "low" in new else ""
+        rows.append([safe(driver_id), _driver_value(old, unit), _driver_value(new["value"], unit), rng])
+    show_table("Calibrated drivers", [Col("driver", "left", fold=True, key=True), Col("file value"), Col("calibrated"),
+                                      Col("range", wrap=True)], rows, console=console)
+    console.print(f"wrote {safe(target)}" if target else "dry run: pass --write to update calibrated.toml, or --output FILE")
 
 
-def print_scenarios(frame: Any, names: list[str], periods: tuple[str, ...] = ("FY2025", "FY2026", "FY2027", "FY2028")) -> None:
+def _driver_value(value: float | None, unit: str) -> str:
+    """A driver's value in its unit, with enough digits to see a calibrated change."""
+    if value is None:
+        return nb.MISSING
+    if unit == "ratio":
+        return nb.ratio(value, digits=2)
+    return cell(value, unit) if unit in ("RMB_mn", "count", "tokens", "USD", "HKD") else plain_number(value) + (f" {unit}" if unit else "")
+
+
+def print_scenarios(frame: Any, names: list[str], periods: Sequence[str]) -> None:
     """Scenarios side by side: a column per scenario within each year."""
     import polars as pl
 
     wide = frame.with_columns((pl.col("scenario") + " " + pl.col("period")).alias("column")).pivot(
         on="column", index=["line", "unit"], values="value", aggregate_function="first")
-    table = Table(title="Scenarios (key lines)", title_justify="left", header_style="bold")
-    table.add_column("line", no_wrap=True)
-    table.add_column("unit", no_wrap=True)
     columns = [f"{s} {p}" for p in periods for s in names if f"{s} {p}" in wide.columns]
-    for column in columns:
-        table.add_column(safe(column).replace(" ", "\n"), justify="right")
+    rows = []
     for row in wide.iter_rows(named=True):
-        table.add_row(row["line"], UNIT_LABEL.get(row["unit"], row["unit"]), *[cell(row[c], row["unit"]) for c in columns])
-    make_console().print(table)
+        label, cells = row_cells([row[c] for c in columns], row["unit"])
+        rows.append([safe(row["line"]), label, *cells])
+    cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
+    cols += [Col(safe(c).replace(" ", "\n")) for c in columns]
+    show_table("Scenarios (key lines)", cols, rows)
 
 
 def print_bridge(bridge: dict[str, Any], label: str) -> None:
-    """A bridge: start, contributions largest first, total change, end."""
-    table = Table(title=f"Bridge ({bridge['method']}): {safe(label)}", title_justify="left", header_style="bold")
-    for column in ("driver", "from", "to", "contribution"):
-        table.add_column(column, justify="left" if column == "driver" else "right")
-    table.add_row("start", "", "", f"{bridge['base']:,.6g}")
+    """A bridge: start, contributions largest first, total change, end (in the line's unit)."""
+    unit = line_unit(bridge.get("line")) or line_unit(label.split(":")[0].split(" at ")[0].strip()) or ""
+
+    def v(x: float) -> str:
+        return cell(x, unit) if unit else plain_number(x)
+
+    def d(x: float) -> str:
+        return nb.change(x, unit, units=UNITS) if unit else plain_number(x)
+
+    rows = [["start", "", "", v(bridge["base"])]]
     for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
-        table.add_row(safe(row["driver"]), f"{row['from']:,.6g}", f"{row['to']:,.6g}", f"{row['contribution']:+,.6g}")
-    table.add_row("[bold]total change[/]", "", "", f"[bold]{bridge['total_change']:+,.6g}[/]")
-    table.add_row("end", "", "", f"{bridge['new']:,.6g}")
-    make_console().print(table)
+        driver = row["driver"]
+        driver_unit = _unit_of_driver(driver) or unit
+        rows.append([safe(driver), _maybe(row.get("from"), driver_unit), _maybe(row.get("to"), driver_unit),
+                     d(row["contribution"])])
+    rows.append(["[bold]total change[/]", "", "", f"[bold]{d(bridge['total_change'])}[/]"])
+    rows.append(["end", "", "", v(bridge["new"])])
+    show_table(f"Bridge ({safe(bridge['method'])}): {safe(label)}",
+               [Col("driver", "left", fold=True, key=True), Col("from"), Col("to"), Col("contribution")], rows)
+
+
+def _unit_of_driver(name: str) -> str | None:
+    unit = line_unit(name)
+    if unit:
+        return unit
+    try:
+        from .model import load_drivers
+
+        drivers = load_drivers()
+        return drivers[name].unit if name in drivers else None
+    except Exception:  # noqa: BLE001 - a label only: fall back to the line's unit
+        return None
+
+
+def _maybe(x: Any, unit: str) -> str:
+    if x is None or not isinstance(x, int | float):
+        return "" if x is None else safe(x)
+    return cell(x, unit) if unit else plain_number(x)
+
+
+def print_tornado(frame: Any, outputs: Sequence[tuple[str, str]]) -> None:
+    """One tornado per output: each driver's range, the output at its low and high, the swing."""
+    import polars as pl
+
+    for out_line, out_period in outputs:
+        part = frame.filter((pl.col("line") == out_line) & (pl.col("period") == out_period))
+        unit = line_unit(out_line) or ""
+        base = part["output_base"][0] if part.height else None
+        rows = []
+        for r in part.iter_rows(named=True):
+            d_unit = r.get("unit") or _unit_of_driver(r["driver"]) or ""
+            rows.append([safe(r["driver"]), _maybe(r.get("driver_low"), d_unit), _maybe(r.get("driver_high"), d_unit),
+                         cell(r["output_low"], unit), cell(r["output_high"], unit), nb.change(r["swing"], unit, units=UNITS)])
+        cols = [Col("driver", "left", fold=True, key=True), Col("driver low"), Col("driver high"), Col("output at low"),
+                Col("output at high"), Col("swing")]
+        show_table(f"Tornado: {safe(out_line)} at {out_period} (base {cell(base, unit)}), sorted by swing", cols, rows)
+
+
+def print_grid(frame: Any, a: str, b: str, line: str, period: str, driver_set: Any) -> None:
+    """A two-way data table: rows are driver ``a``'s values, columns driver ``b``'s."""
+    unit = line_unit(line) or ""
+    ua = driver_set[a].unit if a in driver_set else ""
+    ub = driver_set[b].unit if b in driver_set else ""
+    values_b = list(dict.fromkeys(frame[b].to_list()))
+    scale = nb.column_scale(unit, frame["value"].to_list(), UNITS)
+    rows = []
+    for va in dict.fromkeys(frame[a].to_list()):
+        part = {r[b]: r["value"] for r in frame.filter(frame[a] == va).iter_rows(named=True)}
+        rows.append([_maybe(va, ua), *[scale.cell(part.get(vb)) for vb in values_b]])
+    cols = [Col(f"{safe(a)}\n↓  {safe(b)} →", "left", wrap=True, key=True)] + [Col(_maybe(vb, ub)) for vb in values_b]
+    show_table(f"{safe(line)} at {period} ({scale.label}): {safe(a)} (rows) × {safe(b)} (columns)", cols, rows)
+
+
+def print_solve(result: dict[str, Any], vary: str, target: str) -> None:
+    unit = result["unit"]
+    where = "inside" if result["in_range"] else "OUTSIDE"
+    rng = f"[{nb.between(result['low'], result['high'], unit, units=UNITS)}]" if result["low"] is not None else "(no range)"
+    rel = f" ({nb.ratio(result['relative_change'], signed=True)})" if result["relative_change"] is not None else ""
+    make_console().print(
+        f"{safe(vary)} = [bold]{_driver_value(result['value'], unit)}[/] meets {safe(target)}\n"
+        f"  {where} the report's range {safe(rng)}; base {_driver_value(result['base_value'], unit)}, "
+        f"change {nb.change(result['change_from_base'], unit, units=UNITS)}{rel}")
+
+
+def print_diff(result: dict[str, Any]) -> None:
+    import polars as pl
+
+    if result["drivers"]:
+        print_frame(pl.DataFrame(result["drivers"]), "Drivers that differ")
+    else:
+        note = "same driver files" if result["meta"]["same_driver_files"] else "driver hashes differ"
+        make_console().print(f"No driver values differ ({note}).")
+    if result["outputs"]:
+        frame = pl.DataFrame(result["outputs"]).filter(pl.col("change") != 0)
+        print_frame(frame, "Key outputs that moved")
+
+
+def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any]) -> None:
+    import polars as pl
+
+    from .update import print_rolling
+
+    print_rolling(rolling)
+    if result is None:
+        return
+    meta = result["meta"]
+    make_console().print(f"backtest from origin {meta['origin']} against {safe(meta['actuals'])} "
+                         f"({meta['rows_compared']} line-periods; baseline: {safe(meta['baseline']['method'])})")
+    if result["rows"]:
+        print_frame(pl.DataFrame(result["rows"]).select("line", "period", "method", "forecast", "actual", "error", "pct_error"),
+                    "Forecast against actual")
+        print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
+    else:
+        make_console().print("No rows of the file fall after the origin.")

@@ -27,23 +27,42 @@ def test_forecast_json_document(cli):
     assert rows[("valuation.target.usd_per_ads", "FY2026")]["unit"] == "USD"
 
 
-def test_both_front_ends_give_the_same_json(cli):
-    from typer.main import get_command
-
+def test_one_definition_gives_parser_and_help(cli, monkeypatch):
+    """Each command is declared once: its parser and its --help come from the same specs."""
     from cloudmodel.cli import app
-    from cloudmodel.fastcli import parser, wants_fast_path
 
-    assert wants_fast_path(["forecast", "--format", "json"])
-    assert not wants_fast_path(["forecast"]) and not wants_fast_path(["forecast", "--format", "json", "--help"])
-    fast = cli("forecast", "--format", "json", "--set", "apple.users=2000万").stdout
-    from typer.testing import CliRunner
+    assert not (ROOT / "cloudmodel" / "fastcli.py").exists()
+    monkeypatch.setenv("COLUMNS", "200")
+    for name, command in app.commands.items():
+        text = cli(name, "--help").stdout
+        parser_options = {o for a in command.parser("cloudmodel")._actions for o in a.option_strings}
+        declared = {n for o in command.options() for n in o.names}
+        assert parser_options == declared, name
+        assert all(n in text for n in declared), name
+    fast = json.loads(cli("forecast", "--format", "json", "--set", "apple.users=2000万").stdout)
+    assert fast["meta"]["overrides"] == {"apple.users": 20_000_000}
 
-    slow = CliRunner().invoke(app, ["forecast", "--format", "json", "--set", "apple.users=2000万"]).stdout
-    assert json.loads(fast) == json.loads(slow)
-    # the lean parser knows exactly the typer command's options
-    typer_options = {o for p in get_command(app).commands["forecast"].params for o in p.opts}
-    argparse_options = {o for a in parser()._actions for o in a.option_strings}
-    assert typer_options == argparse_options
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["forecast", "--nope"], "unrecognized arguments: --nope"),
+    (["simulate", "--draws", "many"], "'many' is not a whole number"),
+    (["solve", "--vary", "apple.users"], "the following arguments are required: --target"),
+    (["forcast"], "did you mean 'forecast'?"),
+    (["trace"], "the following arguments are required: LINE"),
+])
+def test_usage_errors_exit_2_with_one_line(cli, args, fragment):
+    result = cli(*args)
+    assert result.code == 2, result
+    assert result.stderr.startswith("cloudmodel: error:") and fragment in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_help_lists_verbs_and_options(cli):
+    top = cli("--help")
+    assert top.code == 0 and all(verb in top.stdout for verb in ("forecast", "simulate", "update", "report"))
+    assert cli().code == 0
+    text = cli("report", "--help").stdout
+    assert "--output" in text and "HTML" in text and "--format" not in text
 
 
 def test_set_with_units_moves_the_forecast(cli):

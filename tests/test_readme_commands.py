@@ -20,7 +20,7 @@ from .conftest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 VERBS = ("forecast", "drivers", "trace", "scenarios", "sensitivity", "solve", "explain", "diff", "simulate",
-         "calibrate", "backtest", "update")
+         "calibrate", "backtest", "update", "report")
 PLACEHOLDER = re.compile(r"\b[A-Z]{2,}\b|…|\.\.\.")
 
 
