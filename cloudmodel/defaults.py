@@ -1,40 +1,53 @@
-"""Calendar defaults of the command line and the tables, in one place.
+"""Calendar defaults of the command line and the tables, in one place — from the drivers.
 
-Each default is a function of a driver set (the timeline's helpers will compute them from the
-drivers); until those land they are the report's years, written here and nowhere else. The
-names ``TARGET_YEAR``, ``YEARS_SHOWN`` and ``SCENARIO_YEARS`` give the same values for option
-defaults that need one before any file is read.
+No year is written here: the report's target years are the periods of its target drivers
+(``targets.cloud_revenue_growth_fy*``), the default horizon adds ``timeline.default_horizon_years``
+to the last of them (:mod:`cloudmodel.engine`). Each default is a function of a driver set;
+the names ``TARGET_YEAR``, ``YEARS_SHOWN`` and ``SCENARIO_YEARS`` are computed from the shipped
+drivers on first use, for option defaults that need a value before any file is read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_TARGET_YEAR = "FY2026"
-_YEARS_SHOWN = ("FY2024", "FY2025", "FY2026", "FY2027", "FY2028")
+
+def _drivers(drivers: Any = None) -> Any:
+    if drivers is not None:
+        return drivers
+    from .model import load_drivers
+
+    return load_drivers()
 
 
 def target_year(drivers: Any = None) -> str:
     """The report's target year: the default period of ``sensitivity``, ``explain`` and the
     valuation, and the year the histogram of the target price is drawn for."""
-    return _TARGET_YEAR
+    from .engine import target_year as of
+
+    return of(_drivers(drivers))
 
 
 def years_shown(drivers: Any = None) -> tuple[str, ...]:
-    """Fiscal years the forecast tables show (later ones follow with a longer horizon)."""
-    return _YEARS_SHOWN
+    """Fiscal years the forecast tables show: from the year before the report's first target year
+    to the default horizon (later ones follow with a longer horizon)."""
+    from .engine import years_shown as of
+
+    return of(_drivers(drivers))
 
 
 def scenario_years(drivers: Any = None) -> tuple[str, ...]:
-    """Fiscal years a scenario comparison shows."""
-    return _YEARS_SHOWN[1:]
+    """Fiscal years a scenario comparison shows: the report's target years to the default horizon."""
+    from .engine import years_shown as of
+
+    return of(_drivers(drivers), before=0)
 
 
 def horizon(drivers: Any = None) -> str:
-    """The default last quarter of a run: the model's."""
-    from .model import DEFAULT_HORIZON
+    """The default last quarter of a run."""
+    from .engine import default_horizon
 
-    return DEFAULT_HORIZON
+    return default_horizon(_drivers(drivers))
 
 
 _LAZY = {"TARGET_YEAR": target_year, "YEARS_SHOWN": years_shown, "SCENARIO_YEARS": scenario_years}
