@@ -5,9 +5,8 @@
 >>> fc.table        # polars DataFrame: line, period, basis, value, unit
 """
 
-__version__ = "0.1.0"
-
-from .errors import CloudmodelError, InputError  # noqa: E402
-from .model import Forecast, forecast, load_drivers  # noqa: E402
+from .errors import CloudmodelError, InputError
+from .model import Forecast, forecast, load_drivers
+from .version import __version__
 
 __all__ = ["Forecast", "forecast", "load_drivers", "InputError", "CloudmodelError", "__version__"]

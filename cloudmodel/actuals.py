@@ -32,6 +32,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError, InputProblem, did_you_mean
 from .history import LINE_METRICS, History
@@ -153,110 +154,117 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
     file = Path(path)
     register_input(file)
     header, rows = _table_rows(file)
-    problems: list[InputProblem] = []
-    for column in header:
-        if column not in COLUMNS + OPTIONAL:
-            problems.append(InputProblem(str(file), f"column {column!r}", None, "unknown column",
-                                         did_you_mean(column, COLUMNS + OPTIONAL) or f"columns are {', '.join(COLUMNS)}[, unit]"))
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        problems.append(InputProblem(str(file), "header", ",".join(header), f"missing column(s) {', '.join(missing)}",
-                                     "the header is period,line,value[,unit]"))
-    if problems:
-        raise InputError(problems)
+    _check_header(str(file), header)
     if not rows:
         raise InputError.one(str(file), "", None, "has a header but no rows")
     if history is None:
         from .history import load_history
 
         history = load_history()
+    problems: list[InputProblem] = []
     actuals: list[Actual] = []
     seen: dict[tuple[str, tuple[int, ...]], tuple[int, str]] = {}
     for index, row in enumerate(rows, start=2):
-        where = f"row {index}"
-        if "__extra__" in row:
-            problems.append(InputProblem(str(file), where, row["__extra__"], "has more cells than the header",
-                                         'quote values with commas: "30,127"'))
-            continue
-        line = row["line"]
-        if line not in LINES:
-            problems.append(InputProblem(str(file), f"{where}, column line", line, "unknown line", did_you_mean(line, LINES)))
-            continue
         try:
-            period = _period(row["period"])
-        except PeriodError as exc:
-            problems.append(InputProblem(str(file), f"{where}, column period", row["period"], str(exc)))
+            actual = _row(str(file), index, row)
+            key = (actual.line, tuple(Period.parse(actual.period).fiscal_quarters()))
+            if key in seen:
+                first_row, first_label = seen[key]
+                same = "the same period" if first_label == actual.period else f"the same quarters as {first_label}"
+                raise _Bad(InputProblem(str(file), f"row {index}", f"{actual.period} {actual.line}",
+                                        f"duplicate: row {first_row} gives {same} for this line",
+                                        "give each period once, as FY… or as CY…"))
+            seen[key] = (index, actual.period)
+            _check_history(str(file), index, row, actual, history)
+        except _Bad as bad:
+            problems.append(bad.problem)
             continue
-        unit = LINES[line].unit
-        given_unit = row.get("unit", "")
-        if given_unit and given_unit != unit:
-            problems.append(InputProblem(str(file), f"{where}, column unit", given_unit, f"{line} is in {unit}"))
-            continue
-        bounds, bad = {}, False
-        for column in ("low", "high"):
-            text = str(row.get(column, "") or "").strip()
-            if not text:
-                bounds[column] = None
-                continue
-            try:
-                bounds[column] = parse_quantity(text, unit)
-            except UnitError as exc:
-                problems.append(InputProblem(str(file), f"{where}, column {column}", text, str(exc), f"{line} is in {unit}"))
-                bad = True
-        if bad:
-            continue
-        if bounds["low"] is not None and bounds["high"] is not None and bounds["low"] > bounds["high"]:
-            problems.append(InputProblem(str(file), f"{where}, columns low and high", f"{bounds['low']:g} > {bounds['high']:g}",
-                                         "low is above high"))
-            continue
-        if not str(row["value"]).strip() and (bounds["low"] is not None or bounds["high"] is not None):
-            value = None  # a bound only: "AI revenue grew triple digits" → low 1.0
-        else:
-            try:
-                value = parse_quantity(row["value"], unit)
-            except UnitError as exc:
-                problems.append(InputProblem(str(file), f"{where}, column value", row["value"], str(exc), f"{line} is in {unit}"))
-                continue
-        implausible = [(c, x) for c, x in (("value", value), ("low", bounds["low"]), ("high", bounds["high"]))
-                       if x is not None and abs(x) > PLAUSIBLE.get(unit, PLAUSIBLE_OTHER)]
-        if implausible:
-            column, x = implausible[0]
-            problems.append(InputProblem(str(file), f"{where}, column {column}", row.get(column), f"{x:g} is not a plausible "
-                                         f"{line} (at most {PLAUSIBLE.get(unit, PLAUSIBLE_OTHER):g} {unit} in size)",
-                                         "check the unit: money is in RMB millions, ratios are decimals"))
-            continue
-        if value is None:
-            problem = _bounds_against_history(history, line, period, bounds["low"], bounds["high"])
-            if problem:
-                problems.append(InputProblem(str(file), f"{where}, columns low and high", f"{bounds['low']}–{bounds['high']}",
-                                             problem, "check the period and the bound"))
-                continue
-        elif (unit == "count" and value < 0) or (line.startswith(("cloud.revenue", "group.revenue")) and LINES[line].unit == "RMB_mn"
-                                                and not value > 0):
-            problems.append(InputProblem(str(file), f"{where}, column value", row["value"],
-                                         "a revenue is positive and a count is not negative"))
-            continue
-        flag = str(row.get("restates", "")).strip().lower()
-        if flag not in TRUE + FALSE:
-            problems.append(InputProblem(str(file), f"{where}, column restates", row.get("restates"), "expected true or false"))
-            continue
-        restates = flag in TRUE
-        key = (line, tuple(Period.parse(period).fiscal_quarters()))
-        if key in seen:
-            first_row, first_label = seen[key]
-            same = "the same period" if first_label == period else f"the same quarters as {first_label}"
-            problems.append(InputProblem(str(file), where, f"{period} {line}", f"duplicate: row {first_row} gives {same} for this line",
-                                         "give each period once, as FY… or as CY…"))
-            continue
-        seen[key] = (index, period)
-        problem = _against_history(history, line, period, value, restates) if value is not None else None
-        if problem:
-            problems.append(InputProblem(str(file), f"{where}, column value", row["value"], problem[0], problem[1]))
-            continue
-        actuals.append(Actual(line, period, value, index, restates, bounds["low"], bounds["high"]))
+        actuals.append(actual)
     if problems:
         raise InputError(problems)
     return Actuals(str(file), actuals)
+
+
+class _Bad(Exception):
+    """One row's problem, raised by the steps that read it."""
+
+    def __init__(self, problem: InputProblem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _check_header(file: str, header: list[str]) -> None:
+    problems = [InputProblem(file, f"column {column!r}", None, "unknown column",
+                             did_you_mean(column, COLUMNS + OPTIONAL) or f"columns are {', '.join(COLUMNS)}[, unit]")
+                for column in header if column not in COLUMNS + OPTIONAL]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        problems.append(InputProblem(file, "header", ",".join(header), f"missing column(s) {', '.join(missing)}",
+                                     "the header is period,line,value[,unit]"))
+    if problems:
+        raise InputError(problems)
+
+
+def _row(file: str, index: int, row: dict[str, Any]) -> Actual:
+    """One row read and checked on its own (line, period, unit, bounds, value, plausibility)."""
+    where = f"row {index}"
+    if "__extra__" in row:
+        raise _Bad(InputProblem(file, where, row["__extra__"], "has more cells than the header",
+                                'quote values with commas: "30,127"'))
+    line = row["line"]
+    if line not in LINES:
+        raise _Bad(InputProblem(file, f"{where}, column line", line, "unknown line", did_you_mean(line, LINES)))
+    try:
+        period = _period(row["period"])
+    except PeriodError as exc:
+        raise _Bad(InputProblem(file, f"{where}, column period", row["period"], str(exc))) from None
+    unit = LINES[line].unit
+    given_unit = row.get("unit", "")
+    if given_unit and given_unit != unit:
+        raise _Bad(InputProblem(file, f"{where}, column unit", given_unit, f"{line} is in {unit}"))
+    low, high = (_quantity(file, where, row, column, line, unit, optional=True) for column in ("low", "high"))
+    if low is not None and high is not None and low > high:
+        raise _Bad(InputProblem(file, f"{where}, columns low and high", f"{low:g} > {high:g}", "low is above high"))
+    bound_only = not str(row["value"]).strip() and (low is not None or high is not None)
+    value = None if bound_only else _quantity(file, where, row, "value", line, unit)  # a bound only: low 1.0 = "triple digits"
+    for column, x in (("value", value), ("low", low), ("high", high)):
+        if x is not None and abs(x) > PLAUSIBLE.get(unit, PLAUSIBLE_OTHER):
+            raise _Bad(InputProblem(file, f"{where}, column {column}", row.get(column), f"{x:g} is not a plausible "
+                                    f"{line} (at most {PLAUSIBLE.get(unit, PLAUSIBLE_OTHER):g} {unit} in size)",
+                                    "check the unit: money is in RMB millions, ratios are decimals"))
+    money = line.startswith(("cloud.revenue", "group.revenue")) and unit == "RMB_mn"
+    if value is not None and ((unit == "count" and value < 0) or (money and not value > 0)):
+        raise _Bad(InputProblem(file, f"{where}, column value", row["value"], "a revenue is positive and a count is not negative"))
+    flag = str(row.get("restates", "")).strip().lower()
+    if flag not in TRUE + FALSE:
+        raise _Bad(InputProblem(file, f"{where}, column restates", row.get("restates"), "expected true or false"))
+    return Actual(line, period, value, index, flag in TRUE, low, high)
+
+
+def _quantity(file: str, where: str, row: dict[str, Any], column: str, line: str, unit: str,
+              optional: bool = False) -> float | None:
+    """A cell in the line's unit (None for an empty optional cell)."""
+    text = str(row.get(column, "") or "").strip() if optional else row[column]
+    if optional and not text:
+        return None
+    try:
+        return parse_quantity(text, unit)
+    except UnitError as exc:
+        raise _Bad(InputProblem(file, f"{where}, column {column}", text, str(exc), f"{line} is in {unit}")) from None
+
+
+def _check_history(file: str, index: int, row: dict[str, Any], actual: Actual, history: History) -> None:
+    """A value (or bound) agrees with the shipped history, unless the row restates it."""
+    where = f"row {index}"
+    if actual.value is None:
+        problem = _bounds_against_history(history, actual.line, actual.period, actual.low, actual.high)
+        if problem:
+            raise _Bad(InputProblem(file, f"{where}, columns low and high", f"{actual.low}–{actual.high}", problem,
+                                    "check the period and the bound"))
+        return
+    found = _against_history(history, actual.line, actual.period, actual.value, actual.restates)
+    if found:
+        raise _Bad(InputProblem(file, f"{where}, column value", row["value"], found[0], found[1]))
 
 
 def reported(history: History, line: str, period: str) -> float | None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .drivers import DriverSet, evaluate_formula, formula_names
-from .engine import Raw, Timeline, make_timeline, run
+from .engine import Raw, Timeline, default_last_quarter, make_timeline, run
 from .history import History
 from .periods import Period, Rollup
 from .result import LINES
@@ -54,15 +54,11 @@ def run_cases(drivers: DriverSet, history: History, changes: Mapping[str, Any], 
               last: int | None = None) -> Raw:
     """One engine run over every case at once."""
     if timeline is None:
-        timeline = make_timeline(drivers, history, last if last is not None else default_last(drivers))
+        timeline = make_timeline(drivers, history, last if last is not None else default_last_quarter(drivers))
     return run(values_with(drivers, changes), history, timeline)
 
 
-def default_last(drivers: DriverSet) -> int:
-    """The last quarter of the default horizon (timeline.default_horizon_years after the report's targets)."""
-    from .engine import default_horizon
 
-    return Period.parse(default_horizon(drivers)).fiscal_quarters()[-1]
 
 
 def line_value(raw: Raw, line: str, label: str) -> Any:
@@ -93,4 +89,26 @@ def line_values(raw: Raw, line: str, label: str, n: int | tuple[int, ...], dtype
     return np.broadcast_to(np.asarray(line_value(raw, line, label), dtype=dtype), shape)
 
 
-__all__ = ["model_inputs", "values_with", "run_cases", "line_value", "line_values"]
+__all__ = ["check_computed", "model_inputs", "values_with", "run_cases", "line_value", "line_values"]
+
+
+def check_computed(raw: Any, line: str, period: str, option: str) -> None:
+    """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
+    a fiscal-year line), naming the periods it did."""
+    from .errors import InputError
+    from .periods import fiscal_year_label, quarter_label
+
+    try:
+        line_value(raw, line, period)
+        return
+    except (KeyError, IndexError, TypeError, ZeroDivisionError):
+        pass
+    quarters = sorted(raw.quarterly.get("cloud.revenue", {}))
+    span = f"{quarter_label(quarters[0])}–{quarter_label(quarters[-1])}" if quarters else "none"
+    if line in raw.annual:
+        years = sorted(raw.annual[line])
+        span = f"fiscal years FY{years[0]}–FY{years[-1]}" if years else "none"
+    elif quarters:
+        span = f"quarters {span}, fiscal years {fiscal_year_label(quarters[0] + 3)}–{fiscal_year_label(quarters[-1])}"
+    raise InputError.one(option, line, period, "has no value for this line: the period lies outside what the run "
+                         f"computes ({span})")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
 import stat
@@ -38,7 +37,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 
 MAGIC = b"cloudmodel-drivers-cache-v2\n"
 SECRET_NAME = "secret"
@@ -196,48 +195,28 @@ def _load(key: str, directory_: str) -> Any | None:
         document = json.loads(payload)
         if document["key"] != key:
             return None
-        return _driver_set(document, directory_)
+        return document
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def _driver_set(document: dict[str, Any], folder: str) -> Any:
-    from .drivers import Driver, DriverSet
-
-    drivers = {}
-    for record in document["drivers"]:
-        fields = dict(record)
-        fields["bounds"] = tuple(math.inf if b is None else float(b) for b in fields["bounds"])
-        # The key is the files' names and bytes, not their folder: point each driver at this folder.
-        fields["file"] = str(Path(folder) / fields["file"])
-        driver = Driver(**fields)
-        drivers[driver.id] = driver
-    return DriverSet(drivers, document["files_hash"], folder)
-
-
-def store(key: str, drivers: Any) -> None:
-    """Keep a validated driver set under ``key`` (silently skipped when the cache is unusable)."""
+def store(key: str, document: dict[str, Any]) -> None:
+    """Keep a validated driver set, as the JSON document :func:`cloudmodel.drivers.cache_document`
+    makes of it, under ``key`` (silently skipped when the cache is unusable)."""
     try:
-        _store(key, drivers)
+        _store(key, document)
     except (OSError, ValueError):
         pass
 
 
-def _store(key: str, drivers: Any) -> None:
+def _store(key: str, document: dict[str, Any]) -> None:
     folder = directory()
     if folder is None or not _trusted_folder(folder, create=True):
         return
     secret = _secret(folder, create=True)
     if secret is None:
         return
-    records = []
-    for d in drivers.values():
-        record = dict(d.__dict__)
-        record["file"] = Path(d.file).name
-        record["bounds"] = [b if math.isfinite(b) else None for b in d.bounds]
-        records.append(record)
-    payload = json.dumps({"key": key, "files_hash": drivers.files_hash, "drivers": records},
-                         ensure_ascii=False, separators=(",", ":")).encode()
+    payload = json.dumps({"key": key, **document}, ensure_ascii=False, separators=(",", ":")).encode()
     data = MAGIC + _mac(secret, payload) + b"\n" + payload
     temp = None
     try:

@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 
 KINDS = ("report", "outside", "derived", "assumption", "calibrated")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")
-_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_PERIOD = re.compile(r"^(?:(?:FY|CY)\d{4}(?:Q[1-4]|H[12])?|\d{4}-\d{2}(?:-\d{2})?)$")
 _REQUIRED_BY_KIND = {
     "report": ("quote", "where"),
     "outside": ("source",),
@@ -416,13 +414,42 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
         digest.update(file.name.encode("utf-8", "surrogateescape") + b"\0" + data)
     files_hash = digest.hexdigest()[:16]
     key = cache.cache_key(contents)
-    cached = cache.load(key, str(path))
+    cached = from_cache_document(cache.load(key, str(path)), str(path))
     if cached is not None:
         return cached
     drivers = _validate(contents)
     result = DriverSet(drivers, files_hash, str(path))
-    cache.store(key, result)
+    cache.store(key, cache_document(result))
     return result
+
+
+def cache_document(drivers: DriverSet) -> dict[str, Any]:
+    """A validated driver set as plain JSON data for :mod:`cloudmodel.cache` (file names, not paths)."""
+    records = []
+    for d in drivers.values():
+        record = dict(d.__dict__)
+        record["file"] = Path(d.file).name
+        record["bounds"] = [b if math.isfinite(b) else None for b in d.bounds]
+        records.append(record)
+    return {"files_hash": drivers.files_hash, "drivers": records}
+
+
+def from_cache_document(document: dict[str, Any] | None, folder: str) -> DriverSet | None:
+    """The driver set of an authenticated cache entry (None for none, or one of another shape).
+    The key is the files' names and bytes, not their folder: each driver points at ``folder``."""
+    if document is None:
+        return None
+    try:
+        drivers = {}
+        for record in document["drivers"]:
+            fields = dict(record)
+            fields["bounds"] = tuple(math.inf if b is None else float(b) for b in fields["bounds"])
+            fields["file"] = str(Path(folder) / fields["file"])
+            driver = Driver(**fields)
+            drivers[driver.id] = driver
+        return DriverSet(drivers, document["files_hash"], folder)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:

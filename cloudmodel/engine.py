@@ -130,6 +130,11 @@ def default_horizon(drivers: DriverSet) -> str:
     return f"FY{report_years(drivers)[-1] + round(drivers['timeline.default_horizon_years'].value)}Q4"
 
 
+def default_last_quarter(drivers: DriverSet) -> int:
+    """The last quarter of the default horizon."""
+    return Period.parse(default_horizon(drivers)).fiscal_quarters()[-1]
+
+
 def years_shown(drivers: DriverSet, before: int = 1) -> tuple[str, ...]:
     """Fiscal years a summary shows: ``before`` years before the report's first target year, to the
     default horizon."""

@@ -115,10 +115,9 @@ def _context(drivers: Any = None, history: Any = None, timeline: Any = None) -> 
 
         history = load_history()
     if timeline is None:
-        from .batch import default_last
-        from .engine import make_timeline
+        from .engine import default_last_quarter, make_timeline
 
-        timeline = make_timeline(drivers, history, default_last(drivers))
+        timeline = make_timeline(drivers, history, default_last_quarter(drivers))
     return drivers, history, timeline
 
 

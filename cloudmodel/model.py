@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .drivers import DriverSet, decode_text
 from .drivers import load_drivers as _load_drivers
 from .engine import default_horizon, horizon_quarter, make_timeline, run
@@ -24,6 +23,7 @@ from .errors import InputError, InputProblem, did_you_mean
 from .history import History, load_history
 from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
+from .version import __version__
 
 CHECK_TOLERANCE = 1e-6  # residuals are money or ratios; anything above a millionth is a real break
 TARGET_COLUMNS = {"label": "String", "line": "String", "period": "String", "kind": "String", "model": "Float64",

@@ -4,13 +4,16 @@ so a forecast from cached, already-validated drivers does not pay for pydantic's
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from .drivers import _ID, _PERIOD
 from .errors import did_you_mean
 from .units import UNITS
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_PERIOD = re.compile(r"^(?:(?:FY|CY)\d{4}(?:Q[1-4]|H[12])?|\d{4}-\d{2}(?:-\d{2})?)$")
 
 #: Longest formula a derived driver may have. The longest shipped one is ~230 characters; four
 #: times that leaves room, while a formula of thousands of terms would only exhaust the parser.

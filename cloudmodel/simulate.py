@@ -26,7 +26,6 @@ driver is its copula uniform, so only the outputs need ranking.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import time
@@ -43,6 +42,16 @@ from .errors import InputError
 from .history import History
 from .periods import Period
 from .result import LINES
+from .sampling import (  # noqa: F401 - the sampling primitives are part of simulate's API
+    KEY_LINES,
+    Z90,
+    Spec,
+    correlation_matrix,
+    inverse_cdf,
+    sorted_percentiles,
+    specs_for,
+    uniforms,
+)
 from .units import format_quantity
 from .whatif import Condition
 
@@ -52,189 +61,10 @@ MAX_DRAWS = 50_000_000
 MAX_KEPT_DRAWS = 2_000_000
 STATS = ("mean", "p5", "p25", "p50", "p75", "p95")
 PERCENTILES = (5, 25, 50, 75, 95)
-Z90 = 1.6448536269514722  # standard normal quantile at 95%: [low, high] is a 90% interval
-PERT_SHAPE = 4.0
-BETA_TABLE = 1 << 16
 ATTRIBUTION_SAMPLE = 200_000
-KEY_LINES = ("cloud.revenue", "cloud.revenue.iaas", "cloud.revenue.paas", "cloud.revenue.saas", "cloud.revenue.maas",
-             "cloud.revenue.solutions", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.ai.revenue",
-             "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income", "valuation.cloud.usd_per_ads",
-             "valuation.target.usd_per_ads", "valuation.target.hkd_per_share")
 #: Lines whose spread is attributed to drivers, at the report's target year.
 ATTRIBUTION_LINES = ("cloud.revenue", "valuation.target.usd_per_ads")
 
-
-@dataclass(frozen=True)
-class Spec:
-    """How one driver is drawn."""
-
-    driver: str
-    family: str
-    low: float
-    mode: float
-    high: float
-    values: tuple[float, ...] = ()
-    probabilities: tuple[float, ...] = ()
-
-    def describe(self) -> dict[str, Any]:
-        out = {"driver": self.driver, "family": self.family, "low": self.low, "base": self.mode, "high": self.high}
-        if self.values:
-            out |= {"values": list(self.values), "probabilities": list(self.probabilities)}
-        return out
-
-
-def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
-    """A distribution for every ranged driver in the lineage of the lines the simulation reports
-    (or only the named ones); checked against the range."""
-    from .lineage import drivers_of_lines
-
-    inputs = drivers_of_lines(KEY_LINES, drivers)
-    chosen = []
-    if only:
-        for driver_id in only:
-            d = drivers.require(driver_id, "--only")
-            if not d.has_range:
-                raise InputError.one("--only", driver_id, None, "has no range to draw from")
-            chosen.append(driver_id)
-    else:
-        chosen = [k for k in sorted(inputs) if drivers[k].has_range and drivers[k].kind != "derived"
-                  and (drivers[k].low != drivers[k].high)]
-    specs = []
-    problems = []
-    for driver_id in chosen:
-        d = drivers[driver_id]
-        dist = d.distribution or {}
-        family = dist.get("family", "triangular")
-        spec = Spec(driver_id, family, d.low, d.value, d.high, tuple(dist.get("values") or ()), tuple(dist.get("probabilities") or ()))
-        problem = _contradiction(spec, d)
-        if problem:
-            problems.append((d.file, f"{driver_id}.distribution", dist, problem))
-        specs.append(spec)
-    if problems:
-        from .errors import InputProblem
-
-        raise InputError([InputProblem(f, k, v, r) for f, k, v, r in problems])
-    return specs
-
-
-def _contradiction(spec: Spec, d: Any) -> str:
-    """Why a distribution's parameters contradict the driver's range, or ''."""
-    if not all(math.isfinite(x) for x in (*spec.values, *spec.probabilities)):
-        return "values and probabilities must be finite numbers (no NaN or infinity)"
-    if spec.family == "discrete":
-        if not spec.values or len(spec.values) != len(spec.probabilities):
-            return "a discrete distribution needs values and as many probabilities"
-        if any(p < 0 for p in spec.probabilities) or abs(sum(spec.probabilities) - 1) > 1e-9:
-            return f"probabilities must be non-negative and add up to 1 (they add up to {sum(spec.probabilities):g})"
-        outside = [x for x in spec.values if not spec.low <= x <= spec.high]
-        if outside:
-            return f"value {outside[0]:g} lies outside the driver's range [{spec.low:g}, {spec.high:g}]"
-        return ""
-    if spec.values or spec.probabilities:
-        return f"values and probabilities belong to a discrete distribution, not {spec.family}"
-    if spec.family == "bernoulli":
-        if d.unit != "ratio" or not 0 <= spec.mode <= 1:
-            return "a bernoulli draw needs a probability (a ratio between 0 and 1) as its value"
-        return ""
-    if spec.family == "lognormal" and spec.low <= 0:
-        return f"a lognormal needs a positive range; low is {spec.low:g}"
-    if spec.family == "pert" and not spec.low < spec.high:
-        return "a PERT needs low < high"
-    return ""
-
-
-# --------------------------------------------------------------------------- sampling
-
-def _normal_quantile(u: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri
-
-    return ndtri(u)
-
-
-def inverse_cdf(spec: Spec, u: np.ndarray) -> np.ndarray:
-    """The draw whose cumulative probability is ``u``: monotone in ``u``, in ``u``'s precision."""
-    return _inverse_cdf(spec, u).astype(u.dtype, copy=False)
-
-
-def _inverse_cdf(spec: Spec, u: np.ndarray) -> np.ndarray:
-    a, m, b = spec.low, spec.mode, spec.high
-    if spec.family == "uniform":
-        return a + u * (b - a)
-    if spec.family == "triangular":
-        if b == a:
-            return np.full_like(u, m)
-        cut = (m - a) / (b - a)
-        left = a + np.sqrt(u * (b - a) * (m - a))
-        right = b - np.sqrt((1 - u) * (b - a) * (b - m))
-        return np.where(u < cut, left, right)
-    if spec.family == "pert":
-        return a + _beta_quantile_table(1 + PERT_SHAPE * (m - a) / (b - a), 1 + PERT_SHAPE * (b - m) / (b - a))(u) * (b - a)
-    if spec.family == "lognormal":
-        sigma = max(math.log(b / m), math.log(m / a)) / Z90 if m > 0 else 0.0
-        return m * np.exp(sigma * _normal_quantile(np.clip(u, 1e-12, 1 - 1e-12)))
-    if spec.family == "discrete":
-        cumulative = np.cumsum(spec.probabilities)
-        index = np.minimum(np.searchsorted(cumulative, u, side="right"), len(spec.values) - 1)
-        return np.asarray(spec.values)[index]
-    if spec.family == "bernoulli":
-        return (u >= 1 - m).astype(float)  # increasing in u, like every other family
-    raise InputError.one("distribution", spec.driver, spec.family, "unknown family")
-
-
-def sorted_percentiles(x: np.ndarray, percents: tuple[float, ...]) -> list[float]:
-    """Percentiles by linear interpolation between order statistics (numpy's default method),
-    from one sort — numpy's vectorised sort beats its partition-based percentile 5× here."""
-    ordered = np.sort(x).astype(np.float64)
-    position = np.asarray(percents, dtype=float) / 100 * (len(ordered) - 1)
-    below = np.floor(position).astype(int)
-    above = np.minimum(below + 1, len(ordered) - 1)
-    return list(ordered[below] + (position - below) * (ordered[above] - ordered[below]))
-
-
-@functools.lru_cache(maxsize=64)
-def _beta_quantile_table(alpha: float, beta: float):
-    """The beta quantile function, tabulated on a fine grid once and interpolated (scipy's
-    betaincinv costs ~0.5 µs a call; the table's error is below 1e-6 of the range)."""
-    from scipy.special import betaincinv
-
-    grid = np.linspace(0.0, 1.0, BETA_TABLE)
-    table = betaincinv(alpha, beta, grid)
-    return lambda u: np.interp(u, grid, table)
-
-
-def uniforms(specs: list[Spec], n: int, rng: np.random.Generator, correlation: np.ndarray | None,
-             dtype: type = np.float64) -> np.ndarray:
-    """(drivers, n) uniforms, one contiguous row per driver; with a correlation matrix, through
-    a Gaussian copula."""
-    if correlation is None:
-        return rng.random((len(specs), n), dtype=dtype)
-    from scipy.special import ndtr
-
-    return ndtr(np.linalg.cholesky(correlation) @ rng.standard_normal((len(specs), n))).astype(dtype)
-
-
-def correlation_matrix(specs: list[Spec], pairs: dict[tuple[str, str], float]) -> np.ndarray | None:
-    """Identity plus the named rank correlations (converted to the copula's normal correlation)."""
-    if not pairs:
-        return None
-    index = {s.driver: i for i, s in enumerate(specs)}
-    matrix = np.eye(len(specs))
-    for (a, b), rho in pairs.items():
-        for name in (a, b):
-            if name not in index:
-                raise InputError.one("--correlate", name, None, "is not a drawn driver (it needs a range)")
-        if not -1 < rho < 1:
-            raise InputError.one("--correlate", f"{a},{b}", rho, "a correlation lies strictly between -1 and 1")
-        normal = 2 * math.sin(math.pi * rho / 6)  # Spearman ρ → normal correlation
-        matrix[index[a], index[b]] = matrix[index[b], index[a]] = normal
-    try:
-        np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        raise InputError.one("--correlate", "", None, "these correlations are not consistent (the matrix is not positive definite)") from None
-    return matrix
-
-
-# --------------------------------------------------------------------------- running
 
 @dataclass
 class Simulation:
@@ -263,99 +93,154 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     drawn drivers shifted by the update, each draw's cloud revenue carrying the residual state and
     the forecast-error innovations the rolling-origin backtest shows; ``period="quarter"`` also
     reports every quarter after the last reported one."""
-    import polars as pl
-
-    if not isinstance(draws, int) or isinstance(draws, bool) or draws <= 0 or draws > MAX_DRAWS:
-        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_DRAWS:,}")
-    if precision not in ("float32", "float64"):
-        raise InputError.one("--precision", "", precision, "choose float32 or float64")
-    dtype = np.dtype(precision).type
+    _check_arguments(draws, precision, seed, period, keep_draws)
     specs = [] if collapse else specs_for(drivers, only)
     correlation = correlation_matrix(specs, correlate or {})
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
     last = horizon_quarter(horizon, drivers)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
-    _check_conditions(drivers, history, timeline, conditions or [])
-    from .engine import target_year, years_shown
-
-    years = [y for y in years_shown(drivers, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
-    outputs = [(line, year) for line in KEY_LINES for year in years]
-    if period not in ("year", "quarter"):
-        raise InputError.one("--period", "", period, "choose year or quarter")
+    conditions = conditions or []
+    _check_conditions(drivers, history, timeline, conditions)
     living = None
     if actuals is not None or period == "quarter":
         from .update import for_simulation
 
         living = for_simulation(drivers, history, actuals)
-    if period == "quarter":
-        from .periods import quarter_label
+    outputs = _outputs(drivers, last, period, living)
+    run_ = _Draws(drivers, history, timeline, specs, correlation, living, outputs, conditions, draws, seed,
+                  np.dtype(precision).type, keep_draws)
+    workers = workers or min(os.cpu_count() or 1, 4)
+    clock = time.perf_counter()
+    sums, hits = run_.all(workers)
+    timings = {"draw_and_run_s": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    stats, records = _statistics(run_.samples, sums, outputs, draws, workers)
+    _refuse_non_finite(records, specs)
+    probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
+                      "line": c.line, "period": c.period,
+                      "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
+    timings["percentiles_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    from .engine import target_year
 
-        labels = [quarter_label(q) for q in range(living.last_new + 1, last + 1)]
-        outputs = [(line, label) for line in KEY_LINES if not line.startswith(("group.", "valuation.")) for label in labels] + \
-                  [(line, year) for line in KEY_LINES if line.startswith(("group.", "valuation.")) for year in years]
-    conditions = conditions or []
-    sample_n = min(draws, SAMPLE_CAP)
-    samples = {key: np.empty(sample_n, dtype=dtype) for key in outputs}
-    attribution_n = min(draws, ATTRIBUTION_SAMPLE)
     attributed = [(line, target_year(drivers)) for line in ATTRIBUTION_LINES]
-    ranks_u = np.empty((len(specs), attribution_n), dtype=np.float32)
+    attribution = _attribution(specs, run_.ranks_u, {k: run_.samples[k][:run_.attribution_n] for k in attributed
+                                                     if k in run_.samples})
+    timings["attribution_s"] = time.perf_counter() - clock
+    meta = {"living": living.describe() if living is not None else None, "period": period, "draws": draws, "seed": seed,
+            "chunk": CHUNK, "precision": precision, "sample_for_percentiles": run_.sample_n,
+            "sample_for_attribution": run_.attribution_n, "horizon": horizon,
+            "collapsed": collapse, "drawn_drivers": [s.describe() for s in specs],
+            "correlations": {f"{a},{b}": r for (a, b), r in (correlate or {}).items()},
+            "drivers_hash": drivers.files_hash, "overrides": dict(drivers.overrides),
+            "attribution_method": "squared Spearman rank correlation, normalised",
+            "workers": workers}
+    frame = _draws_frame(run_.kept, outputs, draws) if run_.kept is not None else None
+    return Simulation(stats, meta, probabilities, attribution, run_.samples, frame, timings)
+
+
+def _check_arguments(draws: Any, precision: str, seed: Any, period: str, keep_draws: bool) -> None:
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws <= 0 or draws > MAX_DRAWS:
+        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_DRAWS:,}")
+    if precision not in ("float32", "float64"):
+        raise InputError.one("--precision", "", precision, "choose float32 or float64")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
+    if period not in ("year", "quarter"):
+        raise InputError.one("--period", "", period, "choose year or quarter")
     if keep_draws and draws > MAX_KEPT_DRAWS:
         raise InputError.one("--draws", "", draws, f"writing every draw is limited to {MAX_KEPT_DRAWS:,} draws",
                              "write the summary instead, or run fewer draws")
-    kept_draws = {key: np.empty(draws, dtype=dtype) for key in outputs} if keep_draws else None
-    starts = list(range(0, draws, CHUNK))
-    streams = np.random.SeedSequence(seed).spawn(len(starts))
 
-    def one_chunk(i: int) -> tuple[dict, list[int]]:
-        """Draw and run chunk i; fill its slice of the samples; return its sums and condition hits."""
-        start = starts[i]
-        sums, hits = {}, []
-        n = min(CHUNK, draws - start)
-        rng = np.random.default_rng(streams[i])
-        u = uniforms(specs, n, rng, correlation, dtype) if specs else np.empty((0, n), dtype=dtype)
+
+def _outputs(drivers: DriverSet, last: int, period: str, living: Any) -> list[tuple[str, str]]:
+    """(line, period) pairs reported: the key lines by fiscal year from the report's first target
+    year to the horizon; with ``period="quarter"`` the cloud lines by quarter after the last reported one."""
+    from .engine import years_shown
+
+    years = [y for y in years_shown(drivers, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
+    if period != "quarter":
+        return [(line, year) for line in KEY_LINES for year in years]
+    from .periods import quarter_label
+
+    labels = [quarter_label(q) for q in range(living.last_new + 1, last + 1)]
+    annual = ("group.", "valuation.")
+    return [(line, label) for line in KEY_LINES if not line.startswith(annual) for label in labels] + \
+           [(line, year) for line in KEY_LINES if line.startswith(annual) for year in years]
+
+
+class _Draws:
+    """The draws of one simulation: chunks of :data:`CHUNK` draws, each with its own random stream
+    spawned from the seed, run through the engine; samples, draws kept and copula ranks filled in place."""
+
+    def __init__(self, drivers: DriverSet, history: History, timeline: Any, specs: list[Spec], correlation: Any,
+                 living: Any, outputs: list[tuple[str, str]], conditions: list[Condition], draws: int, seed: int,
+                 dtype: type, keep_draws: bool):
+        self.drivers, self.history, self.timeline, self.specs = drivers, history, timeline, specs
+        self.correlation, self.living, self.outputs, self.conditions = correlation, living, outputs, conditions
+        self.draws, self.dtype = draws, dtype
+        self.sample_n = min(draws, SAMPLE_CAP)
+        self.attribution_n = min(draws, ATTRIBUTION_SAMPLE)
+        self.samples = {key: np.empty(self.sample_n, dtype=dtype) for key in outputs}
+        self.ranks_u = np.empty((len(specs), self.attribution_n), dtype=np.float32)
+        self.kept = {key: np.empty(draws, dtype=dtype) for key in outputs} if keep_draws else None
+        self.starts = list(range(0, draws, CHUNK))
+        self.streams = np.random.SeedSequence(seed).spawn(len(self.starts))
+
+    def values(self, n: int, rng: Any) -> tuple[dict[str, Any], Any]:
+        """One chunk's driver values (and its copula uniforms)."""
+        specs, drivers, dtype = self.specs, self.drivers, self.dtype
+        u = uniforms(specs, n, rng, self.correlation, dtype) if specs else np.empty((0, n), dtype=dtype)
         changes = {s.driver: inverse_cdf(s, u[j]) for j, s in enumerate(specs)}
         for s in specs:
             if s.family == "lognormal":  # the only family with tails beyond the range
                 changes[s.driver] = np.clip(changes[s.driver], *drivers[s.driver].bounds)
         if not specs:  # every range collapsed: the base values, one per draw
             changes = {"customers.total": np.full(n, drivers["customers.total"].value, dtype=dtype)}
-        if living is not None:
-            changes = living.shift(changes, drivers)
-        values = values_with(drivers, changes)
-        raw = run(values, history, timeline)
-        if living is not None:
-            raw = living.apply(raw, values, rng, n)
-        for key in outputs:
-            value = line_values(raw, *key, n, dtype)
+        if self.living is not None:
+            changes = self.living.shift(changes, drivers)
+        return values_with(drivers, changes), u
+
+    def chunk(self, i: int) -> tuple[dict, list[int]]:
+        """Draw and run chunk i; fill its slice of the samples; return its sums and condition hits."""
+        start = self.starts[i]
+        n = min(CHUNK, self.draws - start)
+        rng = np.random.default_rng(self.streams[i])
+        values, u = self.values(n, rng)
+        raw = run(values, self.history, self.timeline)
+        if self.living is not None:
+            raw = self.living.apply(raw, values, rng, n)
+        sums = {}
+        for key in self.outputs:
+            value = line_values(raw, *key, n, self.dtype)
             sums[key] = float(value.sum(dtype=np.float64))
-            if start < sample_n:
-                take = min(n, sample_n - start)
-                samples[key][start:start + take] = value[:take]
-            if kept_draws is not None:
-                kept_draws[key][start:start + n] = value
-        if start < attribution_n and specs:
-            take = min(n, attribution_n - start)
-            ranks_u[:, start:start + take] = u[:, :take]
-        for condition in conditions:
-            value = line_values(raw, condition.line, condition.period, n)
-            hits.append(int(np.count_nonzero(condition.holds(value))))
+            if start < self.sample_n:
+                take = min(n, self.sample_n - start)
+                self.samples[key][start:start + take] = value[:take]
+            if self.kept is not None:
+                self.kept[key][start:start + n] = value
+        if start < self.attribution_n and self.specs:
+            take = min(n, self.attribution_n - start)
+            self.ranks_u[:, start:start + take] = u[:, :take]
+        hits = [int(np.count_nonzero(c.holds(line_values(raw, c.line, c.period, n)))) for c in self.conditions]
         return sums, hits
 
-    clock = time.perf_counter()
-    workers = workers or min(os.cpu_count() or 1, 4)
-    if workers > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            partials = list(pool.map(one_chunk, range(len(starts))))
-    else:
-        partials = [one_chunk(i) for i in range(len(starts))]
-    # add up in chunk order, so the same seed gives the same sums to the last bit
-    sums = {key: math.fsum(part[0][key] for part in partials) for key in outputs}
-    hits = [sum(part[1][c] for part in partials) for c in range(len(conditions))]
+    def all(self, workers: int) -> tuple[dict[tuple[str, str], float], list[int]]:
+        """Every chunk (on ``workers`` threads); sums added in chunk order, so the same seed gives the
+        same sums to the last bit."""
+        if workers > 1 and len(self.starts) > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                partials = list(pool.map(self.chunk, range(len(self.starts))))
+        else:
+            partials = [self.chunk(i) for i in range(len(self.starts))]
+        sums = {key: math.fsum(part[0][key] for part in partials) for key in self.outputs}
+        hits = [sum(part[1][c] for part in partials) for c in range(len(self.conditions))]
+        return sums, hits
 
-    timings = {"draw_and_run_s": time.perf_counter() - clock}
-    clock = time.perf_counter()
+
+def _statistics(samples: dict, sums: dict, outputs: list[tuple[str, str]], draws: int, workers: int) -> tuple[Any, list]:
+    """Mean (over every draw) and percentiles (over the sample) per output, as a long frame."""
+    import polars as pl
 
     def percentiles(key):
         return sorted_percentiles(samples[key], PERCENTILES)
@@ -372,29 +257,18 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
         records.extend((key[0], key[1], f"p{p}", float(q), unit) for p, q in zip(PERCENTILES, quantiles, strict=True))
     stats = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "stat": pl.String,
                                           "value": pl.Float64, "unit": pl.String}, orient="row")
-    _refuse_non_finite(records, specs)
-    probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
-                      "line": c.line, "period": c.period,
-                      "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
-    timings["percentiles_s"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    attribution = _attribution(specs, ranks_u, {k: samples[k][:attribution_n] for k in attributed if k in samples})
-    timings["attribution_s"] = time.perf_counter() - clock
-    meta = {"living": living.describe() if living is not None else None, "period": period, "draws": draws, "seed": seed, "chunk": CHUNK, "precision": precision, "sample_for_percentiles": sample_n,
-            "sample_for_attribution": attribution_n, "horizon": horizon,
-            "collapsed": collapse, "drawn_drivers": [s.describe() for s in specs],
-            "correlations": {f"{a},{b}": r for (a, b), r in (correlate or {}).items()},
-            "drivers_hash": drivers.files_hash, "overrides": dict(drivers.overrides),
-            "attribution_method": "squared Spearman rank correlation, normalised",
-            "workers": workers}
-    frame = None
-    if kept_draws is not None:
-        lines, periods = pl.Enum(list(dict.fromkeys(k[0] for k in outputs))), pl.Enum(list(dict.fromkeys(k[1] for k in outputs)))
-        frame = pl.concat([pl.DataFrame({"line": pl.Series([key[0]] * draws, dtype=lines),
-                                         "period": pl.Series([key[1]] * draws, dtype=periods),
-                                         "draw": np.arange(draws, dtype=np.int32), "value": kept_draws[key]})
-                           for key in outputs])
-    return Simulation(stats, meta, probabilities, attribution, samples, frame, timings)
+    return stats, records
+
+
+def _draws_frame(kept: dict, outputs: list[tuple[str, str]], draws: int) -> Any:
+    """Every draw of every output: ``line, period, draw, value`` (line and period as enums)."""
+    import polars as pl
+
+    lines, periods = pl.Enum(list(dict.fromkeys(k[0] for k in outputs))), pl.Enum(list(dict.fromkeys(k[1] for k in outputs)))
+    return pl.concat([pl.DataFrame({"line": pl.Series([key[0]] * draws, dtype=lines),
+                                    "period": pl.Series([key[1]] * draws, dtype=periods),
+                                    "draw": np.arange(draws, dtype=np.int32), "value": kept[key]})
+                      for key in outputs])
 
 
 def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str, str], np.ndarray]):
@@ -433,7 +307,7 @@ def _check_conditions(drivers: DriverSet, history: History, timeline: Any, condi
     """Every --prob names a line and period this run computes (one base run to find out)."""
     if not conditions:
         return
-    from .cli import check_computed
+    from .batch import check_computed
 
     raw = run(values_with(drivers, {}), history, timeline)
     for c in conditions:

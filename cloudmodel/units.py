@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 #: Canonical units and what each means.
 UNITS: dict[str, str] = {
@@ -119,24 +120,48 @@ def parse_quantity(raw: str | int | float, unit: str) -> float:
         raise UnitError(f"expected a number or a string with a unit, not a {type(raw).__name__}")
     if len(raw) > MAX_QUANTITY_CHARS:
         raise UnitError(f"is {len(raw):,} characters long; a quantity is at most {MAX_QUANTITY_CHARS}")
-    text = normalise(raw)
-    head = _HEAD.match(text)
-    if head is None:
-        raise UnitError(f"{raw!r} does not start with a number")
-    number = _finite(float(head["num"].replace(",", "")), raw)
-    rest = head["rest"]
-    prefix = head["pre"] or ""
+    return _convert(_Reading.of(raw, unit), unit)
 
-    scale_word = ""
-    for word in SCALE_WORDS:
-        if rest.startswith(word):
-            scale_word, rest = word, rest[len(word) :]
-            break
-    scale = SCALE_WORDS[scale_word] if scale_word else 1.0
 
-    percent = rest.startswith("%")
-    if percent:
-        rest = rest[1:]
+@dataclass(frozen=True)
+class _Reading:
+    """What a quantity's text says: the number and the words after it."""
+
+    raw: str
+    number: float
+    scale_word: str
+    percent: bool
+    currency: str
+    per_tokens: float | None
+
+    @property
+    def scale(self) -> float:
+        return SCALE_WORDS[self.scale_word] if self.scale_word else 1.0
+
+    @classmethod
+    def of(cls, raw: str, unit: str) -> _Reading:
+        head = _HEAD.match(normalise(raw))
+        if head is None:
+            raise UnitError(f"{raw!r} does not start with a number")
+        number = _finite(float(head["num"].replace(",", "")), raw)
+        rest, prefix = head["rest"], head["pre"] or ""
+        scale_word = next((word for word in SCALE_WORDS if rest.startswith(word)), "")
+        rest = rest[len(scale_word):]
+        percent = rest.startswith("%")
+        rest = rest[1:] if percent else rest
+        currency, rest = _currency(raw, prefix, rest)
+        per_tokens = None
+        if rest:
+            per_match = _PER_TOKENS.match(rest)
+            if per_match is not None:
+                per_tokens = _per_token_scale(per_match["per"])
+            elif not (unit == "x" and rest in ("x", "X", "倍")) and not (unit == "years" and rest in ("年", "years", "year", "y")):
+                raise UnitError(f"{raw!r}: cannot read {rest!r} after the number{' and ' + scale_word if scale_word else ''}")
+        return cls(raw, number, scale_word, percent, currency, per_tokens)
+
+
+def _currency(raw: str, prefix: str, rest: str) -> tuple[str, str]:
+    """The currency a prefix (¥, $) or a word after the number names, and the text left."""
     currency = ""
     for cur, words in _CURRENCY_WORDS.items():
         if prefix in words:
@@ -145,47 +170,41 @@ def parse_quantity(raw: str | int | float, unit: str) -> float:
             if rest.startswith(word):
                 if currency and currency != cur:
                     raise UnitError(f"{raw!r} names two currencies")
-                currency, rest = cur, rest[len(word) :]
+                currency, rest = cur, rest[len(word):]
                 break
-    per_tokens = None
-    if rest:
-        per_match = _PER_TOKENS.match(rest)
-        if per_match is not None:
-            per_tokens = _per_token_scale(per_match["per"])
-        elif unit == "x" and rest in ("x", "X", "倍"):
-            pass
-        elif unit == "years" and rest in ("年", "years", "year", "y"):
-            pass
-        else:
-            raise UnitError(f"{raw!r}: cannot read {rest!r} after the number{' and ' + scale_word if scale_word else ''}")
+    return currency, rest
 
-    if percent and unit != "ratio":
+
+def _convert(r: _Reading, unit: str) -> float:
+    """The reading in the canonical ``unit``, or the rule it breaks."""
+    raw, number = r.raw, r.number
+    if r.percent and unit != "ratio":
         raise UnitError(f"{raw!r}: a percentage is only valid for a ratio, not {unit}")
     if unit == "ratio":
-        if scale_word or currency or per_tokens is not None:
+        if r.scale_word or r.currency or r.per_tokens is not None:
             raise UnitError(f"{raw!r}: a ratio is a decimal or a percentage")
-        return _finite(number / 100 if percent else number, raw)
+        return _finite(number / 100 if r.percent else number, raw)
     if unit == "RMB_per_mn_tokens":
-        if currency not in ("", "RMB") or scale_word:
+        if r.currency not in ("", "RMB") or r.scale_word:
             raise UnitError(f"{raw!r}: a token price is yuan per million tokens")
-        return _finite(number * 1e6 / per_tokens if per_tokens else number, raw)
-    if per_tokens is not None:
+        return _finite(number * 1e6 / r.per_tokens if r.per_tokens else number, raw)
+    if r.per_tokens is not None:
         raise UnitError(f"{raw!r}: a per-token price is only valid for RMB_per_mn_tokens")
     if unit in _MONEY:
-        if currency not in ("", "RMB"):
-            raise UnitError(f"{raw!r}: {unit} is in yuan, not {currency}")
-        if currency or scale_word:
-            return _finite(number * scale / _MONEY[unit], raw)
+        if r.currency not in ("", "RMB"):
+            raise UnitError(f"{raw!r}: {unit} is in yuan, not {r.currency}")
+        if r.currency or r.scale_word:
+            return _finite(number * r.scale / _MONEY[unit], raw)
         return number
     if unit in ("USD", "HKD"):
-        if currency not in ("", unit) or scale_word:
+        if r.currency not in ("", unit) or r.scale_word:
             raise UnitError(f"{raw!r}: expected a plain amount in {unit}")
         return number
-    if currency:
+    if r.currency:
         raise UnitError(f"{raw!r}: a currency is not valid for {unit}")
-    if scale_word and unit not in ("count", "tokens"):
+    if r.scale_word and unit not in ("count", "tokens"):
         raise UnitError(f"{raw!r}: a scale word is not valid for {unit}")
-    return _finite(number * scale, raw)
+    return _finite(number * r.scale, raw)
 
 
 def format_quantity(value: float, unit: str) -> str:

@@ -44,8 +44,8 @@ from .graph import Evaluation
 from .history import History
 from .periods import QUARTERS_PER_YEAR, Period, fiscal_index, fiscal_parts, quarter_label
 from .result import LINES
+from .sampling import Z90  # standard normal quantile at 95%: P5–P95 is a 90% band
 
-Z90 = 1.6448536269514722  # standard normal quantile at 95%: P5–P95 is a 90% band
 DEFAULT_DRAWS = 4096
 REVENUE, EBITA, AI_REVENUE = "cloud.revenue", "cloud.ebita", "cloud.ai.revenue"
 PERSISTENCE = "living.persistence"  # the graph's φ (calibrated on the history; forecast --actuals uses it)
@@ -158,7 +158,7 @@ def draw_drivers(drivers: DriverSet, draws: int, seed: int, prior: Mapping[str, 
     """``draws`` values of each ranged driver: the report's distribution (simulate's), with a share
     ``prior_tail_weight`` drawn uniformly over the range widened by ``prior_tail_width`` ranges
     on each side (within the driver's bounds)."""
-    from .simulate import inverse_cdf, specs_for, uniforms
+    from .sampling import inverse_cdf, specs_for, uniforms  # noqa: I001
 
     specs = specs_for(drivers)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
