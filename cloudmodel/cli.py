@@ -177,13 +177,6 @@ def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None],
     emit_frames(fmt, frames, document, output, force, inputs)
 
 
-def _horizon(horizon: str | None, drivers: Any = None) -> str:
-    """``--horizon``, or the default one (from the drivers' timeline, :mod:`cloudmodel.defaults`)."""
-    from .defaults import horizon as default_horizon
-
-    return horizon or default_horizon(drivers)
-
-
 # ============================================================================ forecast
 
 @verb(SCENARIO, SET, *OUTPUTS,
@@ -206,8 +199,8 @@ def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "
     if period not in ("year", "quarter", "calendar"):
         raise InputError.one("--period", "", period, "choose year, quarter or calendar")
     _check_plot(plot, output, force)
-    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, actuals=actuals, origin=origin,
-                      **({"horizon": horizon} if horizon else {}))
+    fc = run_forecast(scenario=scenario, overrides=parse_sets(set_), drivers_dir=drivers, horizon=horizon,
+                      actuals=actuals, origin=origin)
     inputs = [d.file for d in fc.drivers.values()] + ([actuals] if actuals else [])
     if plot:
         from .charts import forecast_chart
@@ -257,7 +250,10 @@ def _plot_target(plot: str, force: bool) -> Any:
 # ============================================================================ drivers, trace
 
 def _driver_records(driver_set: Any, ids: Any) -> list[dict[str, Any]]:
-    return [driver_set[i].record() | {"short_source": driver_set[i].short_source()} for i in ids]
+    """Drivers' records with a short source cut at a space (never inside a number)."""
+    from .render import shorten
+
+    return [driver_set[i].record() | {"short_source": shorten(driver_set[i].short_source(1 << 20))} for i in ids]
 
 
 @verb(*OUTPUTS,
@@ -725,7 +721,7 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
         from .actuals import load_actuals
 
         loaded = load_actuals(actuals)
-    result = run_simulation(driver_set, history, draws, seed, horizon=_horizon(horizon, driver_set), only=only, correlate=pairs,
+    result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
                             actuals=loaded, period=period)
     if plot:
@@ -910,8 +906,7 @@ def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = No
     from .simulate import horizon_quarter
 
     driver_set, history = _base_and_history(drivers, scenario, set_)
-    horizon = _horizon(horizon, driver_set)
-    horizon_quarter(horizon)
+    horizon_quarter(horizon, driver_set)
     start(fmt, units, output, force, [d.file for d in driver_set.values()] + [actuals])
     result = run_update(driver_set, history, load_actuals(actuals), draws, seed, horizon)
     document = result.document()
