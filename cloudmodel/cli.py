@@ -132,6 +132,8 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ALL_FORMATS) -> None:
 
 
 def check_units(units: str) -> None:
+    if units in ("cn", "k"):  # cloudmodel.numbers.UNIT_SYSTEMS, without importing it on the fast path
+        return
     from .numbers import UNIT_SYSTEMS
 
     if units not in UNIT_SYSTEMS:
@@ -142,9 +144,10 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
     """Check the output options before any work: the format, the units, the output file and its extension."""
     check_format(fmt, allowed)
     check_units(units)
-    from . import render
+    if fmt == "table":  # rich is imported only for tables
+        from . import render
 
-    render.UNITS = units
+        render.UNITS = units
     if output:
         from pathlib import Path
 

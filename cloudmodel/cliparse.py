@@ -13,11 +13,9 @@ Usage errors (an unknown option, a missing value, ``--draws abc``) raise :class:
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import shutil
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +136,8 @@ class Command:
         return vars(self.parser(prog).parse_args(list(argv)))
 
     def help(self, prog: str, width: int) -> str:
+        import textwrap
+
         args = " ".join(a.signature() for a in self.arguments())
         out = [f"Usage: {prog} {self.name} [OPTIONS]{' ' + args if args else ''}", ""]
         out += [textwrap.fill(par, width, initial_indent="  ", subsequent_indent="  ")
@@ -151,6 +151,8 @@ class Command:
 
 
 def _two_columns(rows: list[tuple[str, str]], width: int) -> list[str]:
+    import textwrap
+
     left = min(max(len(a) for a, _ in rows) + 4, 34)
     lines = []
     for name, text in rows:
@@ -183,6 +185,8 @@ class App:
         return max(min(shutil.get_terminal_size((80, 24)).columns, 120), 40)
 
     def help(self) -> str:
+        import textwrap
+
         width = self.width()
         out = [f"Usage: {self.prog} COMMAND [OPTIONS] [ARGS]...", "",
                textwrap.fill(self.doc, width, initial_indent="  ", subsequent_indent="  "), "",
@@ -199,6 +203,8 @@ class App:
         verb, rest = argv[0], argv[1:]
         command = self.commands.get(verb)
         if command is None:
+            import difflib
+
             close = difflib.get_close_matches(verb, list(self.commands), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; commands are {', '.join(self.commands)}"
             return self.usage_error(f"no such command {verb!r}{hint}")
