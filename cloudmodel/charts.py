@@ -47,42 +47,59 @@ def _label(value: float, unit: str) -> str:
 # ----------------------------------------------------------------------------- waterfall
 
 def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = False) -> None:
-    """A waterfall of a bridge: start, one bar per contribution, end; every bar labelled, the axis
-    spanning every level the bars reach (nothing clipped)."""
+    """A waterfall of a bridge: start, one bar per contribution (largest first; those that round to
+    nothing left out), end. The axis is zoomed on the levels the bars reach and every bar — the
+    start and end included — is drawn whole from the axis floor, so nothing is clipped; each bar
+    carries its value in the line's unit."""
+    from . import numbers as nb
+
     plt = _pyplot()
-    rows = sorted(bridge["rows"], key=lambda r: -abs(r["contribution"]))
+    unit = _line_unit(title)
+    scale = max(abs(bridge["base"]), abs(bridge["new"]), 1e-12)
+    rows = [r for r in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])) if abs(r["contribution"]) > 1e-9 * scale]
     labels = ["start"] + [str(r["driver"]) for r in rows] + ["end"]
-    fig, ax = plt.subplots(figsize=(max(6.5, 0.85 * len(labels)), 4.8))
+    levels, level = [bridge["base"]], bridge["base"]
+    for r in rows:
+        level += r["contribution"]
+        levels.append(level)
+    levels.append(bridge["new"])
+    low, high = min(levels), max(levels)
+    span = max(high - low, abs(high) * 0.02, 1e-9)
+    floor = 0.0 if low >= 0 and low < 3 * span else low - 0.6 * span
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.85 * len(labels)), 5))
+
+    def text(x: float, y: float, value: str) -> None:
+        ax.annotate(value, (x, y), textcoords="offset points", xytext=(0, 3), ha="center", va="bottom", fontsize=7)
+
+    ax.bar(0, bridge["base"] - floor, bottom=floor, color=BASE_COLOUR)
+    text(0, bridge["base"], nb.fmt(bridge["base"], unit) if unit else f"{bridge['base']:,.2f}")
     level = bridge["base"]
-    levels = [0.0, level, bridge["new"]]
-    ax.bar(0, level, color=BASE_COLOUR)
-    ax.annotate(f"{level:,.4g}", (0, level), ha="center", va="bottom", fontsize=7)
     for i, row in enumerate(rows, start=1):
         c = row["contribution"]
         ax.bar(i, c, bottom=level, color=UP if c >= 0 else DOWN)
-        ax.annotate(f"{c:+,.3g}", (i, level + max(c, 0)), ha="center", va="bottom", fontsize=7)
+        text(i, max(level, level + c), nb.change(c, unit) if unit else f"{c:+,.2f}")
         level += c
-        levels.append(level)
-    ax.bar(len(labels) - 1, bridge["new"], color=TOTAL)
-    ax.annotate(f"{bridge['new']:,.4g}", (len(labels) - 1, bridge["new"]), ha="center", va="bottom", fontsize=7)
+    ax.bar(len(labels) - 1, bridge["new"] - floor, bottom=floor, color=TOTAL)
+    text(len(labels) - 1, bridge["new"], nb.fmt(bridge["new"], unit) if unit else f"{bridge['new']:,.2f}")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     ax.set_title(title, fontsize=10)
-    low, high = min(levels), max(levels)
-    span = max(high - low, abs(high) * 0.05, 1e-9)
-    ax.set_ylim(low - span * 0.08 if low < 0 else 0, high + span * 0.12)
-    ax.set_ylabel(_unit_label(bridge, title))
+    ax.set_ylim(floor, high + 0.25 * span)
+    ax.set_ylabel(_axis_label(unit) + ("" if floor == 0 else " (axis does not start at 0)"))
     ax.axhline(bridge["base"], color=BASE_COLOUR, linewidth=0.6, linestyle=":", label="start (base)")
-    ax.legend(loc="best", fontsize=7)
+    ax.legend(loc="upper left", fontsize=7)
     fig.tight_layout()
     _save(fig, path, force)
 
 
-def _unit_label(bridge: dict[str, Any], title: str) -> str:
+def _line_unit(title: str) -> str:
     from .result import LINES
 
     line = title.split(":")[0].split(" at ")[0].strip()
-    unit = LINES[line].unit if line in LINES else ""
-    return {"RMB_mn": "RMB mn", "ratio": "ratio (0.10 = 10%)"}.get(unit, unit)
+    return LINES[line].unit if line in LINES else ""
+
+
+def _axis_label(unit: str) -> str:
+    return {"RMB_mn": "RMB mn", "ratio": "ratio (0.10 = 10%)", "count": "count", "USD": "USD", "HKD": "HKD"}.get(unit, unit)
 
 
 # ----------------------------------------------------------------------------- forecast

@@ -324,25 +324,10 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
 # ============================================================================ helpers of the what-if verbs
 
 def check_computed(raw: Any, line: str, period: str, option: str) -> None:
-    """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
-    a fiscal-year line), naming the periods it did."""
-    from .batch import line_value
-    from .periods import fiscal_year_label, quarter_label
+    """Refuse a line@period the run did not compute (:func:`cloudmodel.batch.check_computed`)."""
+    from .batch import check_computed as check
 
-    try:
-        line_value(raw, line, period)
-        return
-    except (KeyError, IndexError, TypeError, ZeroDivisionError):
-        pass
-    quarters = sorted(raw.quarterly.get("cloud.revenue", {}))
-    span = f"{quarter_label(quarters[0])}–{quarter_label(quarters[-1])}" if quarters else "none"
-    if line in raw.annual:
-        years = sorted(raw.annual[line])
-        span = f"fiscal years FY{years[0]}–FY{years[-1]}" if years else "none"
-    elif quarters:
-        span = f"quarters {span}, fiscal years {fiscal_year_label(quarters[0] + 3)}–{fiscal_year_label(quarters[-1])}"
-    raise InputError.one(option, line, period, "has no value for this line: the period lies outside what the run "
-                         f"computes ({span})")
+    check(raw, line, period, option)
 
 
 #: Draws of the rolling backtest's update at each origin: the update's own limit.
