@@ -36,8 +36,8 @@ from typing import Any
 
 from .errors import InputError, InputProblem, did_you_mean
 from .history import LINE_METRICS, History
+from .lines import LINES
 from .periods import Period, PeriodError
-from .result import LINES
 from .units import UnitError, parse_quantity
 
 COLUMNS = ("period", "line", "value")

@@ -27,8 +27,8 @@ from typing import Any
 from .actuals import Actuals
 from .drivers import DriverSet
 from .history import LINE_METRICS, History
+from .lines import LINES
 from .periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
-from .result import LINES
 
 
 def _observed(line: str, history: History, actuals: Actuals, origin: int) -> dict[int, float]:

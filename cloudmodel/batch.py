@@ -17,8 +17,8 @@ import numpy as np
 from .drivers import DriverSet, evaluate_formula, formula_names
 from .engine import Raw, Timeline, default_last_quarter, make_timeline, run
 from .history import History
+from .lines import LINES
 from .periods import Period, Rollup
-from .result import LINES
 
 
 def model_inputs(drivers: DriverSet, history: History | None = None) -> set[str]:

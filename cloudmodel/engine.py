@@ -27,8 +27,6 @@ from .periods import QUARTERS_PER_YEAR, Period, PeriodError, calendar_to_fiscal,
 from .quantities.group import REPORT_GROWTH
 
 MONTHS_PER_QUARTER = 3
-LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
-MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")
 ORGANIC_SCHEDULE = ("growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
 TAOTIAN_REVENUE_SCHEDULE = ("taotian.revenue_growth_fy2025", "taotian.revenue_growth_fy2026", "taotian.revenue_growth_long_run")
 TAOTIAN_EBITA_SCHEDULE = ("taotian.adj_ebita_growth_fy2025", "taotian.adj_ebita_growth_fy2026", "taotian.adj_ebita_growth_long_run")

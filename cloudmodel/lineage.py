@@ -35,7 +35,7 @@ def line_quantities(line: str) -> list[str]:
     """The quantities an output line is made of (a ratio line: its parts'); [] for a line no
     quantity makes (``group.table4.*``, the reported group quarters)."""
     from .graph import QUANTITIES
-    from .result import LINES
+    from .lines import LINES
 
     direct = [name for name, q in QUANTITIES.items() if q.line == line]
     if direct:
@@ -51,8 +51,8 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     """The (quantity, period) nodes a line's value is made of: every period computed, or those of
     ``period`` (a quarter, fiscal or calendar year; a growth line also the year before)."""
     from .graph import CONSTANT, QUANTITIES, YEAR
+    from .lines import LINES
     from .periods import Period
-    from .result import LINES
 
     names = set(line_quantities(line))
     if period is None:

@@ -40,8 +40,8 @@ from .drivers import DriverSet
 from .engine import make_timeline, run
 from .errors import InputError
 from .history import History
+from .lines import LINES
 from .periods import Period
-from .result import LINES
 from .sampling import (  # noqa: F401 - the sampling primitives are part of simulate's API
     KEY_LINES,
     Z90,

@@ -42,8 +42,8 @@ from .engine import Raw, make_timeline, observed_actuals, run
 from .errors import InputError
 from .graph import Evaluation
 from .history import History
+from .lines import LINES
 from .periods import QUARTERS_PER_YEAR, Period, fiscal_index, fiscal_parts, quarter_label
-from .result import LINES
 from .sampling import Z90  # standard normal quantile at 95%: P5–P95 is a 90% band
 
 DEFAULT_DRAWS = 4096

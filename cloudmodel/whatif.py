@@ -32,8 +32,8 @@ from .batch import line_values, run_cases
 from .drivers import DriverSet
 from .errors import InputError, did_you_mean
 from .history import History
+from .lines import LINES
 from .periods import Period, PeriodError
-from .result import LINES
 from .units import UnitError, parse_quantity
 
 UNRANGED_RELATIVE = 0.10  # ±10% for drivers without a range …
