@@ -380,10 +380,11 @@ def drivers_table(records: list[dict[str, Any]], console: Console | None = None,
 
 def frame_rows(frame: Any, names: Sequence[str]) -> list[list[str]]:
     """Cells of a frame: each row's numbers in its unit (a ``unit`` column, or the ``line``'s)."""
-    has_unit, has_line = "unit" in frame.columns, "line" in frame.columns
+    has_unit, has_line, has_driver = "unit" in frame.columns, "line" in frame.columns, "driver" in frame.columns
     rows = []
     for row in frame.iter_rows(named=True):
-        unit = row.get("unit") if has_unit else line_unit(row.get("line")) if has_line else None
+        unit = (row.get("unit") if has_unit else line_unit(row.get("line")) if has_line
+                else _unit_of_driver(row.get("driver")) if has_driver and isinstance(row.get("driver"), str) else None)
         rows.append([value_cell(row[name], name, unit) if name != "unit" else safe(row[name]) for name in names])
     return rows
 
@@ -517,17 +518,22 @@ def print_bridge(bridge: dict[str, Any], label: str) -> None:
                [Col("driver", "left", fold=True, key=True), Col("from"), Col("to"), Col("contribution")], rows)
 
 
+_driver_units: dict[str, str] = {}
+
+
 def _unit_of_driver(name: str) -> str | None:
+    """The unit of a driver (or an output line) by name, for labelling its values."""
     unit = line_unit(name)
     if unit:
         return unit
-    try:
-        from .model import load_drivers
+    if not _driver_units:
+        try:
+            from .model import load_drivers
 
-        drivers = load_drivers()
-        return drivers[name].unit if name in drivers else None
-    except Exception:  # noqa: BLE001 - a label only: fall back to the line's unit
-        return None
+            _driver_units.update({i: d.unit for i, d in load_drivers().items()})
+        except Exception:  # noqa: BLE001 - a label only: the caller falls back to a plain number
+            _driver_units[""] = ""
+    return _driver_units.get(name) or None
 
 
 def _maybe(x: Any, unit: str) -> str:
