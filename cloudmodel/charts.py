@@ -92,7 +92,7 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = Fals
 
 
 def _line_unit(title: str) -> str:
-    from .result import LINES
+    from .lines import LINES
 
     line = title.split(":")[0].split(" at ")[0].strip()
     return LINES[line].unit if line in LINES else ""
@@ -175,7 +175,7 @@ def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = Fals
 def tornado_chart(frame: Any, outputs: list[tuple[str, str]], path: Path, force: bool = False, top: int = 12) -> None:
     """A tornado per output: the output at each driver's low and high around the base (marked),
     largest swing on top, values labelled."""
-    from .result import LINES
+    from .lines import LINES
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(outputs), figsize=(7 * len(outputs), 0.45 * top + 2), squeeze=False)

@@ -291,9 +291,9 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
           units: str = "cn") -> None:
     """Which drivers make a line (at one period with LINE@PERIOD), with their values and sources."""
     from .lineage import drivers_of, formula_of
+    from .lines import LINES
     from .model import load_drivers
     from .output import frame_of
-    from .result import LINES
 
     start(fmt, units, output, force)
     line, _, period = line.partition("@")

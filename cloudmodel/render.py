@@ -129,7 +129,7 @@ def value_cell(value: Any, column: str, unit: str | None) -> str:
 
 
 def line_unit(line: Any) -> str | None:
-    from .result import LINES
+    from .lines import LINES
 
     if isinstance(line, str) and line in LINES:
         return LINES[line].unit
@@ -270,7 +270,7 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
     """A table of lines (label, line name) by period: reported periods marked 'A', forecast ones 'E'
     (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'.
     Each row has one scale, stated in its unit column."""
-    from .result import LINES
+    from .lines import LINES
 
     marks = {"actual": "A", "forecast": "E"}
     cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
