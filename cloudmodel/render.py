@@ -435,12 +435,20 @@ def print_simulation(result: Any) -> None:
 def print_calibration(result: Any, driver_set: Any, target: Any) -> None:
     console = make_console()
     base = result["baseline"]
-    rows = [[safe(name), plain_number(value), plain_number(base["bse"].get(name, float("nan")))]
+    money = {"level": "RMB_mn"}  # the baseline's level is quarterly cloud revenue
+
+    def param(name: str, value: float | None) -> str:
+        if value is None or value != value:
+            return nb.MISSING
+        return cell(value, money[name]) if name in money else plain_number(value)
+
+    rows = [[safe(name), param(name, value), param(name, base["bse"].get(name, float("nan")))]
             for name, value in base["params"].items()]
     for name, value in base["seasonal_indices"].items():
         se = base.get("seasonal_se", {}).get(name, float("nan"))
         rows.append([f"seasonal index {safe(name)} (computed)", nb.number(value, 4), nb.number(se, 4) if se == se else nb.MISSING])
-    rows += [[f"[dim]{safe(name)}[/]", plain_number(value), ""] for name, value in base["stats"].items()]
+    rows += [[f"[dim]{safe(name)}[/]", f"RMB {nb.number(value, 0)}mn" if name == "rmse" else plain_number(value), ""]
+             for name, value in base["stats"].items()]
     cols = [Col("parameter", "left", fold=True, key=True), Col("estimate"), Col("std. error")]
     show_table(f"Statistical baseline of cloud revenue: {safe(base['method'])} (n = {base['stats'].get('n')})", cols, rows,
                console=console)
@@ -599,10 +607,35 @@ def print_diff(result: dict[str, Any]) -> None:
         print_frame(frame, "Key outputs that moved")
 
 
+def print_rolling(result: dict[str, Any]) -> None:
+    """The rolling-origin backtest: the one-step forecasts (in the line's unit) and the MAPE per
+    method, with the coverage of the P5–P95 band."""
+    meta = result["meta"]
+    unit = line_unit(meta["line"]) or ""
+    console = make_console()
+    console.print(f"Rolling origin, one step ahead, {safe(meta['line'])}: {meta['origins']} origins "
+                  f"({meta['first_origin']}–{meta['last_origin']}), each seeing only what was reported by then")
+    rows = [r for r in result["rows"] if r["method"] == "model"]
+    if rows:
+        scale = nb.column_scale(unit, [r[k] for r in rows for k in ("forecast", "p5", "p95", "actual")], UNITS)
+        cells = [[r["origin"], r["period"], *(scale.cell(r[k]) for k in ("forecast", "p5", "p95", "actual")),
+                  nb.ratio(r["pct_error"], signed=True), "yes" if r["covered"] else "no"] for r in rows]
+        show_table(f"The updated model at each origin, {scale.label} (P5–P95 band)",
+                   [Col("origin", "left", key=True), Col("period", "left"), Col("forecast"), Col("p5"), Col("p95"),
+                    Col("actual"), Col("error"), Col("in band", "left")], cells, console=console)
+    cells = [[safe(s["method"]), nb.number(s["n"], 0), nb.ratio(s["mape"]), nb.change(s["bias"], unit, units=UNITS),
+              nb.ratio(s["coverage_p5_p95"]) if "coverage_p5_p95" in s else nb.MISSING] for s in result["summary"]]
+    show_table("MAPE by method (model = the update; baselines: seasonal naive, latest y/y growth carried forward; "
+               "drivers_only = the model without the update)",
+               [Col("method", "left", fold=True, key=True), Col("n"), Col("MAPE"), Col("bias"), Col("P5–P95 coverage")],
+               cells, console=console)
+    state = meta["state"]
+    console.print(f"residual state: persistence {state['persistence']:.3f}, σ {state['sigma']:.4f} (log, non-AI revenue), "
+                  f"{state['pairs']} pairs of surprises")
+
+
 def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any]) -> None:
     import polars as pl
-
-    from .update import print_rolling
 
     print_rolling(rolling)
     if result is None:
