@@ -109,7 +109,7 @@ class Command:
 
     @property
     def summary(self) -> str:
-        return (self.doc.strip().splitlines() or [""])[0]
+        return _cleandoc(self.doc).split("\n\n")[0]
 
     def options(self) -> list[Option]:
         return [p for p in self.params if isinstance(p, Option)]
@@ -140,14 +140,23 @@ class Command:
 
         args = " ".join(a.signature() for a in self.arguments())
         out = [f"Usage: {prog} {self.name} [OPTIONS]{' ' + args if args else ''}", ""]
-        out += [textwrap.fill(par, width, initial_indent="  ", subsequent_indent="  ")
-                for par in textwrap.dedent(self.doc).strip().split("\n\n")]
+        pars = [textwrap.fill(par, width, initial_indent="  ", subsequent_indent="  ") for par in _cleandoc(self.doc).split("\n\n")]
+        out += "\n\n".join(pars).split("\n")
         rows = [(a.signature(), a.help) for a in self.arguments()]
         if rows:
             out += ["", "Arguments:", *_two_columns(rows, width)]
         rows = [(o.signature(), o.help_text()) for o in self.options()] + [("--help, -h", "Show this message and exit.")]
         out += ["", "Options:", *_two_columns(rows, width)]
         return "\n".join(out) + "\n"
+
+
+def _cleandoc(doc: str) -> str:
+    """A docstring without its indentation (the first line has none), paragraphs joined into lines."""
+    import textwrap
+
+    first, _, rest = doc.strip("\n").partition("\n")
+    text = (first.strip() + "\n" + textwrap.dedent(rest)).strip()
+    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
 
 
 def _two_columns(rows: list[tuple[str, str]], width: int) -> list[str]:
