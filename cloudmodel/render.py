@@ -551,20 +551,24 @@ def _maybe(x: Any, unit: str) -> str:
 
 
 def print_tornado(frame: Any, outputs: Sequence[tuple[str, str]]) -> None:
-    """One tornado per output: each driver's range, the output at its low and high, the swing."""
+    """One tornado per output: each driver's range, the output at its low and high (one scale, in
+    the header), the swing."""
     import polars as pl
 
     for out_line, out_period in outputs:
         part = frame.filter((pl.col("line") == out_line) & (pl.col("period") == out_period))
         unit = line_unit(out_line) or ""
         base = part["output_base"][0] if part.height else None
+        scale = nb.column_scale(unit, part["output_low"].to_list() + part["output_high"].to_list(), UNITS)
         rows = []
         for r in part.iter_rows(named=True):
             d_unit = r.get("unit") or _unit_of_driver(r["driver"]) or ""
+            swing = r["swing"] / scale.divisor
             rows.append([safe(r["driver"]), _maybe(r.get("driver_low"), d_unit), _maybe(r.get("driver_high"), d_unit),
-                         cell(r["output_low"], unit), cell(r["output_high"], unit), nb.change(r["swing"], unit, units=UNITS)])
-        cols = [Col("driver", "left", fold=True, key=True), Col("driver low"), Col("driver high"), Col("output at low"),
-                Col("output at high"), Col("swing")]
+                         scale.cell(r["output_low"]), scale.cell(r["output_high"]),
+                         nb.number(swing, scale.digits, signed=True) + scale.suffix.replace("%", " pp")])
+        cols = [Col("driver", "left", fold=True, key=True), Col("driver\nlow"), Col("driver\nhigh"),
+                Col(f"at low\n({scale.label})"), Col(f"at high\n({scale.label})"), Col("swing")]
         show_table(f"Tornado: {safe(out_line)} at {out_period} (base {cell(base, unit)}), sorted by swing", cols, rows)
 
 
