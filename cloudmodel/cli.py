@@ -733,7 +733,7 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
 
     def show() -> None:
         if period == "quarter":
-            from .update import print_quarterly
+            from .render import print_quarterly
 
             print_quarterly(result)
             return
@@ -900,7 +900,7 @@ def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = No
     document = result.document()
 
     def show() -> None:
-        from .update import print_update
+        from .render import print_update
 
         print_update(result)
 

@@ -653,3 +653,61 @@ def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any]) -> No
         print_frame(pl.DataFrame(result["summary"]), "By line and method (MASE < 1 beats seasonal naive)")
     else:
         make_console().print("No rows of the file fall after the origin.")
+
+
+# --------------------------------------------------------------------------- the quarterly update
+
+def print_update(result: Any) -> None:
+    """The variance report: surprises, driver updates, revised key lines, and the bridge of cloud revenue."""
+    import polars as pl
+
+    from .periods import Period, quarter_label
+    from .update import REVENUE
+
+    meta = result.meta
+    console = make_console()
+    console.print(f"update: origin {meta['origin']} → {meta['new_origin']} with {meta['actuals']} "
+                  f"(new quarters: {', '.join(meta['new_quarters']) or 'none'}); {meta['draws']} draws, "
+                  f"effective sample size {meta['effective_sample_size']:,.0f}; residual persistence "
+                  f"{meta['state']['persistence']:.3f}, σ {meta['state']['sigma']:.4f}")
+    if result.surprises:
+        print_frame(pl.DataFrame(result.surprises).select("line", "period", "forecast", "actual", "low", "high", "pct_error",
+                                                          "within_bounds"), "Forecast (made at the origin) against actual")
+    moved = [r for r in result.drivers if r["change"] != 0]
+    if moved:
+        print_frame(pl.DataFrame(moved).select("driver", "prior", "posterior", "p5", "p95", "low", "high", "outside_range"),
+                    "Driver updates (posterior mean and 90% band; outside_range: the data push it outside the report's range)")
+        conflicts = [r["driver"] for r in moved if r["outside_range"]]
+        if conflicts:
+            console.print(f"prior–data conflict: the actuals push {', '.join(conflicts)} outside the report's range")
+    else:
+        console.print("No driver moved: the actuals are what the forecast expected.")
+    print_frame(pl.DataFrame(result.revised).select("line", "period", "origin_forecast", "drivers_only", "updated", "change"),
+                "Revised key lines")
+    by = {}
+    for b in result.bridge:
+        if b["line"] == REVENUE:
+            key = b["period"]
+            parts = by.setdefault(key, {"residual": 0.0, "drivers": 0.0})
+            parts["residual" if b["component"] == "residual" else "drivers"] += b["contribution"]
+    if by:
+        print_frame(pl.DataFrame([{"period": k, "drivers": v["drivers"], "residual": v["residual"],
+                                   "total": v["drivers"] + v["residual"]} for k, v in by.items()]),
+                    "Bridge of cloud revenue: origin forecast → updated (drivers + residual state = change)")
+        following = quarter_label(Period.parse(meta["new_origin"]).fiscal_quarters()[0] + 1)
+        parts = [b for b in result.bridge if b["line"] == REVENUE and b["period"] == following]
+        if parts:
+            parts.sort(key=lambda b: -abs(b["contribution"]))
+            print_frame(pl.DataFrame([{"component": b["component"], "contribution": b["contribution"]} for b in parts]),
+                        f"Cloud revenue {following}: how much of the change went to each driver and to the residual")
+
+
+def print_quarterly(result: Any) -> None:
+    """Simulated percentiles by period (p5 · p50 · p95), one table row per line."""
+    import polars as pl
+
+    stats = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "p95"]))
+    wide = stats.pivot(on="stat", index=["line", "period", "unit"], values="value", aggregate_function="first")
+    make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · with the residual state "
+                         f"(forecast-error uncertainty from the rolling-origin backtest)")
+    print_frame(wide.select("line", "period", "p5", "p50", "p95", "unit"), "Distribution by period")

@@ -679,75 +679,6 @@ def _surprises(rows: list[Row], raw0: Raw, actuals: Any, origin: int, last_new: 
     return out
 
 
-# --------------------------------------------------------------------------- printing
-
-def print_rolling(result: dict[str, Any]) -> None:
-    """The rolling-origin backtest: the one-step forecasts and MAPE per method, with the coverage."""
-    import polars as pl
-
-    from .render import make_console, print_frame
-
-    meta = result["meta"]
-    console = make_console()
-    console.print(f"Rolling origin, one step ahead, {meta['line']}: {meta['origins']} origins "
-                  f"({meta['first_origin']}–{meta['last_origin']}), each seeing only what was reported by then")
-    rows = [r for r in result["rows"] if r["method"] == "model"]
-    if rows:
-        print_frame(pl.DataFrame([{k: r[k] for k in ("origin", "period", "forecast", "p5", "p95", "actual", "pct_error", "covered")}
-                                  for r in rows]), "The updated model at each origin (P5–P95 band)")
-    summary = [{"method": s["method"], "n": s["n"], "MAPE %": 100 * s["mape"], "bias": s["bias"],
-                "P5–P95 coverage %": 100 * s["coverage_p5_p95"] if "coverage_p5_p95" in s else None} for s in result["summary"]]
-    print_frame(pl.DataFrame(summary), "MAPE by method (model = the update; baselines: seasonal naive, latest y/y growth "
-                                       "carried forward; drivers_only = the model without the update)")
-    state = meta["state"]
-    console.print(f"residual state: persistence {state['persistence']:.3f}, σ {state['sigma']:.4f} (log, non-AI revenue), "
-                  f"{state['pairs']} pairs of surprises")
-
-
-def print_update(result: Update) -> None:
-    """The variance report: surprises, driver updates, revised key lines, and the bridge of cloud revenue."""
-    import polars as pl
-
-    from .render import make_console, print_frame
-
-    meta = result.meta
-    console = make_console()
-    console.print(f"update: origin {meta['origin']} → {meta['new_origin']} with {meta['actuals']} "
-                  f"(new quarters: {', '.join(meta['new_quarters']) or 'none'}); {meta['draws']} draws, "
-                  f"effective sample size {meta['effective_sample_size']:,.0f}; residual persistence "
-                  f"{meta['state']['persistence']:.3f}, σ {meta['state']['sigma']:.4f}")
-    if result.surprises:
-        print_frame(pl.DataFrame(result.surprises).select("line", "period", "forecast", "actual", "low", "high", "pct_error",
-                                                          "within_bounds"), "Forecast (made at the origin) against actual")
-    moved = [r for r in result.drivers if r["change"] != 0]
-    if moved:
-        print_frame(pl.DataFrame(moved).select("driver", "prior", "posterior", "p5", "p95", "low", "high", "outside_range"),
-                    "Driver updates (posterior mean and 90% band; outside_range: the data push it outside the report's range)")
-        conflicts = [r["driver"] for r in moved if r["outside_range"]]
-        if conflicts:
-            console.print(f"prior–data conflict: the actuals push {', '.join(conflicts)} outside the report's range")
-    else:
-        console.print("No driver moved: the actuals are what the forecast expected.")
-    print_frame(pl.DataFrame(result.revised).select("line", "period", "origin_forecast", "drivers_only", "updated", "change"),
-                "Revised key lines")
-    by = {}
-    for b in result.bridge:
-        if b["line"] == REVENUE:
-            key = b["period"]
-            parts = by.setdefault(key, {"residual": 0.0, "drivers": 0.0})
-            parts["residual" if b["component"] == "residual" else "drivers"] += b["contribution"]
-    if by:
-        print_frame(pl.DataFrame([{"period": k, "drivers": v["drivers"], "residual": v["residual"],
-                                   "total": v["drivers"] + v["residual"]} for k, v in by.items()]),
-                    "Bridge of cloud revenue: origin forecast → updated (drivers + residual state = change)")
-        following = quarter_label(Period.parse(meta["new_origin"]).fiscal_quarters()[0] + 1)
-        parts = [b for b in result.bridge if b["line"] == REVENUE and b["period"] == following]
-        if parts:
-            parts.sort(key=lambda b: -abs(b["contribution"]))
-            print_frame(pl.DataFrame([{"component": b["component"], "contribution": b["contribution"]} for b in parts]),
-                        f"Cloud revenue {following}: how much of the change went to each driver and to the residual")
-
-
 # --------------------------------------------------------------------------- simulation
 
 @dataclass
@@ -805,19 +736,6 @@ def for_simulation(drivers: DriverSet, history: History, actuals: Any = None, dr
     shifts = {r["driver"]: r["change"] for r in result.drivers if r["change"] != 0}
     return Living(origin, last_new, revenue, ebita, shifts, State(state["persistence"], state["sigma"], state["pairs"], gaps),
                   result.meta["effective_sample_size"])
-
-
-def print_quarterly(result: Any) -> None:
-    """Simulated percentiles by period (p5 · p50 · p95), one table row per line."""
-    import polars as pl
-
-    from .render import make_console, print_frame
-
-    stats = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "p95"]))
-    wide = stats.pivot(on="stat", index=["line", "period", "unit"], values="value", aggregate_function="first")
-    make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · with the residual state "
-                         f"(forecast-error uncertainty from the rolling-origin backtest)")
-    print_frame(wide.select("line", "period", "p5", "p50", "p95", "unit"), "Distribution by period")
 
 
 def rolled_history(history: History, actuals: Any) -> History:
