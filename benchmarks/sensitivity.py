@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
 import cloudmodel  # noqa: E402
-from cloudmodel.history import load_history  # noqa: E402
-from cloudmodel.whatif import _moves, tornado  # noqa: E402
+from cloudmodel.analyses.whatif import _moves, tornado  # noqa: E402
+from cloudmodel.inputs.history import load_history  # noqa: E402
 
 REPEATS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
 

@@ -25,15 +25,15 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import numpy as np  # noqa: E402
 
 import cloudmodel  # noqa: E402
-from cloudmodel.history import load_history  # noqa: E402
-from cloudmodel.simulate import inverse_cdf, simulate, specs_for  # noqa: E402
+from cloudmodel.analyses.simulate import inverse_cdf, simulate, specs_for  # noqa: E402
+from cloudmodel.inputs.history import load_history  # noqa: E402
 
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
 import cloudmodel
-from cloudmodel.history import load_history
-from cloudmodel.simulate import simulate
+from cloudmodel.inputs.history import load_history
+from cloudmodel.analyses.simulate import simulate
 drivers, history = cloudmodel.load_drivers(), load_history()
 start = time.perf_counter()
 simulate(drivers, history, {draws}, seed=1)

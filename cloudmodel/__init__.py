@@ -5,8 +5,8 @@
 >>> fc.table        # polars DataFrame: line, period, basis, value, unit
 """
 
-from .errors import CloudmodelError, InputError
-from .model import Forecast, forecast, load_drivers
-from .version import __version__
+from cloudmodel.errors import CloudmodelError, InputError
+from cloudmodel.model import Forecast, forecast, load_drivers
+from cloudmodel.version import __version__
 
 __all__ = ["Forecast", "forecast", "load_drivers", "InputError", "CloudmodelError", "__version__"]

@@ -1,7 +1,7 @@
 import sys
 
 try:
-    from .cli import main
+    from cloudmodel.cli import main
 
     main()
 except KeyboardInterrupt:  # Ctrl-C before a command's own handler is in place (while importing)

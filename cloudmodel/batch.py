@@ -14,17 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from .drivers import DriverSet, evaluate_formula, formula_names
-from .engine import Raw, Timeline, default_last_quarter, make_timeline, run
-from .history import History
-from .lines import LINES
-from .periods import Period, Rollup
+from cloudmodel.engine import Raw, Timeline, default_last_quarter, make_timeline, run
+from cloudmodel.inputs.drivers import DriverSet, evaluate_formula, formula_names
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import Period, Rollup
+from cloudmodel.lines import LINES
 
 
 def model_inputs(drivers: DriverSet, history: History | None = None) -> set[str]:
     """Ids the engine reads, directly or through a derived driver's formula (recorded by a
     tracing run of the quantity graph, :mod:`cloudmodel.lineage`)."""
-    from .lineage import all_inputs
+    from cloudmodel.lineage import all_inputs
 
     return all_inputs(drivers, history)
 
@@ -95,8 +95,8 @@ __all__ = ["check_computed", "model_inputs", "values_with", "run_cases", "line_v
 def check_computed(raw: Any, line: str, period: str, option: str) -> None:
     """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
     a fiscal-year line), naming the periods it did."""
-    from .errors import InputError
-    from .periods import fiscal_year_label, quarter_label
+    from cloudmodel.errors import InputError
+    from cloudmodel.inputs.periods import fiscal_year_label, quarter_label
 
     try:
         line_value(raw, line, period)

@@ -21,8 +21,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .cliparse import App, argument, option
-from .errors import CheckFailed, CloudmodelError, InputError
+from cloudmodel.cliparse import App, argument, option
+from cloudmodel.errors import CheckFailed, CloudmodelError, InputError
 
 app = App("cloudmodel", "cloudmodel: Alibaba Cloud, layer by layer, from the report's drivers to the target price.")
 
@@ -51,14 +51,14 @@ REPORT_HINT = ("this is a bug in cloudmodel, not a problem with your input; plea
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> None:
-    from .errors import clean_text
+    from cloudmodel.errors import clean_text
 
     sys.stderr.write(f"cloudmodel: error: {clean_text(message)}\n")
     raise SystemExit(code)
 
 
 def internal_error(exc: BaseException) -> None:
-    from .errors import clean_text, shown
+    from cloudmodel.errors import clean_text, shown
 
     text = clean_text(str(exc).splitlines()[0] if str(exc) else "")
     sys.stderr.write(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
@@ -72,7 +72,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import warnings
 
-        from .output import reset_inputs
+        from cloudmodel.inputs.files import reset_inputs
 
         reset_inputs()
         # NaN and overflow are refused with a message naming line, period and driver; numpy's own
@@ -96,7 +96,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.stderr.write("cloudmodel: interrupted\n")
             raise SystemExit(EXIT_INTERRUPTED) from None
         except SystemExit as exc:
-            from .output import Terminated
+            from cloudmodel.present.output import Terminated
 
             if isinstance(exc, Terminated):  # SIGTERM while a file was written: it was removed
                 sys.stderr.write("cloudmodel: terminated; nothing was written\n")
@@ -132,9 +132,9 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ALL_FORMATS) -> None:
 
 
 def check_units(units: str) -> None:
-    if units in ("cn", "k"):  # cloudmodel.numbers.UNIT_SYSTEMS, without importing it on the fast path
+    if units in ("cn", "k"):  # cloudmodel.present.numbers.UNIT_SYSTEMS, without importing it on the fast path
         return
-    from .numbers import UNIT_SYSTEMS
+    from cloudmodel.present.numbers import UNIT_SYSTEMS
 
     if units not in UNIT_SYSTEMS:
         raise InputError.one("--units", "", units, f"choose {' or '.join(UNIT_SYSTEMS)}")
@@ -145,13 +145,13 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
     check_format(fmt, allowed)
     check_units(units)
     if fmt == "table":  # rich is imported only for tables
-        from . import render
+        from cloudmodel.present import render
 
         render.UNITS = units
     if output:
         from pathlib import Path
 
-        from .output import check_extension, check_target
+        from cloudmodel.present.output import check_extension, check_target
 
         check_target(output, force, inputs)
         # An existing file may be an input the run has not loaded yet (refused once it is, whatever
@@ -163,19 +163,19 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
 def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],
             document: Any, inputs: Any = ()) -> None:
     """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``), the rest
-    goes through :func:`cloudmodel.output.emit_frames`."""
+    goes through :func:`cloudmodel.present.output.emit_frames`."""
     if fmt == "table":
         if not output:
             show()
             return
-        from .output import write_text
-        from .render import captured
+        from cloudmodel.present.output import write_text
+        from cloudmodel.present.render import captured
 
         with captured() as buffer:
             show()
         write_text(output, buffer.getvalue(), force, inputs)
         return
-    from .output import emit_frames
+    from cloudmodel.present.output import emit_frames
 
     emit_frames(fmt, frames, document, output, force, inputs)
 
@@ -196,7 +196,7 @@ def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "
     """The report's view of Alibaba Cloud, layer by layer, the group around it and the target price.
 
     --format xlsx writes the live workbook: drivers as inputs, calculation sheets of Excel formulas, outputs, checks and targets."""
-    from .model import forecast as run_forecast
+    from cloudmodel.model import forecast as run_forecast
 
     start(fmt, units, output, force, [actuals] if actuals else [])
     if period not in ("year", "quarter", "calendar"):
@@ -206,22 +206,22 @@ def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "
                       actuals=actuals, origin=origin)
     inputs = [d.file for d in fc.drivers.values()] + ([actuals] if actuals else [])
     if plot:
-        from .charts import forecast_chart
+        from cloudmodel.present.charts import forecast_chart
 
         forecast_chart(fc, _plot_target(plot, force), force)
     if fmt == "table":
-        from .render import print_forecast
+        from cloudmodel.present.render import print_forecast
 
         deliver(fmt, output, force, lambda: print_forecast(fc, period), {}, None, inputs)
     elif fmt == "xlsx":
-        from . import workbook
-        from .output import check_output
+        from cloudmodel.present import workbook
+        from cloudmodel.present.output import check_output
 
         if not output:
             raise InputError.one("--format", "xlsx", "xlsx", "xlsx is binary: pass --output FILE")
         workbook.save(fc, check_output(output, fmt, force, inputs), force)
     else:
-        from .output import check_output, emit
+        from cloudmodel.present.output import check_output, emit
 
         check_output(output, fmt, force, inputs)
         emit(fmt, fc.table, None, output, force, inputs, meta=fc.meta | {"targets": fc.targets.to_dicts()})
@@ -245,7 +245,7 @@ def _check_plot(plot: str | None, output: str | None, force: bool) -> None:
 
 
 def _plot_target(plot: str, force: bool) -> Any:
-    from .output import check_output
+    from cloudmodel.present.output import check_output
 
     return check_output(plot, "png", force, option="--plot")
 
@@ -254,7 +254,7 @@ def _plot_target(plot: str, force: bool) -> Any:
 
 def _driver_records(driver_set: Any, ids: Any) -> list[dict[str, Any]]:
     """Drivers' records with a short source cut at a space (never inside a number)."""
-    from .render import shorten
+    from cloudmodel.present.render import shorten
 
     return [driver_set[i].record() | {"short_source": shorten(driver_set[i].short_source(1 << 20))} for i in ids]
 
@@ -265,9 +265,9 @@ def _driver_records(driver_set: Any, ids: Any) -> list[dict[str, Any]]:
 def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
                 kind: list[str] | None = None, drivers: str | None = None) -> None:
     """Every driver: id, value in its unit, range, period, kind and source."""
-    from .drivers import KINDS
-    from .model import load_drivers
-    from .output import frame_of
+    from cloudmodel.inputs.drivers import KINDS
+    from cloudmodel.model import load_drivers
+    from cloudmodel.present.output import frame_of
 
     start(fmt, units, output, force)
     wanted = {k for item in kind or [] for k in item.split(",") if k}
@@ -278,7 +278,7 @@ def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = Fal
     records = _driver_records(driver_set, [i for i, d in driver_set.items() if not wanted or d.kind in wanted])
 
     def show() -> None:
-        from .render import drivers_table
+        from cloudmodel.present.render import drivers_table
 
         drivers_table(records)
 
@@ -290,19 +290,19 @@ def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = Fal
 def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
           units: str = "cn") -> None:
     """Which drivers make a line (at one period with LINE@PERIOD), with their values and sources."""
-    from .lineage import drivers_of, formula_of
-    from .lines import LINES
-    from .model import load_drivers
-    from .output import frame_of
+    from cloudmodel.lineage import drivers_of, formula_of
+    from cloudmodel.lines import LINES
+    from cloudmodel.model import load_drivers
+    from cloudmodel.present.output import frame_of
 
     start(fmt, units, output, force)
     line, _, period = line.partition("@")
     if line not in LINES:
-        from .errors import did_you_mean
+        from cloudmodel.errors import did_you_mean
 
         raise InputError.one("trace", "LINE", line, "unknown output line", did_you_mean(line, LINES))
     if period:
-        from .whatif import check_period
+        from cloudmodel.analyses.whatif import check_period
 
         period = check_period(period, "trace")
     driver_set = load_drivers(drivers)
@@ -314,7 +314,7 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
     document = {"line": line, "period": period or None, "formula": dict(formula_of(line)), "drivers": records}
 
     def show() -> None:
-        from .render import drivers_table
+        from cloudmodel.present.render import drivers_table
 
         drivers_table(records, title=f"Drivers of {line}" + (f" at {period}" if period else ""))
 
@@ -325,7 +325,7 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
 
 def check_computed(raw: Any, line: str, period: str, option: str) -> None:
     """Refuse a line@period the run did not compute (:func:`cloudmodel.batch.check_computed`)."""
-    from .batch import check_computed as check
+    from cloudmodel.batch import check_computed as check
 
     check(raw, line, period, option)
 
@@ -341,14 +341,14 @@ def check_seed(seed: int) -> None:
 
 def _raw_of(fc: Any) -> Any:
     """The engine run behind a forecast's drivers (for naming the periods it computed)."""
-    from .batch import run_cases
-    from .history import load_history
+    from cloudmodel.batch import run_cases
+    from cloudmodel.inputs.history import load_history
 
     return run_cases(fc.drivers, load_history(), {})
 
 
 def _check_output_period(driver_set: Any, history: Any, line: str, period: str, option: str = "--period") -> None:
-    from .batch import run_cases
+    from cloudmodel.batch import run_cases
 
     check_computed(run_cases(driver_set, history, {}), line, period, option)
 
@@ -356,13 +356,13 @@ def _check_output_period(driver_set: Any, history: Any, line: str, period: str, 
 def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None, actuals: str | None = None):
     """The scenario's drivers (with --set on top) and the reported history (rolled forward on an
     actuals file's quarters when one is given)."""
-    from .history import load_history
-    from .model import load_drivers, scenario_drivers
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import load_drivers, scenario_drivers
 
     history = load_history()
     if actuals:
-        from .actuals import load_actuals
-        from .update import rolled_history
+        from cloudmodel.analyses.update import rolled_history
+        from cloudmodel.inputs.actuals import load_actuals
 
         history = rolled_history(history, load_actuals(actuals))
     return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), history
@@ -376,18 +376,18 @@ def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[st
 def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
               units: str = "cn", drivers: str | None = None, actuals: str | None = None, plot: str | None = None) -> None:
     """Scenarios side by side for the key lines over the report's forecast years."""
-    from .defaults import scenario_years
-    from .history import load_history
-    from .model import forecast as run_forecast
-    from .model import load_drivers
-    from .whatif import compare_scenarios
+    from cloudmodel.analyses.whatif import compare_scenarios
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import forecast as run_forecast
+    from cloudmodel.model import load_drivers
+    from cloudmodel.present.defaults import scenario_years
 
     base, history = load_drivers(drivers), load_history()
     start(fmt, units, output, force, [actuals] if actuals else [])
     _check_plot(plot, output, force)
     loaded = None
     if actuals:
-        from .actuals import load_actuals
+        from cloudmodel.inputs.actuals import load_actuals
 
         loaded = load_actuals(actuals)
     results = {name: run_forecast(scenario=name, drivers=base, history=history, actuals=loaded)
@@ -395,13 +395,13 @@ def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | 
     years = scenario_years(base)
     frame = compare_scenarios(results, periods=years)
     if plot:
-        from .charts import scenarios_chart
+        from cloudmodel.present.charts import scenarios_chart
 
         scenarios_chart(frame, list(results), _plot_target(plot, force), force)
     meta = {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
 
     def show() -> None:
-        from .render import print_scenarios
+        from cloudmodel.present.render import print_scenarios
 
         print_scenarios(frame, list(results), years)
 
@@ -419,8 +419,8 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
                 force: bool = False, units: str = "cn", drivers: str | None = None, actuals: str | None = None,
                 plot: str | None = None) -> None:
     """A tornado of each ranged driver's effect on an output, or a two-way grid."""
-    from .defaults import target_year
-    from .whatif import check_line, check_period, grid, tornado
+    from cloudmodel.analyses.whatif import check_line, check_period, grid, tornado
+    from cloudmodel.present.defaults import target_year
 
     driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
     period = period or target_year(driver_set)
@@ -441,7 +441,7 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
         frame = grid(driver_set, history, parts[0], parts[1], target_line, period)
 
         def show_grid() -> None:
-            from .render import print_grid
+            from cloudmodel.present.render import print_grid
 
             print_grid(frame, parts[0], parts[1], target_line, period, driver_set)
 
@@ -451,12 +451,12 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
     outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), ("valuation.target.usd_per_ads", period)]
     frame = tornado(driver_set, history, outputs, include_all)
     if plot:
-        from .charts import tornado_chart
+        from cloudmodel.present.charts import tornado_chart
 
         tornado_chart(frame, outputs, _plot_target(plot, force), force)
 
     def show() -> None:
-        from .render import print_tornado
+        from cloudmodel.present.render import print_tornado
 
         print_tornado(frame, outputs)
 
@@ -472,9 +472,9 @@ def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None
           output: str | None = None, force: bool = False, units: str = "cn", drivers: str | None = None,
           actuals: str | None = None) -> None:
     """Reverse-solve one driver so that an output meets a target."""
-    from .output import frame_of
-    from .whatif import parse_condition
-    from .whatif import solve as run_solve
+    from cloudmodel.analyses.whatif import parse_condition
+    from cloudmodel.analyses.whatif import solve as run_solve
+    from cloudmodel.present.output import frame_of
 
     start(fmt, units, output, force, [actuals] if actuals else [])
     condition = parse_condition(target, "--target")
@@ -483,7 +483,7 @@ def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None
     result = run_solve(driver_set, history, condition, vary)
 
     def show() -> None:
-        from .render import print_solve
+        from cloudmodel.present.render import print_solve
 
         print_solve(result, vary, target)
 
@@ -503,8 +503,8 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
             set_: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
             units: str = "cn", plot: str | None = None, drivers: str | None = None, actuals: str | None = None) -> None:
     """Why a line moved: a bridge whose contributions add up to the total change."""
-    from .defaults import target_year
-    from .whatif import check_line, check_period
+    from cloudmodel.analyses.whatif import check_line, check_period
+    from cloudmodel.present.defaults import target_year
 
     period = period or target_year()
     check_format(fmt)
@@ -521,12 +521,12 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
 
     numbers = [bridge["base"], bridge["new"], *(r["contribution"] for r in bridge["rows"])]
     if not all(math.isfinite(x) for x in numbers):
-        from .errors import NonFinite
+        from cloudmodel.errors import NonFinite
 
         raise NonFinite.one("explain", f"{line} at {period}", None, "the bridge is not finite (NaN or infinity) for "
                             "these drivers", "check the --set / scenario values")
     if plot_target is not None:
-        from .charts import waterfall
+        from cloudmodel.present.charts import waterfall
 
         waterfall(bridge, label, plot_target, force)
     document = {"meta": {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
@@ -534,19 +534,19 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
                 "rows": bridge["rows"]}
 
     def show() -> None:
-        from .render import print_bridge
+        from cloudmodel.present.render import print_bridge
 
         print_bridge(bridge, label)
 
-    from .output import frame_of
+    from cloudmodel.present.output import frame_of
 
     deliver(fmt, output, force, show, {"bridge": frame_of(bridge["rows"])}, document, [actuals] if actuals else [])
 
 
 def _period_bridge(line: str, period: str, start_: str, drivers: str | None, actuals: str | None, plot: str | None,
                    force: bool, fmt: str, units: str, output: str | None) -> tuple[Any, str, Any]:
-    from .model import forecast as run_forecast
-    from .whatif import check_period, component_bridge
+    from cloudmodel.analyses.whatif import check_period, component_bridge
+    from cloudmodel.model import forecast as run_forecast
 
     check_period(start_, "--from")
     fc = run_forecast(drivers_dir=drivers, actuals=actuals)
@@ -566,15 +566,15 @@ def _period_bridge(line: str, period: str, start_: str, drivers: str | None, act
 def _scenario_bridge(line: str, period: str, vs_scenario: str | None, set_: list[str] | None, drivers: str | None,
                      actuals: str | None, plot: str | None, force: bool, fmt: str, units: str,
                      output: str | None) -> tuple[Any, str, Any]:
-    from .history import load_history
-    from .model import load_drivers, scenario_drivers
-    from .whatif import shapley_bridge
+    from cloudmodel.analyses.whatif import shapley_bridge
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import load_drivers, scenario_drivers
 
     base = load_drivers(drivers)
     history = load_history()
     if actuals:
-        from .actuals import load_actuals
-        from .update import rolled_history
+        from cloudmodel.analyses.update import rolled_history
+        from cloudmodel.inputs.actuals import load_actuals
 
         history = rolled_history(history, load_actuals(actuals))
     target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
@@ -597,7 +597,7 @@ def _saved_run(name: str) -> dict[str, Any]:
     import json as jsonlib
     from pathlib import Path
 
-    from .drivers import MAX_NESTING, nesting_depth, read_text
+    from cloudmodel.inputs.drivers import MAX_NESTING, nesting_depth, read_text
 
     path = Path(name)
     text = read_text(path, MAX_SAVED_RUN_BYTES, "saved run")
@@ -646,15 +646,15 @@ def _check_saved_rows(name: str, rows: list[Any], hint: str) -> None:
       argument("b", "Another saved run.", metavar="B"), *OUTPUTS)
 def diff(a: str, b: str, fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn") -> None:
     """Which drivers differ between two saved forecast runs, and how the key outputs moved."""
-    from .output import frame_of
-    from .whatif import diff_runs
+    from cloudmodel.analyses.whatif import diff_runs
+    from cloudmodel.present.output import frame_of
 
     start(fmt, units, output, force, [a, b])
     documents = [_saved_run(name) for name in (a, b)]
     result = diff_runs(*documents)
 
     def show() -> None:
-        from .render import print_diff
+        from cloudmodel.present.render import print_diff
 
         print_diff(result)
 
@@ -689,8 +689,8 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
              force: bool = False, units: str = "cn", plot: str | None = None, drivers: str | None = None,
              actuals: str | None = None, period: str = "year") -> None:
     """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
-    from .simulate import simulate as run_simulation
-    from .whatif import parse_condition
+    from cloudmodel.analyses.simulate import simulate as run_simulation
+    from cloudmodel.analyses.whatif import parse_condition
 
     check_format(fmt)
     check_units(units)
@@ -706,7 +706,7 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
         raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
     loaded = None
     if actuals:
-        from .actuals import load_actuals
+        from cloudmodel.inputs.actuals import load_actuals
 
         loaded = load_actuals(actuals)
     result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
@@ -715,33 +715,33 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
     if plot:
         from pathlib import Path
 
-        from .charts import fan_and_histogram
+        from cloudmodel.present.charts import fan_and_histogram
 
         fan_and_histogram(result, Path(plot), force, history=history, drivers=driver_set)
     meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
                           "variance_shares": result.attribution.to_dicts()}
     if fmt == "parquet":
-        from .output import emit
+        from cloudmodel.present.output import emit
 
         emit("parquet", result.draws_frame, None, output, force)
         return
     if fmt in ("json", "csv"):
-        from .output import emit
+        from cloudmodel.present.output import emit
 
         emit(fmt, result.stats, None, output, force, meta=meta)
         return
 
     def show() -> None:
         if period == "quarter":
-            from .render import print_quarterly
+            from cloudmodel.present.render import print_quarterly
 
             print_quarterly(result)
             return
-        from .render import print_simulation
+        from cloudmodel.present.render import print_simulation
 
         print_simulation(result)
 
-    from .output import frame_of
+    from cloudmodel.present.output import frame_of
 
     deliver(fmt, output, force, show, {"stats": result.stats, "variance_shares": result.attribution,
                                        "probabilities": frame_of(result.probabilities) if result.probabilities else None},
@@ -781,11 +781,11 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     """Fit the reported history (statsmodels) and solve the report's targets; show or write the calibrated drivers."""
     from pathlib import Path
 
-    from .calibrate import CALIBRATED_FILE, calibrate, render_calibrated
-    from .history import load_history
-    from .model import load_drivers
-    from .output import check_output, write_atomic
-    from .periods import quarter_label
+    from cloudmodel.analyses.calibrate import CALIBRATED_FILE, calibrate, render_calibrated
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.model import load_drivers
+    from cloudmodel.present.output import check_output, write_atomic
 
     check_format(fmt)
     check_units(units)
@@ -807,7 +807,7 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     document = result | {"previous": old, "written": str(target) if target else None}
 
     def show() -> None:
-        from .render import print_calibration
+        from cloudmodel.present.render import print_calibration
 
         print_calibration(result, driver_set, target)
 
@@ -816,7 +816,7 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
 
 
 def _calibration_frames(result: dict[str, Any], old: dict[str, float]) -> dict[str, Any]:
-    from .output import frame_of
+    from cloudmodel.present.output import frame_of
 
     values = [{"driver": k, "file_value": old.get(k)} | {key: v.get(key) for key in ("value", "low", "high")}
               for k, v in result["values"].items()]
@@ -842,10 +842,10 @@ def backtest(actuals: str | None = None, origin: str | None = None, scenario: st
              drivers: str | None = None) -> None:
     """Hold the forecast made at an origin against reported actuals (errors, MAPE, bias, MASE), and the
     rolling-origin one-step backtest of the updated model against seasonal naive and the latest y/y growth."""
-    from .actuals import load_actuals
-    from .backtest import backtest as run_backtest
-    from .backtest import rolling_backtest
-    from .output import frame_of
+    from cloudmodel.analyses.backtest import backtest as run_backtest
+    from cloudmodel.analyses.backtest import rolling_backtest
+    from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.present.output import frame_of
 
     check_format(fmt)
     check_units(units)
@@ -862,7 +862,7 @@ def backtest(actuals: str | None = None, origin: str | None = None, scenario: st
                 "rolling": rolling}
 
     def show() -> None:
-        from .render import print_backtest
+        from cloudmodel.present.render import print_backtest
 
         print_backtest(result, rolling)
 
@@ -884,14 +884,14 @@ def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = No
                units: str = "cn", drivers: str | None = None) -> None:
     """The quarterly update: surprises, driver updates (prior → posterior, flagged outside the report's range),
     the revised years and target price, and a bridge from the origin's forecast that adds up."""
-    from .actuals import load_actuals
-    from .output import frame_of
-    from .update import update as run_update
+    from cloudmodel.analyses.update import update as run_update
+    from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.present.output import frame_of
 
     check_format(fmt)
     check_units(units)
     check_seed(seed)
-    from .simulate import horizon_quarter
+    from cloudmodel.analyses.simulate import horizon_quarter
 
     driver_set, history = _base_and_history(drivers, scenario, set_)
     horizon_quarter(horizon, driver_set)
@@ -900,7 +900,7 @@ def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = No
     document = result.document()
 
     def show() -> None:
-        from .render import print_update
+        from cloudmodel.present.render import print_update
 
         print_update(result)
 
@@ -920,8 +920,8 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
     """The research note: one self-contained HTML page (headline figures, layers and margins, AI and MaaS,
     the group and the valuation, scenarios, tornado, fan chart, bridges, backtest, checks, targets and every
     driver with its quote). Writes only HTML, to --output."""
-    from .note import DEFAULT_DRAWS, write_note
-    from .output import check_output
+    from cloudmodel.present.note import DEFAULT_DRAWS, write_note
+    from cloudmodel.present.output import check_output
 
     check_units(units)
     check_seed(seed)

@@ -229,7 +229,7 @@ class App:
         return 0
 
     def usage_error(self, message: str) -> int:
-        from .errors import clean_text
+        from cloudmodel.errors import clean_text
 
         sys.stderr.write(f"{self.prog}: error: {clean_text(message)}\n")
         return EXIT_USAGE

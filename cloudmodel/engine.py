@@ -8,7 +8,7 @@ figures: the timing comes from the drivers' own periods (the as-of date of the D
 customers, the quarter of the price cut, the CY2024 anchor year of the MaaS figures, the first
 year of the capex plan), the values from the drivers, the actuals from the history.
 
-Path of a number: driver file → :func:`cloudmodel.drivers.load_drivers` → ``values`` →
+Path of a number: driver file → :func:`cloudmodel.inputs.drivers.load_drivers` → ``values`` →
 quantities (each reads drivers and other quantities through a recording context) →
 :class:`Raw` → :mod:`cloudmodel.result` (long table, roll-ups, checks) → renderers and the CLI.
 """
@@ -19,12 +19,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .drivers import DriverSet
-from .errors import InputError
-from .graph import QUANTITIES, QUARTER, YEAR, Evaluation
-from .history import History
-from .periods import QUARTERS_PER_YEAR, Period, PeriodError, calendar_to_fiscal, fiscal_index, fiscal_parts
-from .quantities.group import REPORT_GROWTH
+from cloudmodel.errors import InputError
+from cloudmodel.graph import QUANTITIES, QUARTER, YEAR, Evaluation
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import (
+    QUARTERS_PER_YEAR,
+    Period,
+    PeriodError,
+    calendar_to_fiscal,
+    fiscal_index,
+    fiscal_parts,
+)
+from cloudmodel.quantities.group import REPORT_GROWTH
 
 MONTHS_PER_QUARTER = 3
 ORGANIC_SCHEDULE = ("growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
@@ -212,7 +219,7 @@ def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline,
     observed = observed_actuals(history, actuals, timeline.origin)
     missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in observed["cloud.revenue"]]
     if missing:
-        from .periods import quarter_label
+        from cloudmodel.inputs.periods import quarter_label
 
         raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
                              "no reported cloud revenue for this quarter, which lies before the origin",

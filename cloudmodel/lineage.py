@@ -24,7 +24,7 @@ def traced_reads(drivers: Any, history: Any, timeline: Any, actuals: Mapping[str
     timeline and the actuals' lines and quarters)."""
     key = (timeline, tuple(sorted((line, tuple(sorted(v))) for line, v in (actuals or {}).items())))
     if key not in _TRACES:
-        from .engine import evaluate
+        from cloudmodel.engine import evaluate
 
         evaluation = evaluate(drivers.values_by_id(), history, timeline, actuals, trace=True)
         _TRACES[key] = {node: frozenset(reads) for node, reads in (evaluation.reads or {}).items()}
@@ -34,8 +34,8 @@ def traced_reads(drivers: Any, history: Any, timeline: Any, actuals: Mapping[str
 def line_quantities(line: str) -> list[str]:
     """The quantities an output line is made of (a ratio line: its parts'); [] for a line no
     quantity makes (``group.table4.*``, the reported group quarters)."""
-    from .graph import QUANTITIES
-    from .lines import LINES
+    from cloudmodel.graph import QUANTITIES
+    from cloudmodel.lines import LINES
 
     direct = [name for name, q in QUANTITIES.items() if q.line == line]
     if direct:
@@ -50,9 +50,9 @@ def line_quantities(line: str) -> list[str]:
 def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = None) -> set[Node]:
     """The (quantity, period) nodes a line's value is made of: every period computed, or those of
     ``period`` (a quarter, fiscal or calendar year; a growth line also the year before)."""
-    from .graph import CONSTANT, QUANTITIES, YEAR
-    from .lines import LINES
-    from .periods import Period
+    from cloudmodel.graph import CONSTANT, QUANTITIES, YEAR
+    from cloudmodel.inputs.periods import Period
+    from cloudmodel.lines import LINES
 
     names = set(line_quantities(line))
     if period is None:
@@ -92,7 +92,7 @@ def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]
 
 def with_formula_inputs(ids: Iterable[str], drivers: Any) -> set[str]:
     """``ids`` and, for each derived driver among them, the drivers its formula uses (transitively)."""
-    from .drivers import formula_names
+    from cloudmodel.inputs.drivers import formula_names
 
     out, pending = set(), list(ids)
     while pending:
@@ -107,15 +107,15 @@ def with_formula_inputs(ids: Iterable[str], drivers: Any) -> set[str]:
 
 def _context(drivers: Any = None, history: Any = None, timeline: Any = None) -> tuple[Any, Any, Any]:
     if drivers is None:
-        from .drivers import load_drivers
+        from cloudmodel.inputs.drivers import load_drivers
 
         drivers = load_drivers()
     if history is None:
-        from .history import load_history
+        from cloudmodel.inputs.history import load_history
 
         history = load_history()
     if timeline is None:
-        from .engine import default_last_quarter, make_timeline
+        from cloudmodel.engine import default_last_quarter, make_timeline
 
         timeline = make_timeline(drivers, history, default_last_quarter(drivers))
     return drivers, history, timeline
@@ -154,7 +154,7 @@ def all_inputs(drivers: Any = None, history: Any = None, timeline: Any = None, f
 
 def formula_of(line: str) -> list[tuple[str, str]]:
     """(quantity, docstring) for each quantity that makes ``line`` — its unit and formula."""
-    from .graph import QUANTITIES
+    from cloudmodel.graph import QUANTITIES
 
     return [(name, QUANTITIES[name].doc) for name in line_quantities(line)]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
-from .periods import Rollup
+from cloudmodel.inputs.periods import Rollup
+from cloudmodel.layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
 
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .drivers import DriverSet, decode_text
-from .drivers import load_drivers as _load_drivers
-from .engine import default_horizon, horizon_quarter, make_timeline, run
-from .errors import InputError, InputProblem, did_you_mean
-from .history import History, load_history
-from .periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
-from .result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
-from .version import __version__
+from cloudmodel.engine import default_horizon, horizon_quarter, make_timeline, run
+from cloudmodel.errors import InputError, InputProblem, did_you_mean
+from cloudmodel.inputs.drivers import DriverSet, decode_text
+from cloudmodel.inputs.drivers import load_drivers as _load_drivers
+from cloudmodel.inputs.history import History, load_history
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
+from cloudmodel.result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
+from cloudmodel.version import __version__
 
 CHECK_TOLERANCE = 1e-6  # residuals are money or ratios; anything above a millionth is a real break
 TARGET_COLUMNS = {"label": "String", "line": "String", "period": "String", "kind": "String", "model": "Float64",
@@ -51,8 +51,8 @@ def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
         known = sorted(p.stem for p in (Path(drivers.directory) / "scenarios").glob("*.toml"))
         raise InputError.one(str(path), "", name_or_path, "no such scenario",
                              did_you_mean(name_or_path, ["base", *known]) or f"scenarios: base, {', '.join(known)}")
-    from .drivers import parse_toml, read_input_file
-    from .output import register_input
+    from cloudmodel.inputs.drivers import parse_toml, read_input_file
+    from cloudmodel.inputs.files import register_input
 
     register_input(path)
     data = parse_toml(decode_text(read_input_file(path, None, what="scenario file"), str(path)), str(path))
@@ -70,7 +70,7 @@ def reported_facts(drivers: DriverSet, last_reported: int) -> set[str]:
     """Drivers that are reported history: quoted from the report (kind ``report``) without a range,
     about a period that ends by the last reported quarter (33万 AI customers in December 2024).
     No scenario or ``--set`` changes them; a restatement comes through an actuals file."""
-    from .engine import period_quarter
+    from cloudmodel.engine import period_quarter
 
     return {i for i, d in drivers.items() if d.kind == "report" and not d.has_range
             and period_quarter(d.period) <= last_reported}
@@ -79,7 +79,7 @@ def reported_facts(drivers: DriverSet, last_reported: int) -> set[str]:
 def _refuse_reported_facts(base: DriverSet, changes: Mapping[str, Any], where: str) -> None:
     if not changes:
         return
-    from .history import load_history
+    from cloudmodel.inputs.history import load_history
 
     facts = reported_facts(base, load_history().last_quarter)
     problems = [InputProblem(where, i, value, f"is a reported fact ({base[i].period}): forward scenarios cannot change it",
@@ -154,7 +154,7 @@ class Forecast:
 
     def summary(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         """The key lines by fiscal year, formatted: (line, label, [(period, text, basis mark)])."""
-        from .numbers import fmt
+        from cloudmodel.present.numbers import fmt
 
         years = [p for p in ordered_periods(set(self.table["period"].to_list())) if p.startswith("FY") and "Q" not in p]
         out = []
@@ -199,7 +199,7 @@ class Forecast:
         """Driver ids the line (at ``period``, or at any period) is made from: recorded by a tracing
         run of the quantity graph (:mod:`cloudmodel.lineage`), derived drivers expanded into their
         formulas' inputs."""
-        from .lineage import drivers_of
+        from cloudmodel.lineage import drivers_of
 
         return drivers_of(line, self.drivers, period=period)
 
@@ -260,7 +260,7 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     cause = _blame(base, driver_set, still_bad)
     if actuals is not None and not cause.startswith("caused by") and not still_bad(driver_set, with_actuals=False):
         cause = f"caused by the actuals ({getattr(actuals, 'file', actuals)}): a zero or extreme reported figure"
-    from .errors import NonFinite
+    from cloudmodel.errors import NonFinite
 
     raise NonFinite([InputProblem("forecast", "", None, problem, cause)])
 
@@ -271,7 +271,7 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
               actuals: Any = None, origin: str | None = None) -> Forecast:
     """Run the model for a scenario with optional overrides (values may carry units).
 
-    ``actuals`` (a path or :class:`~cloudmodel.actuals.Actuals`) rolls the forecast forward:
+    ``actuals`` (a path or :class:`~cloudmodel.inputs.actuals.Actuals`) rolls the forecast forward:
     its quarters of cloud revenue and EBITA become reported quarters and its latest AI
     customers and hosted DeepSeek DAU re-anchor those paths. ``origin`` (``FY2024Q4``) makes the
     forecast as it would have been made then: nothing reported after it is used."""
@@ -280,7 +280,7 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
     base = drivers if drivers is not None else load_drivers(drivers_dir)
     history = history if history is not None else load_history()
     if actuals is not None and not hasattr(actuals, "rows"):
-        from .actuals import load_actuals
+        from cloudmodel.inputs.actuals import load_actuals
 
         actuals = load_actuals(actuals)
     extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
@@ -418,7 +418,7 @@ def _first_bad(table: Any) -> tuple[str, str, float] | None:
     bad = table.filter(~pl.col("value").is_finite() | (pl.col("line").is_in(LAYER_LINES) & (pl.col("value") < -CHECK_TOLERANCE)))
     if bad.height == 0:
         return None
-    from .periods import Period as _P
+    from cloudmodel.inputs.periods import Period as _P
 
     def order(row: tuple) -> tuple:
         try:
@@ -486,7 +486,7 @@ def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timel
             return True
         return False
 
-    from .errors import NonFinite
+    from cloudmodel.errors import NonFinite
 
     raise NonFinite([InputProblem("drivers", "", None, problem, _blame(base, driver_set, still_bad))])
 
@@ -507,7 +507,7 @@ def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, histo
         x = rows.get(line, period)
         return x is None or not math.isfinite(x) or (line in LAYER_LINES and x < -CHECK_TOLERANCE)
 
-    from .errors import NonFinite
+    from cloudmodel.errors import NonFinite
 
     what = "goes negative" if math.isfinite(value) else f"is {value} (not a finite number)"
     raise NonFinite([InputProblem("forecast", f"{line} at {period}", value if math.isfinite(value) else None,

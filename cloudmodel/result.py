@@ -1,6 +1,6 @@
 """From the engine's raw series to the long output table, roll-ups, checks and targets.
 
-The output (PRODUCT.md §4) is one row per (line, period): ``line, period, basis, value,
+The output (docs/contract.md §4) is one row per (line, period): ``line, period, basis, value,
 unit``. Quarters come from the engine; fiscal and calendar years are rolled up here by the
 line's rule (flows summed, stocks at the period end, ratios recomputed from their rolled-up
 parts). Checks (``check.*``) are computed from the finished rows, so they test the roll-ups
@@ -13,11 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from .drivers import DriverSet
-from .engine import Raw
-from .history import LINE_METRICS, History
-from .lines import ANNUAL_ONLY, LAYER_NAMES, LINES, MAAS_PARTS, Line  # noqa: F401 - the registry, re-exported
-from .periods import (
+from cloudmodel.engine import Raw
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import LINE_METRICS, History
+from cloudmodel.inputs.periods import (
     QUARTERS_PER_YEAR,
     Period,
     Rollup,
@@ -27,6 +26,7 @@ from .periods import (
     quarter_label,
     years_covered,
 )
+from cloudmodel.lines import ANNUAL_ONLY, LAYER_NAMES, LINES, MAAS_PARTS, Line  # noqa: F401 - the registry, re-exported
 
 ACTUAL, ESTIMATE, FORECAST = "actual", "estimate", "forecast"
 _STRENGTH = {ACTUAL: 0, ESTIMATE: 1, FORECAST: 2}
@@ -190,7 +190,7 @@ def _target_bound(drivers: DriverSet, ref: str) -> float:
 
 def evaluate_targets(rows: Rows, drivers: DriverSet) -> list[dict[str, Any]]:
     """Compare the outputs with the report's own figures (fixtures/report_targets.toml)."""
-    from .resources import fixtures_dir
+    from cloudmodel.inputs.resources import fixtures_dir
 
     spec = tomllib.loads((fixtures_dir() / "report_targets.toml").read_text(encoding="utf-8"))
     out = []

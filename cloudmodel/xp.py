@@ -25,7 +25,7 @@ def _is_formula(*xs: Any) -> bool:
 
 
 def _sheet(function: str, *xs: Any) -> Any:
-    from .formula import call
+    from cloudmodel.formula import call
 
     return call(function, *xs)
 
@@ -99,7 +99,7 @@ def where(condition: Any, a: Number, b: Number) -> Number:
 def safe_div(a: Number, b: Number) -> Number:
     """a ÷ b, and 0 where b is 0 (an anchor with no AI customers explains nothing)."""
     if _is_formula(a, b):
-        from .formula import equal
+        from cloudmodel.formula import equal
 
         return _sheet("IF", equal(b, 0), 0, a / b)
     if _is_array(a, b):

@@ -32,7 +32,7 @@ def drivers():
 
 @pytest.fixture(scope="session")
 def history():
-    from cloudmodel.history import load_history
+    from cloudmodel.inputs.history import load_history
 
     return load_history()
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cloudmodel
-from cloudmodel.actuals import Actual, Actuals, load_actuals
-from cloudmodel.backtest import backtest
+from cloudmodel.analyses.backtest import backtest
 from cloudmodel.errors import InputError
+from cloudmodel.inputs.actuals import Actual, Actuals, load_actuals
 
 
 def _csv(tmp_path, text, name="actuals.csv", encoding="utf-8"):

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from cloudmodel import load_drivers
-from cloudmodel.calibrate import calibrate, fit_operating_leverage
-from cloudmodel.calibration import solve_report_targets
+from cloudmodel.analyses.calibrate import calibrate, fit_operating_leverage
+from cloudmodel.analyses.calibration import solve_report_targets
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_ols_matches_a_hand_computed_regression(drivers, history):
     """The slope and intercept against numpy's least squares on the same points."""
     import numpy as np
 
-    from cloudmodel.calibrate import implied_shared_costs
+    from cloudmodel.analyses.calibrate import implied_shared_costs
 
     _, revenue, costs = implied_shared_costs(drivers, history)
     x, y = np.array(revenue), np.array(costs)
@@ -85,7 +85,7 @@ def test_baseline_fit_and_seasonality_by_hand(result, history):
 def test_baseline_is_well_posed(history):
     """Every parameter is pinned by the data: its standard error is well below the estimate
     (the ETS fit this replaced had an initial trend of 40 ± 426)."""
-    from cloudmodel.baseline import fit_baseline
+    from cloudmodel.analyses.baseline import fit_baseline
 
     fit = fit_baseline(history.quarterly["cloud_revenue_rmb_mn"])
     for name, value in fit.params.items():
@@ -93,8 +93,8 @@ def test_baseline_is_well_posed(history):
 
 
 def test_baseline_forecast_and_short_samples():
-    from cloudmodel.baseline import FLAT, fit_baseline
-    from cloudmodel.periods import fiscal_index
+    from cloudmodel.analyses.baseline import FLAT, fit_baseline
+    from cloudmodel.inputs.periods import fiscal_index
 
     # an exact geometric series short of a complete year (no seasonal pattern) is reproduced exactly
     start = fiscal_index(2023, 1)

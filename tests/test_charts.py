@@ -11,10 +11,10 @@ from .conftest import DRIVERS
 @pytest.fixture
 def figures(monkeypatch):
     """The figures the charts would save (closed by the test), instead of PNG files."""
-    import cloudmodel.charts
+    import cloudmodel.present.charts
 
     saved = []
-    monkeypatch.setattr(cloudmodel.charts, "_save", lambda fig, path, force, dpi=120: saved.append(fig))
+    monkeypatch.setattr(cloudmodel.present.charts, "_save", lambda fig, path, force, dpi=120: saved.append(fig))
     yield saved
     import matplotlib.pyplot as plt
 
@@ -32,8 +32,8 @@ def _legend(ax) -> list[str]:
 
 
 def test_waterfall_never_clips_and_labels_every_bar(figures, base, tmp_path):
-    from cloudmodel.charts import waterfall
-    from cloudmodel.whatif import component_bridge
+    from cloudmodel.analyses.whatif import component_bridge
+    from cloudmodel.present.charts import waterfall
 
     bridge = component_bridge(base, "cloud.ebita", "FY2026", "FY2025")
     waterfall(bridge, "cloud.ebita: FY2025 → FY2026", tmp_path / "w.png")
@@ -49,7 +49,7 @@ def test_waterfall_never_clips_and_labels_every_bar(figures, base, tmp_path):
 
 
 def test_forecast_chart_has_mix_and_margins(figures, base, tmp_path):
-    from cloudmodel.charts import forecast_chart
+    from cloudmodel.present.charts import forecast_chart
 
     forecast_chart(base, tmp_path / "f.png")
     mix, margins = figures[0].axes
@@ -61,8 +61,8 @@ def test_forecast_chart_has_mix_and_margins(figures, base, tmp_path):
 
 
 def test_tornado_chart_marks_the_base(figures, drivers, history, tmp_path):
-    from cloudmodel.charts import tornado_chart
-    from cloudmodel.whatif import tornado
+    from cloudmodel.analyses.whatif import tornado
+    from cloudmodel.present.charts import tornado_chart
 
     outputs = [("cloud.revenue", "FY2026")]
     tornado_chart(tornado(drivers, history, outputs), outputs, tmp_path / "t.png")
@@ -72,8 +72,8 @@ def test_tornado_chart_marks_the_base(figures, drivers, history, tmp_path):
 
 
 def test_fan_chart_shows_history_and_histogram_marks_base_and_target(figures, drivers, history, tmp_path):
-    from cloudmodel.charts import fan_and_histogram
-    from cloudmodel.simulate import simulate
+    from cloudmodel.analyses.simulate import simulate
+    from cloudmodel.present.charts import fan_and_histogram
 
     result = simulate(drivers, history, 2000, 0)
     fan_and_histogram(result, tmp_path / "s.png", history=history, drivers=drivers)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from cloudmodel.docs import render
 from cloudmodel.lineage import all_inputs
+from cloudmodel.present.docs import render
 
 from .conftest import ROOT
 
 
 def test_drivers_page_is_current(drivers):
     committed = (ROOT / "docs" / "drivers.md").read_text(encoding="utf-8")
-    assert committed == render(drivers), "docs/drivers.md is stale: run python -m cloudmodel.docs"
+    assert committed == render(drivers), "docs/drivers.md is stale: run python -m cloudmodel.present.docs"
 
 
 def _quickstart() -> list[str]:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from cloudmodel.drivers import KINDS, evaluate_formula, load_drivers
 from cloudmodel.errors import InputError
+from cloudmodel.inputs.drivers import KINDS, evaluate_formula, load_drivers
 
 from .conftest import DRIVERS
 

@@ -89,7 +89,7 @@ def test_no_verb_writes_an_input_even_with_force(world, verb, target):
 
 def test_outputs_are_exclusive_without_force_and_replace_only_regular_files(world, tmp_path):
     from cloudmodel.errors import InputError
-    from cloudmodel.output import check_target, write_atomic
+    from cloudmodel.present.output import check_target, write_atomic
 
     out = tmp_path / "new.json"
     write_atomic(out, lambda p: p.write_text("first"))
@@ -108,7 +108,7 @@ def test_outputs_are_exclusive_without_force_and_replace_only_regular_files(worl
 
 
 def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path):
-    from cloudmodel.output import write_atomic
+    from cloudmodel.present.output import write_atomic
 
     out = tmp_path / "out.json"
 
@@ -124,7 +124,7 @@ def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from cloudmodel.output import write_atomic
+from cloudmodel.present.output import write_atomic
 
 def slow(p):
     with open(p, "wb") as handle:
@@ -234,7 +234,7 @@ def test_a_cache_with_loose_permissions_is_ignored_with_a_warning(world):
 
 
 def test_the_cache_is_json_keyed_by_bytes_and_code(world):
-    from cloudmodel import cache
+    from cloudmodel.inputs import cache
 
     data = world["entry"].read_bytes()
     assert data.startswith(cache.MAGIC)

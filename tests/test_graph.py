@@ -14,8 +14,8 @@ import pytest
 from cloudmodel.batch import values_with
 from cloudmodel.engine import evaluate, make_timeline, observed_actuals
 from cloudmodel.graph import QUANTITIES, reference
+from cloudmodel.inputs.periods import fiscal_index
 from cloudmodel.model import scenario_drivers
-from cloudmodel.periods import fiscal_index
 
 TOLERANCE = 1e-9  # relative
 DRAWS = 6
@@ -100,12 +100,12 @@ def test_no_function_is_longer_than_80_lines():
 
 
 def test_lines_page_is_current(drivers):
-    from cloudmodel.docs import render_lines
+    from cloudmodel.present.docs import render_lines
 
     from .conftest import ROOT
 
     committed = (ROOT / "docs" / "lines.md").read_text(encoding="utf-8")
-    assert committed == render_lines(drivers), "docs/lines.md is stale: run python -m cloudmodel.docs"
+    assert committed == render_lines(drivers), "docs/lines.md is stale: run python -m cloudmodel.present.docs"
 
 
 # --------------------------------------------------------------------------- quantities on their own

@@ -9,8 +9,8 @@ import pytest
 
 from cloudmodel.batch import line_value, run_cases
 from cloudmodel.engine import make_timeline
+from cloudmodel.inputs.periods import fiscal_index
 from cloudmodel.lineage import drivers_of, drivers_of_lines, traced_reads
-from cloudmodel.periods import fiscal_index
 from cloudmodel.result import LINES
 
 MOVE = 1e-12  # relative change that counts as moving a line
@@ -95,7 +95,7 @@ def test_trace_at_a_reported_period_names_no_forward_driver(drivers, history):
 
 
 def test_tornado_varies_exactly_the_lineage(drivers, history):
-    from cloudmodel.whatif import tornado
+    from cloudmodel.analyses.whatif import tornado
 
     outputs = [("cloud.revenue.saas", "FY2026"), ("cloud.ai.customers", "FY2026")]
     frame = tornado(drivers, history, outputs)
@@ -106,7 +106,7 @@ def test_tornado_varies_exactly_the_lineage(drivers, history):
 
 
 def test_simulation_draws_exactly_the_lineage_of_what_it_reports(drivers, history):
-    from cloudmodel.simulate import KEY_LINES, specs_for
+    from cloudmodel.analyses.simulate import KEY_LINES, specs_for
 
     drawn = {s.driver for s in specs_for(drivers)}
     lineage = drivers_of_lines(KEY_LINES, drivers, history)

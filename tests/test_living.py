@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudmodel.actuals import Actual, Actuals
-from cloudmodel.history import History
-from cloudmodel.periods import Period, quarter_label
-from cloudmodel.update import KEY_LINES, estimate, rolling, update
+from cloudmodel.analyses.update import KEY_LINES, estimate, rolling, update
+from cloudmodel.inputs.actuals import Actual, Actuals
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import Period, quarter_label
 
 DRAWS = 2048
 
@@ -245,7 +245,7 @@ def test_each_row_informs_the_update_capex_and_ai_customers(drivers, history, ba
 # --------------------------------------------------------------------------- forecast --actuals learns
 
 def test_the_calibrated_persistence_is_the_history_fit(drivers, history):
-    from cloudmodel.update import history_gaps, settings
+    from cloudmodel.analyses.update import history_gaps, settings
 
     state = estimate(history_gaps(drivers, history, {}, history.last_quarter), settings(drivers))
     assert drivers["living.persistence"].value == pytest.approx(state.persistence, abs=1e-9)
@@ -283,7 +283,7 @@ def test_an_early_origin_gives_the_cloud_lines(drivers, history):
     and valuation lines, which rest on that year, have no value; the one-step forecast is the
     rolling backtest's model made at that origin."""
     import cloudmodel
-    from cloudmodel.update import step
+    from cloudmodel.analyses.update import step
 
     for label in ("FY2023Q4", "FY2024Q1", "FY2024Q3"):
         fc = cloudmodel.forecast(drivers=drivers, history=history, origin=label)

@@ -1,4 +1,4 @@
-"""The whole model: the report's figures (PRODUCT.md §7), the checks, the actual rows, and
+"""The whole model: the report's figures (docs/contract.md §7), the checks, the actual rows, and
 properties that must hold for any drivers."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudmodel.engine import make_timeline, run
-from cloudmodel.periods import fiscal_index, quarter_label
+from cloudmodel.inputs.periods import fiscal_index, quarter_label
 
 FY = ["FY2024", "FY2025", "FY2026", "FY2027", "FY2028"]
 REQUIRED = (
@@ -24,7 +24,7 @@ REQUIRED = (
 )
 
 
-# --------------------------------------------------------------------------- PRODUCT.md §7
+# --------------------------------------------------------------------------- docs/contract.md §7
 
 @pytest.mark.parametrize(("line", "period", "expected"), [
     ("cloud.revenue_growth", "FY2025", 0.10),

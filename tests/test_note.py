@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cloudmodel
-from cloudmodel import numbers as nb
 from cloudmodel.errors import InputError
-from cloudmodel.note import build_note, write_note
+from cloudmodel.present import numbers as nb
+from cloudmodel.present.note import build_note, write_note
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -203,7 +203,7 @@ def test_bad_input_is_an_input_error():
 @given(st.floats(-1e6, 1e6), st.lists(st.floats(-1e6, 1e6), max_size=12))
 def test_waterfalls_never_clip(start, steps):
     """Every level a waterfall reaches (and zero, when bars start there) lies inside its axis."""
-    from cloudmodel.note_charts import waterfall_limits
+    from cloudmodel.present.note_charts import waterfall_limits
 
     low, high = waterfall_limits(start, steps)
     level = start
@@ -219,10 +219,10 @@ def test_waterfalls_never_clip(start, steps):
 # --------------------------------------------------------------------------- writing
 
 def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_html):
-    import cloudmodel.note
+    import cloudmodel.present.note
 
     calls = []
-    monkeypatch.setattr(cloudmodel.note, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
+    monkeypatch.setattr(cloudmodel.present.note, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
     target = tmp_path / "note.html"
     assert write_note(target, "bull", {"apple.users": "0"}, None, None, draws=100) == target
     assert calls == [(("bull", {"apple.users": "0"}, None, None), {"draws": 100, "seed": 0, "units": "cn"})]
@@ -237,10 +237,10 @@ def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_htm
 
 
 def test_write_note_never_over_an_input(drivers_copy, monkeypatch, note_html):
-    import cloudmodel.note
+    import cloudmodel.present.note
 
     cloudmodel.load_drivers(drivers_copy)  # the run's driver files are registered as inputs
-    monkeypatch.setattr(cloudmodel.note, "build_note", lambda *a, **k: note_html)
+    monkeypatch.setattr(cloudmodel.present.note, "build_note", lambda *a, **k: note_html)
     target = Path(drivers_copy) / "apple.toml"
     before = target.read_bytes()
     with pytest.raises(InputError):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudmodel.periods import (
+from cloudmodel.inputs.periods import (
     Period,
     PeriodError,
     Rollup,

@@ -1,7 +1,7 @@
 """Every command the README and the docs show does what it says.
 
 * ``python -m MODULE``: the module exists and does something when run (a ``__main__`` guard or
-  a package ``__main__``) — ``python -m cloudmodel.calibration --write`` once exited 0 and did nothing.
+  a package ``__main__``) — ``python -m cloudmodel.analyses.calibration --write`` once exited 0 and did nothing.
 * ``cloudmodel VERB --option …`` anywhere in a code span: the verb exists and takes each option.
 * A complete command (no placeholder such as ``FILE``): it runs, in-process, and exits 0.
 * Files the commands name (``constraints.txt``, ``.ci/run``, benchmark scripts) exist.

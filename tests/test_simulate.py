@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cloudmodel.simulate import KEY_LINES, Spec, correlation_matrix, simulate, uniforms
-from cloudmodel.whatif import parse_condition
+from cloudmodel.analyses.simulate import KEY_LINES, Spec, correlation_matrix, simulate, uniforms
+from cloudmodel.analyses.whatif import parse_condition
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_constructed_probabilities(drivers, history):
 
 
 def test_discrete_draws_follow_their_probabilities(drivers):
-    from cloudmodel.simulate import inverse_cdf
+    from cloudmodel.analyses.simulate import inverse_cdf
 
     spec = Spec("apple.users", "discrete", 0, 1e7, 3e7, (0.0, 1e7, 2e7, 3e7), (0.1, 0.5, 0.3, 0.1))
     draws = inverse_cdf(spec, np.random.default_rng(0).random(200_000))

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cloudmodel
-from cloudmodel.whatif import parse_condition, shapley_bridge, tornado
+from cloudmodel.analyses.whatif import parse_condition, shapley_bridge, tornado
 
 YEARS = ["FY2024", "FY2025", "FY2026", "FY2027", "FY2028"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import cloudmodel
-from cloudmodel import workbook
+from cloudmodel.present import workbook
 
 #: The recalculated workbook must equal the forecast to this relative tolerance (absolute for
 #: values below 1, such as ratios and check residuals): both compute in double precision, so

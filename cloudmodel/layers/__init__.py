@@ -6,7 +6,7 @@ quantities of :mod:`cloudmodel.quantities` apply them, reading drivers through a
 that records what each reads, so no list of a layer's inputs is kept by hand.
 """
 
-from . import customers, ebita, group, iaas, maas, paas, saas, solutions, valuation
+from cloudmodel.layers import customers, ebita, group, iaas, maas, paas, saas, solutions, valuation
 
 LAYERS = (customers, iaas, paas, saas, maas, solutions, ebita, group, valuation)
 

@@ -12,7 +12,7 @@ has a closed form, and is monotone, so it vectorises and back-casts to the histo
 
 from __future__ import annotations
 
-from .. import xp
+from cloudmodel import xp
 
 _EPS = 1e-12
 

@@ -10,8 +10,8 @@ revenue.
 
 from __future__ import annotations
 
-from .. import xp
-from .constants import QUARTERS_PER_YEAR
+from cloudmodel import xp
+from cloudmodel.layers.constants import QUARTERS_PER_YEAR
 
 
 def gross_profit(revenue, gross_margin):

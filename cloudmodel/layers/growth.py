@@ -9,7 +9,7 @@ horizon neither compounds 50% a year for ever nor stops dead.
 
 from __future__ import annotations
 
-from .. import xp
+from cloudmodel import xp
 
 
 def log_growth(years, rate, terminal, fade_start, fade_years):

@@ -7,8 +7,13 @@ Lines [RMB_mn, flows]: ``cloud.maas.model_calls``, ``cloud.maas.plugins``,
 
 from __future__ import annotations
 
-from .. import xp
-from .constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR, RMB_PER_MILLION, TOKENS_PER_MILLION
+from cloudmodel import xp
+from cloudmodel.layers.constants import (
+    MONTHS_PER_QUARTER,
+    QUARTERS_PER_YEAR,
+    RMB_PER_MILLION,
+    TOKENS_PER_MILLION,
+)
 
 # ----------------------------------------------------------------------------- model calls
 

@@ -9,7 +9,7 @@ is proportional to AI customers: its CY2024 level is content moderation
 
 from __future__ import annotations
 
-from .. import xp
+from cloudmodel import xp
 
 
 def pull_through_per_customer(anchor_amount, anchor_ai_customer_quarters):

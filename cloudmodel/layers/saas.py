@@ -6,7 +6,7 @@ scale with AI customers from their CY2024 level ``saas.smart_customer_service_cy
 
 from __future__ import annotations
 
-from .paas import ai_pull_through, pull_through_per_customer  # same formulas as PaaS
+from cloudmodel.layers.paas import ai_pull_through, pull_through_per_customer  # same formulas as PaaS
 
 
 def saas_revenue(base, ai):

@@ -7,7 +7,7 @@ Lines, for each fiscal year's figures: ``valuation.cloud.usd_per_ads``,
 
 from __future__ import annotations
 
-from .constants import RMB_PER_MILLION
+from cloudmodel.layers.constants import RMB_PER_MILLION
 
 
 def per_ads(value_rmb_mn, usd_cny, ads_count):

@@ -8,9 +8,9 @@ rewrites the history: AI customers in December 2024 are 33万 whatever is assume
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import customers as formula
-from ..periods import QUARTERS_PER_YEAR
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.layers import customers as formula
 
 
 @per_quarter("cloud.customers")

@@ -7,9 +7,9 @@ In a reported quarter cloud EBITA is the reported figure and shared costs are wh
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import ebita as formula
-from ..layers.constants import QUARTERS_PER_YEAR
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import ebita as formula
+from cloudmodel.layers.constants import QUARTERS_PER_YEAR
 
 LAYERS = ("iaas", "paas", "saas", "maas", "solutions")
 

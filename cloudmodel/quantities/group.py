@@ -7,12 +7,12 @@ taken out; later years grow it. Group profit moves one for one with cloud EBITA 
 
 from __future__ import annotations
 
-from ..graph import per_year
-from ..history import LINE_METRICS
-from ..layers import group as formula
-from ..periods import QUARTERS_PER_YEAR, fiscal_index
-from .longrun import money_growth
-from .revenue import scheduled
+from cloudmodel.graph import per_year
+from cloudmodel.inputs.history import LINE_METRICS
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index
+from cloudmodel.layers import group as formula
+from cloudmodel.quantities.longrun import money_growth
+from cloudmodel.quantities.revenue import scheduled
 
 REPORT_GROWTH = ("targets.cloud_revenue_growth_fy2025", "targets.cloud_revenue_growth_fy2026")
 REPORT_MARGIN = ("targets.cloud_ebita_margin_fy2025", "targets.cloud_ebita_margin_fy2026")

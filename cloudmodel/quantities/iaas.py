@@ -6,8 +6,8 @@ spend per customer is solved on it, so that the AI uplift and the general base a
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import iaas as formula
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import iaas as formula
 
 
 @constant("cloud.anchor.iaas_share")

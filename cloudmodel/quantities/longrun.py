@@ -6,7 +6,7 @@ fades over ``growth.fade_years`` years to ``growth.terminal_rate`` (money) or to
 
 from __future__ import annotations
 
-from ..layers import growth as formula
+from cloudmodel.layers import growth as formula
 
 
 def money_growth(model, rate, start, end):

@@ -6,10 +6,10 @@ the anchor year (CY2024) reproduces the report's amounts exactly.
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import maas as formula
-from ..layers.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
-from .longrun import volume_growth
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import maas as formula
+from cloudmodel.layers.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
+from cloudmodel.quantities.longrun import volume_growth
 
 # ----------------------------------------------------------------------------- model calls
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import paas as formula
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import paas as formula
 
 
 @constant("cloud.anchor.other_ai_revenue")

@@ -7,11 +7,11 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 
 from __future__ import annotations
 
-from .. import xp
-from ..graph import constant, per_quarter
-from ..layers import iaas, paas, saas, solutions
-from ..layers.constants import QUARTERS_PER_YEAR
-from .longrun import money_growth
+from cloudmodel import xp
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import iaas, paas, saas, solutions
+from cloudmodel.layers.constants import QUARTERS_PER_YEAR
+from cloudmodel.quantities.longrun import money_growth
 
 
 def scheduled(schedule, quarter):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..graph import constant, per_quarter
-from ..layers import saas as formula
+from cloudmodel.graph import constant, per_quarter
+from cloudmodel.layers import saas as formula
 
 
 @constant()

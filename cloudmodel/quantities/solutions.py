@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..graph import constant
-from ..layers import solutions as formula
+from cloudmodel.graph import constant
+from cloudmodel.layers import solutions as formula
 
 
 @constant()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..graph import per_year
-from ..layers import valuation as formula
+from cloudmodel.graph import per_year
+from cloudmodel.layers import valuation as formula
 
 
 def _per_ads(model, value):

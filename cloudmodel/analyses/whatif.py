@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_values, run_cases
-from .drivers import DriverSet
-from .errors import InputError, did_you_mean
-from .history import History
-from .lines import LINES
-from .periods import Period, PeriodError
-from .units import UnitError, parse_quantity
+from cloudmodel.batch import line_values, run_cases
+from cloudmodel.errors import InputError, did_you_mean
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import Period, PeriodError
+from cloudmodel.inputs.units import UnitError, parse_quantity
+from cloudmodel.lines import LINES
 
 UNRANGED_RELATIVE = 0.10  # ±10% for drivers without a range …
 UNRANGED_RATIO_POINTS = 0.01  # … and ±1 pp for ratios
@@ -113,7 +113,7 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
     ``periods`` (default: the report's target years to the default horizon)."""
     import polars as pl
 
-    from .engine import years_shown
+    from cloudmodel.engine import years_shown
 
     if periods is None:
         periods = years_shown(next(iter(results.values())).drivers, before=0)
@@ -130,7 +130,7 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
 def _moves(drivers: DriverSet, include_unranged: bool, ids: set[str] | None = None) -> list[tuple[str, float, float, str]]:
     """Each driver of ``ids`` (the lineage of the lines reported; default every model input) to its low and high."""
     if ids is None:
-        from .batch import model_inputs
+        from cloudmodel.batch import model_inputs
 
         ids = model_inputs(drivers)
     moves = []
@@ -151,7 +151,7 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
     """One-at-a-time sensitivity of each output to each ranged driver, sorted by swing."""
     import polars as pl
 
-    from .lineage import drivers_of_lines
+    from cloudmodel.lineage import drivers_of_lines
 
     moves = _moves(drivers, include_unranged, drivers_of_lines({line for line, _ in outputs}, drivers, history))
     n = 2 * len(moves) + 1
@@ -183,7 +183,7 @@ def tornado(drivers: DriverSet, history: History, outputs: Sequence[tuple[str, s
 
 
 def _non_finite(where: str, line: str, period: str, value: float, cause: str) -> None:
-    from .errors import NonFinite
+    from cloudmodel.errors import NonFinite
 
     raise NonFinite.one(where, f"{line} at {period}", None, f"is {value} (not a finite number) {cause}",
                         "every number the model gives must be finite; check that driver's range and the --set values")
@@ -216,7 +216,7 @@ def solve(drivers: DriverSet, history: History, target: Condition, vary: str) ->
     d = drivers.require(vary, "--vary")
     if d.kind == "derived":
         raise InputError.one("--vary", vary, None, f"is derived ({d.formula}); vary one of its inputs")
-    from .model import relation_limits
+    from cloudmodel.model import relation_limits
 
     rel_lo, rel_hi = relation_limits(vary, drivers.values_by_id())
     lo, hi = max(d.bounds[0], rel_lo), min(d.bounds[1], rel_hi)

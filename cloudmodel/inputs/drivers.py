@@ -37,11 +37,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, InputProblem, did_you_mean
-from .units import UnitError, parse_quantity
+from cloudmodel.errors import InputError, InputProblem, did_you_mean
+from cloudmodel.inputs.units import UnitError, parse_quantity
 
 if TYPE_CHECKING:
-    from .schema import DriverSpec
+    from cloudmodel.inputs.schema import DriverSpec
 
 KINDS = ("report", "outside", "derived", "assumption", "calibrated")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")
@@ -206,7 +206,7 @@ def decode_text(data: bytes, name: str) -> str:
 def _spec_problems(file: str, index: int, raw: dict) -> tuple[DriverSpec | None, list[InputProblem]]:
     from pydantic import ValidationError
 
-    from .schema import SPEC_FIELDS, DriverSpec
+    from cloudmodel.inputs.schema import SPEC_FIELDS, DriverSpec
 
     problems: list[InputProblem] = []
     try:
@@ -366,11 +366,11 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
 
     Raises :class:`~cloudmodel.errors.InputError` listing every problem in every file.
     A directory whose files are byte-for-byte those of an earlier successful load is read
-    from the validated cache (:mod:`cloudmodel.cache`) instead of being validated again.
+    from the validated cache (:mod:`cloudmodel.inputs.cache`) instead of being validated again.
     """
-    from . import cache
-    from .output import protect_dir, register_input
-    from .resources import drivers_dir
+    from cloudmodel.inputs import cache
+    from cloudmodel.inputs.files import protect_dir, register_input
+    from cloudmodel.inputs.resources import drivers_dir
 
     path = Path(directory) if directory is not None else drivers_dir()
     try:
@@ -386,7 +386,7 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
         raise InputError.one(str(path), "", None, "holds no driver files (*.toml)")
     protect_dir(path, ".toml")
     protect_dir(path / "scenarios", ".toml")
-    from .resources import fixtures_dir
+    from cloudmodel.inputs.resources import fixtures_dir
 
     protect_dir(fixtures_dir())  # the reported history and the report's targets: read by every run
     cache_dir = cache.directory()
@@ -424,7 +424,7 @@ def load_drivers(directory: str | Path | None = None) -> DriverSet:
 
 
 def cache_document(drivers: DriverSet) -> dict[str, Any]:
-    """A validated driver set as plain JSON data for :mod:`cloudmodel.cache` (file names, not paths)."""
+    """A validated driver set as plain JSON data for :mod:`cloudmodel.inputs.cache` (file names, not paths)."""
     records = []
     for d in drivers.values():
         record = dict(d.__dict__)
@@ -455,7 +455,7 @@ def from_cache_document(document: dict[str, Any] | None, folder: str) -> DriverS
 def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
     from pydantic import ValidationError
 
-    from .schema import DriverFile
+    from cloudmodel.inputs.schema import DriverFile
 
     problems: list[InputProblem] = []
     drivers: dict[str, Driver] = {}

@@ -1,6 +1,6 @@
 """``cloudmodel calibrate``: fit what the reported history can tell, then solve the report's targets.
 
-1. **Statistical baseline** of cloud revenue (:mod:`cloudmodel.baseline`): a log-linear trend
+1. **Statistical baseline** of cloud revenue (:mod:`cloudmodel.analyses.baseline`): a log-linear trend
    (OLS, closed form) on a fixed seasonal pattern, FY2023Q1–FY2025Q3 — the benchmark ``backtest``
    holds the driver model against. Its parameters are written as reference values
    (``history.*``, with ± one standard error as their range), which the model does not read.
@@ -10,7 +10,7 @@
    range. A second specification with a time trend is fitted and shown, not used: its trend
    captures the 2023–24 cost cuts, and carried forward it would drive fixed costs below zero
    within three years.
-3. **The report's targets** (:mod:`cloudmodel.calibration`): given the fitted leverage, the
+3. **The report's targets** (:mod:`cloudmodel.analyses.calibration`): given the fitted leverage, the
    organic growth rates, the fixed-cost level and trend and the exchange rate are solved so that
    the base meets the report's own figures.
 
@@ -25,12 +25,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .baseline import BaselineFit, describe, fit_baseline
-from .calibration import solve_report_targets
-from .drivers import Driver, DriverSet
-from .engine import make_timeline, run
-from .history import History
-from .periods import quarter_label
+from cloudmodel.analyses.baseline import BaselineFit, describe, fit_baseline
+from cloudmodel.analyses.calibration import solve_report_targets
+from cloudmodel.engine import make_timeline, run
+from cloudmodel.inputs.drivers import Driver, DriverSet
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import quarter_label
 
 CALIBRATED_FILE = "calibrated.toml"
 HISTORY_LINE = "cloud_revenue_rmb_mn"

@@ -1,7 +1,7 @@
 """The HTML research note: one self-contained page with the forecast, its drivers and its risks.
 
 ``build_note(...)`` returns the page as a string; ``write_note(path, ...)`` writes it safely
-(:func:`cloudmodel.output.write_atomic`: a temporary file in the same folder linked into
+(:func:`cloudmodel.present.output.write_atomic`: a temporary file in the same folder linked into
 place; an existing file only with ``force``; never over an input, a symlink, a FIFO or a
 device). The CLI's ``report --output F.html --scenario --set --actuals`` calls them.
 
@@ -9,8 +9,8 @@ The page holds the headline figures against the report's, layer revenue and marg
 and MaaS drivers, the group and the valuation, scenarios, the tornado, a fan chart and a
 histogram from a small simulation, two bridges, the backtest on the reported history, the
 checks and the targets, and every driver with its quote. CSS and charts are inline (SVG
-drawn by :mod:`cloudmodel.note_charts`); nothing is fetched: no font, script, image or link
-leaves the page. Every number is written by :mod:`cloudmodel.numbers`; every text from a
+drawn by :mod:`cloudmodel.present.note_charts`); nothing is fetched: no font, script, image or link
+leaves the page. Every number is written by :mod:`cloudmodel.present.numbers`; every text from a
 driver file or an option is escaped. Periods come from the forecast (its fiscal years, the
 report's target years in ``fc.targets``), not from this module.
 
@@ -24,8 +24,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import numbers as nb
-from .note_charts import UNITS, change, fmt, scale_of
+from cloudmodel.present import numbers as nb
+from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
 
 #: Draws of the note's simulation: enough for a stable p5–p95 band, small enough for a second.
 DEFAULT_DRAWS = 2_000
@@ -86,7 +86,7 @@ class _Cells:
 
 
 def _fiscal_years(fc: Any) -> list[str]:
-    from .result import ordered_periods
+    from cloudmodel.result import ordered_periods
 
     labels = {p for p in fc.table["period"].unique().to_list() if p.startswith("FY") and "Q" not in p}
     return ordered_periods(labels)
@@ -100,9 +100,9 @@ def _scenario_names(directory: str) -> list[str]:
 def _reported_actuals(history: Any, origin: int, user: Any) -> Any:
     """Actuals for the backtest: the reported quarters of cloud revenue and EBITA after
     ``origin`` (from the shipped history), then the user's actuals file on top."""
-    from .actuals import Actual, Actuals
-    from .history import LINE_METRICS
-    from .periods import quarter_label
+    from cloudmodel.inputs.actuals import Actual, Actuals
+    from cloudmodel.inputs.history import LINE_METRICS
+    from cloudmodel.inputs.periods import quarter_label
 
     rows: dict[tuple[str, str], Actual] = {}
     for line in ("cloud.revenue", "cloud.ebita"):
@@ -117,9 +117,9 @@ def _reported_actuals(history: Any, origin: int, user: Any) -> Any:
 def _backtest(drivers: Any, history: Any, user: Any) -> dict[str, Any] | None:
     """The backtest from the earliest origin the model accepts, within the last four reported
     quarters, against the reported quarters after it; None when no origin works."""
-    from .backtest import backtest
-    from .errors import InputError
-    from .periods import QUARTERS_PER_YEAR, quarter_label
+    from cloudmodel.analyses.backtest import backtest
+    from cloudmodel.errors import InputError
+    from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, quarter_label
 
     last = history.last_quarter
     for origin in range(last - QUARTERS_PER_YEAR + 1, last):
@@ -139,20 +139,20 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
            drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
            units: str = "cn") -> dict[str, Any]:
     """Everything the note shows, computed: forecasts, scenarios, tornado, simulation, bridges, backtest."""
-    from .history import load_history
-    from .model import forecast, load_drivers
-    from .simulate import simulate
-    from .whatif import component_bridge, shapley_bridge, tornado
+    from cloudmodel.analyses.simulate import simulate
+    from cloudmodel.analyses.whatif import component_bridge, shapley_bridge, tornado
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import forecast, load_drivers
 
     if units not in nb.UNIT_SYSTEMS:
-        from .errors import InputError
+        from cloudmodel.errors import InputError
 
         raise InputError.one("--units", "", units, "unknown count scale", f"choose {' or '.join(nb.UNIT_SYSTEMS)}")
     base = load_drivers(drivers_dir)
     history = load_history()
     user_actuals = None
     if actuals is not None:
-        from .actuals import load_actuals
+        from cloudmodel.inputs.actuals import load_actuals
 
         user_actuals = actuals if hasattr(actuals, "rows") else load_actuals(actuals)
     fc = forecast(scenario, overrides, drivers=base, history=history, actuals=user_actuals)
@@ -293,7 +293,7 @@ def _headline(data: dict[str, Any]) -> str:
 
 
 def _layers(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     fc, years = data["fc"], data["years"]
     cells = _Cells(fc)
@@ -326,7 +326,7 @@ def _layers(data: dict[str, Any]) -> str:
 
 def _quarters(fc: Any, cells: _Cells) -> list[str]:
     """The last reported fiscal quarters of cloud revenue and the forecast ones after them."""
-    from .result import ordered_periods
+    from cloudmodel.result import ordered_periods
 
     quarters = ordered_periods({p for p in fc.table["period"].unique().to_list() if p.startswith("FY") and "Q" in p})
     actual = [i for i, q in enumerate(quarters) if cells.mark("cloud.revenue", q) == "A"]
@@ -341,7 +341,7 @@ def _chart_note(data: dict[str, Any]) -> str:
 
 
 def _ai(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     fc = data["fc"]
     cells = _Cells(fc)
@@ -387,7 +387,7 @@ def _group(data: dict[str, Any]) -> str:
 
 
 def _scenarios(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     scenarios, period = data["scenarios"], data["value_period"]
     report = next((t for t in data["targets"] if t["line"] == VALUATION_LINE), None)
@@ -423,7 +423,7 @@ def _scenarios(data: dict[str, Any]) -> str:
 
 
 def _tornado(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     fc = data["fc"]
     parts = []
@@ -450,7 +450,7 @@ def _tornado(data: dict[str, Any]) -> str:
 
 
 def _simulation(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     sim, fc = data["simulation"], data["fc"]
     cells = _Cells(fc)
@@ -485,7 +485,7 @@ def _simulation(data: dict[str, Any]) -> str:
 
 
 def _bridges(data: dict[str, Any]) -> str:
-    from . import note_charts as charts
+    from cloudmodel.present import note_charts as charts
 
     parts, tables = [], ""
     shapley = data["shapley"]
@@ -710,7 +710,7 @@ def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, A
                seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
     """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
     never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
-    from .output import check_target, write_atomic
+    from cloudmodel.present.output import check_target, write_atomic
 
     inputs = [actuals] if isinstance(actuals, str | Path) else []
     check_target(path, force, inputs)  # refuse before the work, not after

@@ -6,7 +6,7 @@ A CSV or Parquet file with columns ``period, line, value`` and optionally ``unit
     FY2025Q4,cloud.revenue,30127,RMB_mn
     FY2025Q4,cloud.ai.customers,42万,count
 
-* ``line`` is an output line name (PRODUCT.md §4, e.g. ``cloud.revenue``); an unknown one is an
+* ``line`` is an output line name (docs/contract.md §4, e.g. ``cloud.revenue``); an unknown one is an
   error with a suggestion.
 * ``period`` is ``FY2026``, ``FY2026Q1``, ``CY2025`` or ``CY2025Q1``. ``2025Q3`` is refused as
   ambiguous (fiscal or calendar?).
@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, InputProblem, did_you_mean
-from .history import LINE_METRICS, History
-from .lines import LINES
-from .periods import Period, PeriodError
-from .units import UnitError, parse_quantity
+from cloudmodel.errors import InputError, InputProblem, did_you_mean
+from cloudmodel.inputs.history import LINE_METRICS, History
+from cloudmodel.inputs.periods import Period, PeriodError
+from cloudmodel.inputs.units import UnitError, parse_quantity
+from cloudmodel.lines import LINES
 
 COLUMNS = ("period", "line", "value")
 OPTIONAL = ("unit", "restates", "low", "high", "source")
@@ -109,7 +109,7 @@ def _period(text: str) -> str:
 
 def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows of a CSV or Parquet file, as strings."""
-    from .drivers import decode_text, read_input_file
+    from cloudmodel.inputs.drivers import decode_text, read_input_file
 
     data = read_input_file(path, None, MAX_ACTUALS_BYTES, "actuals file")
     if not data.strip():
@@ -149,7 +149,7 @@ def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
     """Read and validate an actuals file against the reported history (default: the shipped
     one); raise :class:`InputError` listing every problem."""
-    from .output import register_input
+    from cloudmodel.inputs.files import register_input
 
     file = Path(path)
     register_input(file)
@@ -158,7 +158,7 @@ def load_actuals(path: str | Path, history: History | None = None) -> Actuals:
     if not rows:
         raise InputError.one(str(file), "", None, "has a header but no rows")
     if history is None:
-        from .history import load_history
+        from cloudmodel.inputs.history import load_history
 
         history = load_history()
     problems: list[InputProblem] = []

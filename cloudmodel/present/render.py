@@ -1,6 +1,6 @@
 """Rich tables for people. The model returns data; this module decides how it looks.
 
-Every number goes through :mod:`cloudmodel.numbers` (%, pp for changes in ratios, RMB bn/mn,
+Every number goes through :mod:`cloudmodel.present.numbers` (%, pp for changes in ratios, RMB bn/mn,
 counts in 万 or k/m as ``--units`` says, never scientific notation). Every table fits the
 terminal: text columns wrap at spaces, number columns never shrink, and a table too wide for
 the terminal is split into parts that repeat its key columns — a number is never cut.
@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import numbers as nb
-from .errors import clean_text
+from cloudmodel.errors import clean_text
+from cloudmodel.present import numbers as nb
 
 QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
 PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
@@ -129,7 +129,7 @@ def value_cell(value: Any, column: str, unit: str | None) -> str:
 
 
 def line_unit(line: Any) -> str | None:
-    from .lines import LINES
+    from cloudmodel.lines import LINES
 
     if isinstance(line, str) and line in LINES:
         return LINES[line].unit
@@ -247,7 +247,7 @@ def show_table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], c
 # ----------------------------------------------------------------------------- forecast
 
 def periods_for(fc: Any, period: str) -> list[str]:
-    from .result import ordered_periods
+    from cloudmodel.result import ordered_periods
 
     labels = set(fc.table["period"].to_list())
     if period == "quarter":  # the last four reported quarters and the next six
@@ -256,7 +256,7 @@ def periods_for(fc: Any, period: str) -> list[str]:
         return quarters[max(last_actual - QUARTERS_SHOWN_BEFORE + 1, 0): last_actual + QUARTERS_SHOWN_AFTER + 1]
     if period == "calendar":
         return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
-    from .defaults import years_shown
+    from cloudmodel.present.defaults import years_shown
 
     shown = years_shown(fc.drivers)
     return [p for p in shown if p in labels] + [
@@ -270,7 +270,7 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
     """A table of lines (label, line name) by period: reported periods marked 'A', forecast ones 'E'
     (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'.
     Each row has one scale, stated in its unit column."""
-    from .lines import LINES
+    from cloudmodel.lines import LINES
 
     marks = {"actual": "A", "forecast": "E"}
     cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
@@ -357,7 +357,7 @@ def print_forecast(fc: Any, period: str = "year", console: Console | None = None
                   f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · each row states its unit")
     periods = periods_for(fc, period)
     years = periods_for(fc, "year") if period == "quarter" else periods
-    from .defaults import target_year
+    from cloudmodel.present.defaults import target_year
 
     for title, lines, yearly in forecast_sections(target_year(fc.drivers)):
         line_table(fc, title, lines, years if yearly else periods, console)
@@ -536,7 +536,7 @@ def _unit_of_driver(name: str) -> str | None:
         return unit
     if not _driver_units:
         try:
-            from .model import load_drivers
+            from cloudmodel.model import load_drivers
 
             _driver_units.update({i: d.unit for i, d in load_drivers().items()})
         except Exception:  # noqa: BLE001 - a label only: the caller falls back to a plain number
@@ -661,8 +661,8 @@ def print_update(result: Any) -> None:
     """The variance report: surprises, driver updates, revised key lines, and the bridge of cloud revenue."""
     import polars as pl
 
-    from .periods import Period, quarter_label
-    from .update import REVENUE
+    from cloudmodel.analyses.update import REVENUE
+    from cloudmodel.inputs.periods import Period, quarter_label
 
     meta = result.meta
     console = make_console()

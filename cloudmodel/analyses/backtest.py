@@ -6,7 +6,7 @@ Each row: ``line, period, method, forecast, actual, error`` (forecast − actual
 ``pct_error`` (error ÷ actual). Three methods are scored on the same rows:
 
 * ``model`` — the driver model (``forecast`` at that origin);
-* ``baseline`` — the statistical baseline (:mod:`cloudmodel.baseline`) refitted on cloud
+* ``baseline`` — the statistical baseline (:mod:`cloudmodel.analyses.baseline`) refitted on cloud
   revenue up to T (cloud revenue only);
 * ``seasonal_naive`` — each quarter as reported four quarters earlier (the latest reported
   same fiscal quarter at or before T); years are the sums of their naive quarters.
@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .actuals import Actuals
-from .drivers import DriverSet
-from .history import LINE_METRICS, History
-from .lines import LINES
-from .periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
+from cloudmodel.inputs.actuals import Actuals
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import LINE_METRICS, History
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
+from cloudmodel.lines import LINES
 
 
 def _observed(line: str, history: History, actuals: Actuals, origin: int) -> dict[int, float]:
@@ -58,8 +58,8 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     """Rows, per-line summary and meta of a backtest at ``origin`` (a fiscal quarter label;
     default: the last reported quarter of the history). Periods that end after the origin are
     compared; a year that straddles the origin is its known quarters plus the forecast ones."""
-    from .baseline import describe, fit_baseline
-    from .model import forecast
+    from cloudmodel.analyses.baseline import describe, fit_baseline
+    from cloudmodel.model import forecast
 
     # the engine keeps only what was reported up to the origin (no look-ahead); so do the benchmarks
     fc = forecast(drivers=drivers, history=history, actuals=actuals, origin=origin or quarter_label(history.last_quarter))
@@ -123,9 +123,9 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
                      seed: int = 0) -> dict[str, Any]:
     """The rolling-origin, one-step-ahead backtest of the updated model on cloud revenue (the
     shipped history, then the file's quarters), against seasonal naive and the latest y/y growth
-    carried forward, with the coverage of its P5–P95 band (:func:`cloudmodel.update.rolling`)."""
-    from .model import ROLL_FORWARD_LINES
-    from .update import rolling
+    carried forward, with the coverage of its P5–P95 band (:func:`cloudmodel.analyses.update.rolling`)."""
+    from cloudmodel.analyses.update import rolling
+    from cloudmodel.model import ROLL_FORWARD_LINES
 
     extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
     return rolling(drivers, history, extra, draws, seed)

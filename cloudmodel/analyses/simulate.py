@@ -35,14 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .batch import line_values, values_with
-from .drivers import DriverSet
-from .engine import make_timeline, run
-from .errors import InputError
-from .history import History
-from .lines import LINES
-from .periods import Period
-from .sampling import (  # noqa: F401 - the sampling primitives are part of simulate's API
+from cloudmodel.analyses.sampling import (  # noqa: F401 - the sampling primitives are part of simulate's API
     KEY_LINES,
     Z90,
     Spec,
@@ -52,8 +45,15 @@ from .sampling import (  # noqa: F401 - the sampling primitives are part of simu
     specs_for,
     uniforms,
 )
-from .units import format_quantity
-from .whatif import Condition
+from cloudmodel.analyses.whatif import Condition
+from cloudmodel.batch import line_values, values_with
+from cloudmodel.engine import make_timeline, run
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import Period
+from cloudmodel.inputs.units import format_quantity
+from cloudmodel.lines import LINES
 
 CHUNK = 32_768
 SAMPLE_CAP = 1_000_000
@@ -89,7 +89,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     finer than any range the report gives, at half the memory traffic of float64 (about twice
     as fast). Means are accumulated in float64. ``precision="float64"`` is exact to the forecast.
 
-    ``actuals`` (or ``period="quarter"``) adds the living layer (:mod:`cloudmodel.update`): the
+    ``actuals`` (or ``period="quarter"``) adds the living layer (:mod:`cloudmodel.analyses.update`): the
     drawn drivers shifted by the update, each draw's cloud revenue carrying the residual state and
     the forecast-error innovations the rolling-origin backtest shows; ``period="quarter"`` also
     reports every quarter after the last reported one."""
@@ -103,7 +103,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     _check_conditions(drivers, history, timeline, conditions)
     living = None
     if actuals is not None or period == "quarter":
-        from .update import for_simulation
+        from cloudmodel.analyses.update import for_simulation
 
         living = for_simulation(drivers, history, actuals)
     outputs = _outputs(drivers, last, period, living)
@@ -121,7 +121,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
                       "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
     timings["percentiles_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    from .engine import target_year
+    from cloudmodel.engine import target_year
 
     attributed = [(line, target_year(drivers)) for line in ATTRIBUTION_LINES]
     attribution = _attribution(specs, run_.ranks_u, {k: run_.samples[k][:run_.attribution_n] for k in attributed
@@ -156,12 +156,12 @@ def _check_arguments(draws: Any, precision: str, seed: Any, period: str, keep_dr
 def _outputs(drivers: DriverSet, last: int, period: str, living: Any) -> list[tuple[str, str]]:
     """(line, period) pairs reported: the key lines by fiscal year from the report's first target
     year to the horizon; with ``period="quarter"`` the cloud lines by quarter after the last reported one."""
-    from .engine import years_shown
+    from cloudmodel.engine import years_shown
 
     years = [y for y in years_shown(drivers, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
     if period != "quarter":
         return [(line, year) for line in KEY_LINES for year in years]
-    from .periods import quarter_label
+    from cloudmodel.inputs.periods import quarter_label
 
     labels = [quarter_label(q) for q in range(living.last_new + 1, last + 1)]
     annual = ("group.", "valuation.")
@@ -297,8 +297,8 @@ def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str
 
 def horizon_quarter(horizon: str | None, drivers: DriverSet | None = None) -> int:
     """The last quarter of ``--horizon`` (see :func:`cloudmodel.engine.horizon_quarter`)."""
-    from .engine import horizon_quarter as parse
-    from .model import load_drivers
+    from cloudmodel.engine import horizon_quarter as parse
+    from cloudmodel.model import load_drivers
 
     return parse(horizon, drivers if drivers is not None else load_drivers())
 
@@ -307,7 +307,7 @@ def _check_conditions(drivers: DriverSet, history: History, timeline: Any, condi
     """Every --prob names a line and period this run computes (one base run to find out)."""
     if not conditions:
         return
-    from .batch import check_computed
+    from cloudmodel.batch import check_computed
 
     raw = run(values_with(drivers, {}), history, timeline)
     for c in conditions:
@@ -318,7 +318,7 @@ def _refuse_non_finite(records: list[tuple], specs: list[Spec]) -> None:
     """Finite or refused: a statistic that is NaN or infinite names its line, period and the drawn drivers."""
     for line, period, stat, value, _ in records:
         if not math.isfinite(value):
-            from .errors import NonFinite
+            from cloudmodel.errors import NonFinite
 
             drawn = ", ".join(s.driver for s in specs) or "none"
             raise NonFinite.one("simulate", f"{line} at {period}", None,

@@ -15,8 +15,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .periods import Period, fiscal_index
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.periods import Period, fiscal_index
 
 #: Output line -> metric in the fixture, for the lines the history carries.
 LINE_METRICS = {
@@ -62,7 +62,7 @@ class History:
     def up_to(self, origin: int) -> History:
         """The history as known at the end of quarter ``origin``: later quarters and the years
         they complete are dropped (no look-ahead)."""
-        from .periods import fiscal_index
+        from cloudmodel.inputs.periods import fiscal_index
 
         quarterly = {m: {q: v for q, v in s.items() if q <= origin} for m, s in self.quarterly.items()}
         growth = {m: {q: v for q, v in s.items() if q <= origin} for m, s in self.growth.items()}
@@ -88,8 +88,8 @@ class History:
 
 def load_history(path: str | Path | None = None) -> History:
     """Read the reported history CSV (``period, period_end, metric, value, …``)."""
-    from .drivers import read_text
-    from .resources import fixtures_dir
+    from cloudmodel.inputs.drivers import read_text
+    from cloudmodel.inputs.resources import fixtures_dir
 
     file = Path(path) if path is not None else fixtures_dir() / "alibaba_reported.csv"
     if not file.is_file():

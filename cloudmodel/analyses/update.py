@@ -37,14 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from .drivers import DriverSet
-from .engine import Raw, make_timeline, observed_actuals, run
-from .errors import InputError
-from .graph import Evaluation
-from .history import History
-from .lines import LINES
-from .periods import QUARTERS_PER_YEAR, Period, fiscal_index, fiscal_parts, quarter_label
-from .sampling import Z90  # standard normal quantile at 95%: P5–P95 is a 90% band
+from cloudmodel.analyses.sampling import Z90  # standard normal quantile at 95%: P5–P95 is a 90% band
+from cloudmodel.engine import Raw, make_timeline, observed_actuals, run
+from cloudmodel.errors import InputError
+from cloudmodel.graph import Evaluation
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, fiscal_index, fiscal_parts, quarter_label
+from cloudmodel.lines import LINES
 
 DEFAULT_DRAWS = 4096
 REVENUE, EBITA, AI_REVENUE = "cloud.revenue", "cloud.ebita", "cloud.ai.revenue"
@@ -158,7 +158,7 @@ def draw_drivers(drivers: DriverSet, draws: int, seed: int, prior: Mapping[str, 
     """``draws`` values of each ranged driver: the report's distribution (simulate's), with a share
     ``prior_tail_weight`` drawn uniformly over the range widened by ``prior_tail_width`` ranges
     on each side (within the driver's bounds)."""
-    from .sampling import inverse_cdf, specs_for, uniforms  # noqa: I001
+    from cloudmodel.analyses.sampling import inverse_cdf, specs_for, uniforms  # noqa: I001
 
     specs = specs_for(drivers)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -343,7 +343,7 @@ def revise(raw: Raw, values: Mapping[str, Any], origin: int, revenue: Mapping[in
 def _shift_year(raw: Raw, values: Mapping[str, Any], year: int, d_rev: Any, d_eb: Any) -> None:
     """Move a fiscal year's group and valuation lines with its cloud revenue and EBITA (the same
     formulas as the graph: group lines add cloud one for one, the cloud value is its P/S multiple)."""
-    from .layers import valuation as formula
+    from cloudmodel.layers import valuation as formula
 
     def add(line, delta):
         series = raw.annual.get(line)
@@ -408,10 +408,10 @@ def rolling(drivers: DriverSet, history: History, extra: Mapping[str, Mapping[in
     base_values = drivers.values_by_id()
     gaps: dict[int, float] = {}
     sample = draw_drivers(drivers, draws, seed, prior) if draws else {}
-    from .batch import values_with
+    from cloudmodel.batch import values_with
 
     drawn_values = values_with(drivers, sample) if sample else None
-    from .lineage import drivers_of
+    from cloudmodel.lineage import drivers_of
 
     informed = set(drivers_of(REVENUE, drivers))
     rows = []
@@ -512,7 +512,7 @@ def new_origin(history: History, extra: Mapping[str, Mapping[int, float]]) -> in
 
 
 def _line_at(raw: Raw, line: str, period: str) -> Any:
-    from .batch import line_value
+    from cloudmodel.batch import line_value
 
     return line_value(raw, line, period)
 
@@ -543,8 +543,8 @@ def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFA
     """The quarterly update: the forecast made at the last quarter of the shipped history (the
     report's view), the actuals reported since, the drivers reweighted on every row of the file
     known by the new origin, the residual state, the revised key lines and the bridge."""
-    from .batch import line_values, values_with
-    from .model import ROLL_FORWARD_LINES
+    from cloudmodel.batch import line_values, values_with
+    from cloudmodel.model import ROLL_FORWARD_LINES
 
     if not isinstance(draws, int) or isinstance(draws, bool) or not 1 <= draws <= 1_000_000:
         raise InputError.one("--draws", "", draws, "the number of draws is a whole number from 1 to 1,000,000")
@@ -554,7 +554,7 @@ def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFA
     origin = history.last_quarter
     extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES}
     last_new = new_origin(history, extra)
-    from .engine import horizon_quarter
+    from cloudmodel.engine import horizon_quarter
 
     last = horizon_quarter(horizon, drivers)
     timeline = make_timeline(drivers, history, last, origin=origin)
@@ -579,7 +579,7 @@ def update(drivers: DriverSet, history: History, actuals: Any, draws: int = DEFA
         log_w += log_likelihood(row, model, spread, prior)
         log_ref += log_likelihood(reference_row(row, at_origin), model, spread, prior)
         used.append(f"{row.line}@{row.period}")
-    from .lineage import drivers_of_lines
+    from cloudmodel.lineage import drivers_of_lines
 
     informed = drivers_of_lines({key.partition("@")[0] for key in used}, drivers)
     post = posterior(drivers, sample, log_w, log_ref, informed)
@@ -622,7 +622,7 @@ def _bridge(drivers: DriverSet, history: History, timeline: Any, post: Posterior
             revised: Raw, keys: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each driver's update applied one after another (one batched run of k + 1 cases), then the
     residual state: contributions that add up to the revised value less the origin's."""
-    from .batch import line_values, values_with
+    from cloudmodel.batch import line_values, values_with
 
     order = [r["driver"] for r in post.records if r["driver"] in post.changes]
     n = len(order) + 1
@@ -745,7 +745,7 @@ def rolled_history(history: History, actuals: Any) -> History:
     (sensitivity, solve, explain) roll forward on it, as ``forecast --actuals`` does."""
     from dataclasses import replace
 
-    from .history import LINE_METRICS
+    from cloudmodel.inputs.history import LINE_METRICS
 
     last = new_origin(history, {REVENUE: actuals.quarterly(REVENUE)})
     quarterly = {m: dict(s) for m, s in history.quarterly.items()}

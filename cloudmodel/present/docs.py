@@ -1,4 +1,4 @@
-"""Generate ``docs/drivers.md`` from the driver files (``python -m cloudmodel.docs``).
+"""Generate ``docs/drivers.md`` from the driver files (``python -m cloudmodel.present.docs``).
 
 A test regenerates the page and fails when the committed one is stale.
 """
@@ -8,13 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .drivers import DriverSet, load_drivers
-from .units import display
+from cloudmodel.inputs.drivers import DriverSet, load_drivers
+from cloudmodel.inputs.units import display
 
 HEADER = """# Drivers
 
-Generated from `drivers/*.toml` by `python -m cloudmodel.docs` — do not edit by hand; a test
-fails when this page is stale. Values are shown in their canonical unit (PRODUCT.md §3).
+Generated from `drivers/*.toml` by `python -m cloudmodel.present.docs` — do not edit by hand; a test
+fails when this page is stale. Values are shown in their canonical unit (docs/contract.md §3).
 Kinds: **report** (quoted from the report, verbatim), **outside** (a public figure not in the
 report, with its source), **derived** (computed from other drivers by the formula shown),
 **assumption** (our choice, with the reason), **calibrated** (solved so that the base meets
@@ -58,7 +58,7 @@ def render(drivers: DriverSet) -> str:
 
 LINES_HEADER = """# Lines
 
-Generated from the quantity graph (`cloudmodel/quantities/`) by `python -m cloudmodel.docs` — do
+Generated from the quantity graph (`cloudmodel/quantities/`) by `python -m cloudmodel.present.docs` — do
 not edit by hand; a test fails when this page is stale. For each output line: its unit and roll-up,
 the quantity that computes it with its formula (the quantity's docstring), and the drivers it is
 made from — recorded by a tracing run of the model, derived drivers expanded into their inputs
@@ -69,8 +69,8 @@ made from — recorded by a tracing run of the model, derived drivers expanded i
 
 def render_lines(drivers: DriverSet) -> str:
     """``docs/lines.md``: every output line's formula and drivers, from the graph."""
-    from .lineage import drivers_of, formula_of
-    from .result import LINES
+    from cloudmodel.lineage import drivers_of, formula_of
+    from cloudmodel.result import LINES
 
     out = [LINES_HEADER]
     for name, line in LINES.items():

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .drivers import DriverSet, load_drivers
-from .engine import Raw, make_timeline, run
-from .history import History, load_history
+from cloudmodel.engine import Raw, make_timeline, run
+from cloudmodel.inputs.drivers import DriverSet, load_drivers
+from cloudmodel.inputs.history import History, load_history
 
 Target = Callable[[Raw], float]
 
@@ -41,7 +41,7 @@ def _cloud_per_ads(year: int) -> Target:
 
 
 def _runner(drivers: DriverSet, history: History):
-    from .engine import REPORT_GROWTH, period_quarter
+    from cloudmodel.engine import REPORT_GROWTH, period_quarter
 
     last_target = max(period_quarter(drivers[i].period) for i in REPORT_GROWTH)
     timeline = make_timeline(drivers, history, max(last_target, history.last_quarter + 1))

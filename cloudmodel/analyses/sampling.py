@@ -1,7 +1,7 @@
 """Drawing drivers: a distribution per ranged driver, inverse CDFs, a Gaussian copula.
 
-Shared by the Monte Carlo (:mod:`cloudmodel.simulate`) and the quarterly update
-(:mod:`cloudmodel.update`), which reweights the same draws. Distributions are chosen in the
+Shared by the Monte Carlo (:mod:`cloudmodel.analyses.simulate`) and the quarterly update
+(:mod:`cloudmodel.analyses.update`), which reweights the same draws. Distributions are chosen in the
 driver files (``distribution = { family = … }``), triangular with the mode at the base by default:
 uniform, triangular, PERT (a beta with shape :data:`PERT_SHAPE`), lognormal ([low, high] its 90%
 interval), discrete (``values`` and ``probabilities``) and bernoulli.
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .drivers import DriverSet
-from .errors import InputError
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.drivers import DriverSet
 
 Z90 = 1.6448536269514722  # standard normal quantile at 95%: [low, high] is a 90% interval
 PERT_SHAPE = 4.0
@@ -51,7 +51,7 @@ class Spec:
 def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
     """A distribution for every ranged driver in the lineage of the lines the simulation reports
     (or only the named ones); checked against the range."""
-    from .lineage import drivers_of_lines
+    from cloudmodel.lineage import drivers_of_lines
 
     inputs = drivers_of_lines(KEY_LINES, drivers)
     chosen = []
@@ -76,7 +76,7 @@ def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
             problems.append((d.file, f"{driver_id}.distribution", dist, problem))
         specs.append(spec)
     if problems:
-        from .errors import InputProblem
+        from cloudmodel.errors import InputProblem
 
         raise InputError([InputProblem(f, k, v, r) for f, k, v, r in problems])
     return specs

@@ -31,7 +31,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.files import (  # noqa: F401 - the registry of inputs is re-exported for writers
+    _identity,
+    _inputs,
+    _protected_dirs,
+    _resolved,
+    protect_dir,
+    register_input,
+    reset_inputs,
+)
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY = ("parquet", "xlsx")
@@ -42,43 +51,6 @@ TEMP_NAME_CHARS = 40
 #: Signals that end a run while a file is being written; each becomes an exception so the
 #: temporary file is removed. SIGINT already raises KeyboardInterrupt.
 _CLEANUP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-# ----------------------------------------------------------------------------- inputs of this run
-
-_inputs: dict[str, tuple[int, int] | None] = {}  # resolved path -> (device, inode)
-_protected_dirs: dict[str, str] = {}  # resolved folder -> "*" (everything) or a suffix
-
-
-def _identity(path: str | Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (st.st_dev, st.st_ino)
-
-
-def _resolved(path: str | Path) -> str:
-    try:
-        return str(Path(path).resolve())
-    except (OSError, RuntimeError, ValueError):
-        return os.path.abspath(path)
-
-
-def register_input(path: str | Path) -> None:
-    """Mark a file as read by this run: no output may replace it."""
-    _inputs[_resolved(path)] = _identity(path)
-
-
-def protect_dir(path: str | Path, suffix: str = "*") -> None:
-    """No output inside this folder (``*``), or none with this suffix (``.toml``)."""
-    _protected_dirs[_resolved(path)] = suffix
-
-
-def reset_inputs() -> None:
-    """Forget the inputs of an earlier run (the CLI calls this as each command starts)."""
-    _inputs.clear()
-    _protected_dirs.clear()
-
 
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):

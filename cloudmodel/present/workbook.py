@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .formula import STRICT, Formula, cell, number, text
-from .graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
-from .periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
+from cloudmodel.formula import STRICT, Formula, cell, number, text
+from cloudmodel.graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
 
 DRIVERS, QUARTERS, YEARS, CONSTANTS = "Drivers", "Quarters", "Years", "Constants"
 OUTPUTS, CHECKS, TARGETS, README = "Outputs", "Checks", "Targets", "README"
@@ -106,7 +106,7 @@ class SheetEvaluation(Evaluation):
 def _driver_refs(drivers: Any) -> tuple[dict[str, Formula], dict[str, int], dict[str, Any]]:
     """A reference per driver to its input cell, its row, and the cell content of derived drivers
     (the driver file's own formula over the other drivers' cells)."""
-    from .drivers import evaluate_formula
+    from cloudmodel.inputs.drivers import evaluate_formula
 
     rows = {driver_id: index + 1 for index, driver_id in enumerate(drivers)}
     refs = {driver_id: cell(DRIVERS, row, 1, drivers[driver_id].value) for driver_id, row in rows.items()}
@@ -130,8 +130,8 @@ class Sheets:
 
 def build(fc: Any, history: Any, timeline: Any, extra: Any) -> Sheets:
     """The workbook's cells for a forecast (its drivers, history cut and timeline)."""
-    from .engine import observed_actuals, to_raw
-    from .result import add_checks, build_rows
+    from cloudmodel.engine import observed_actuals, to_raw
+    from cloudmodel.result import add_checks, build_rows
 
     refs, driver_rows, derived = _driver_refs(fc.drivers)
     layout = Layout.of(timeline)
@@ -278,7 +278,7 @@ def _first_of(time: str) -> str:
 
 
 def fiscal_index_last(year: int) -> int:
-    from .periods import fiscal_index
+    from cloudmodel.inputs.periods import fiscal_index
 
     return fiscal_index(year, QUARTERS_PER_YEAR)
 
@@ -318,7 +318,7 @@ def _write_checks(book: Any, formats: _Formats, sheets: Sheets) -> int:
         sheet.write_string(row, 0, line)
         sheet.write_string(row, 1, period)
         count += _write_value(sheet, row, 2, value, formats.get("", "forecast", num_format="0.000000"))
-        from .model import CHECK_TOLERANCE
+        from cloudmodel.model import CHECK_TOLERANCE
 
         sheet.write_formula(row, 3, f"=ABS(C{row + 1})<={text(CHECK_TOLERANCE)}")
         count += 1
@@ -400,10 +400,10 @@ def write_workbook(sheets: Sheets, path: str | Path) -> int:
 
 def forecast_inputs(fc: Any) -> tuple[Any, Any, Any]:
     """The history (cut at the origin), timeline and actuals a forecast was made with."""
-    from .engine import make_timeline
-    from .history import load_history
-    from .model import ROLL_FORWARD_LINES
-    from .periods import Period
+    from cloudmodel.engine import make_timeline
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.inputs.periods import Period
+    from cloudmodel.model import ROLL_FORWARD_LINES
 
     history = load_history()
     origin = Period.parse(fc.meta["origin"]).fiscal_quarters()[0]
@@ -411,7 +411,7 @@ def forecast_inputs(fc: Any) -> tuple[Any, Any, Any]:
         history = history.up_to(origin)
     extra = {}
     if fc.meta.get("actuals"):
-        from .actuals import load_actuals
+        from cloudmodel.inputs.actuals import load_actuals
 
         actuals = load_actuals(fc.meta["actuals"]["file"])
         extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES}
@@ -421,7 +421,7 @@ def forecast_inputs(fc: Any) -> tuple[Any, Any, Any]:
 
 def save(fc: Any, path: str | Path, force: bool = False) -> int:
     """``forecast --format xlsx --output PATH``: the live workbook of a forecast, written atomically."""
-    from .output import write_atomic
+    from cloudmodel.present.output import write_atomic
 
     history, timeline, extra = forecast_inputs(fc)
     sheets = build(fc, history, timeline, extra)

@@ -6,7 +6,7 @@ The model computes on fiscal quarters. A quarter is held as one integer, its *in
 * ``FY2026``   = 1 Apr 2025 – 31 Mar 2026; ``FY2026Q1`` = Apr–Jun 2025 … ``FY2026Q4`` = Jan–Mar 2026.
 * ``CY2025Q1`` = Jan–Mar 2025 = ``FY2025Q4``; ``CY2025`` = ``FY2025Q4`` + ``FY2026Q1``–``Q3``.
 
-Roll-up rules (PRODUCT.md §2): flows are summed over the quarters of a year, stocks are
+Roll-up rules (docs/contract.md §2): flows are summed over the quarters of a year, stocks are
 taken at the year's last quarter, ratios are recomputed from their summed parts.
 """
 

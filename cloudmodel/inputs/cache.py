@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .version import __version__
+from cloudmodel.version import __version__
 
 MAGIC = b"cloudmodel-drivers-cache-v2\n"
 SECRET_NAME = "secret"
@@ -201,7 +201,7 @@ def _load(key: str, directory_: str) -> Any | None:
 
 
 def store(key: str, document: dict[str, Any]) -> None:
-    """Keep a validated driver set, as the JSON document :func:`cloudmodel.drivers.cache_document`
+    """Keep a validated driver set, as the JSON document :func:`cloudmodel.inputs.drivers.cache_document`
     makes of it, under ``key`` (silently skipped when the cache is unusable)."""
     try:
         _store(key, document)

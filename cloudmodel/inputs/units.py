@@ -1,6 +1,6 @@
 """Units at the edge: parse the report's spellings into canonical units, format them back.
 
-Inside the model there is one unit per kind of quantity (PRODUCT.md §3): money is
+Inside the model there is one unit per kind of quantity (docs/contract.md §3): money is
 ``RMB_mn``, shares and growth are ``ratio`` decimals, and so on. People write
 ``33万``, ``3.5亿``, ``20亿元``, ``1.2bn``, ``15%``, ``16 元/百万 tokens``, ``10M`` or
 full-width digits; :func:`parse_quantity` turns any of them into a float in the driver's

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .output import write_atomic
+from cloudmodel.present.output import write_atomic
 
 BASE_COLOUR, UP, DOWN, TOTAL = "#1d3557", "#2a9d8f", "#e76f51", "#444444"
 LAYERS = (("IaaS", "iaas", "#1d3557"), ("PaaS", "paas", "#457b9d"), ("SaaS", "saas", "#a8dadc"),
@@ -38,7 +38,7 @@ def _bn(value_mn: float) -> float:
 
 
 def _label(value: float, unit: str) -> str:
-    from . import numbers as nb
+    from cloudmodel.present import numbers as nb
 
     scale = nb.column_scale(unit, [value])
     return scale.cell(value) + ("" if unit == "ratio" else "")
@@ -51,7 +51,7 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = Fals
     nothing left out), end. The axis is zoomed on the levels the bars reach and every bar — the
     start and end included — is drawn whole from the axis floor, so nothing is clipped; each bar
     carries its value in the line's unit."""
-    from . import numbers as nb
+    from cloudmodel.present import numbers as nb
 
     plt = _pyplot()
     unit = _line_unit(title)
@@ -92,7 +92,7 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = Fals
 
 
 def _line_unit(title: str) -> str:
-    from .lines import LINES
+    from cloudmodel.lines import LINES
 
     line = title.split(":")[0].split(" at ")[0].strip()
     return LINES[line].unit if line in LINES else ""
@@ -107,7 +107,7 @@ def _axis_label(unit: str) -> str:
 def forecast_chart(fc: Any, path: Path, force: bool = False) -> None:
     """Revenue mix by layer (stacked, RMB bn, totals labelled) and the EBITA margins (%), by
     fiscal year; reported years marked A."""
-    from .render import periods_for
+    from cloudmodel.present.render import periods_for
 
     plt = _pyplot()
     years = periods_for(fc, "year")
@@ -175,7 +175,7 @@ def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = Fals
 def tornado_chart(frame: Any, outputs: list[tuple[str, str]], path: Path, force: bool = False, top: int = 12) -> None:
     """A tornado per output: the output at each driver's low and high around the base (marked),
     largest swing on top, values labelled."""
-    from .lines import LINES
+    from cloudmodel.lines import LINES
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(outputs), figsize=(7 * len(outputs), 0.45 * top + 2), squeeze=False)
@@ -210,7 +210,7 @@ def fan_and_histogram(result: Any, path: Path, force: bool = False, history: Any
     and the report's target marked."""
     import numpy as np
 
-    from .defaults import target_year
+    from cloudmodel.present.defaults import target_year
 
     plt = _pyplot()
     year = target_year(drivers)
@@ -260,8 +260,8 @@ def _reported_years(history: Any, periods: list[str]) -> list[tuple[str, float]]
     """Reported fiscal years of cloud revenue before the simulated ones (RMB bn), at most three."""
     if history is None or not periods:
         return []
-    from .history import LINE_METRICS
-    from .periods import fiscal_year_label
+    from cloudmodel.inputs.history import LINE_METRICS
+    from cloudmodel.inputs.periods import fiscal_year_label
 
     quarterly = history.quarterly.get(LINE_METRICS["cloud.revenue"], {})
     years: dict[str, list[float]] = {}
@@ -274,7 +274,7 @@ def _reported_years(history: Any, periods: list[str]) -> list[tuple[str, float]]
 
 def _report_target(drivers: Any = None) -> tuple[float | None, float | None]:
     """The base case's and the report's own target price per ADS (from the report's figures)."""
-    from .model import forecast
+    from cloudmodel.model import forecast
 
     targets = forecast(drivers=drivers).targets
     rows = [r for r in targets.iter_rows(named=True)

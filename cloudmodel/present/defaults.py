@@ -15,7 +15,7 @@ from typing import Any
 def _drivers(drivers: Any = None) -> Any:
     if drivers is not None:
         return drivers
-    from .model import load_drivers
+    from cloudmodel.model import load_drivers
 
     return load_drivers()
 
@@ -23,7 +23,7 @@ def _drivers(drivers: Any = None) -> Any:
 def target_year(drivers: Any = None) -> str:
     """The report's target year: the default period of ``sensitivity``, ``explain`` and the
     valuation, and the year the histogram of the target price is drawn for."""
-    from .engine import target_year as of
+    from cloudmodel.engine import target_year as of
 
     return of(_drivers(drivers))
 
@@ -31,21 +31,21 @@ def target_year(drivers: Any = None) -> str:
 def years_shown(drivers: Any = None) -> tuple[str, ...]:
     """Fiscal years the forecast tables show: from the year before the report's first target year
     to the default horizon (later ones follow with a longer horizon)."""
-    from .engine import years_shown as of
+    from cloudmodel.engine import years_shown as of
 
     return of(_drivers(drivers))
 
 
 def scenario_years(drivers: Any = None) -> tuple[str, ...]:
     """Fiscal years a scenario comparison shows: the report's target years to the default horizon."""
-    from .engine import years_shown as of
+    from cloudmodel.engine import years_shown as of
 
     return of(_drivers(drivers), before=0)
 
 
 def horizon(drivers: Any = None) -> str:
     """The default last quarter of a run."""
-    from .engine import default_horizon
+    from cloudmodel.engine import default_horizon
 
     return default_horizon(_drivers(drivers))
 

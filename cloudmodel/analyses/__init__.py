@@ -1,0 +1,1 @@
+"""What is done with the model: scenarios and what-if, simulation, backtests, calibration, the quarterly update."""

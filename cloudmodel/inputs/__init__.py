@@ -1,0 +1,1 @@
+"""What the model reads: units and periods, driver files (schema, loader, cache), the reported history, actuals files."""
