@@ -80,3 +80,39 @@ def run_cli(*args: str) -> CliResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory):
+    """A cache folder holding the validated shipped drivers (copied into each test: no re-validation)."""
+    cache = tmp_path_factory.mktemp("warm") / "cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
+        assert run_cli("drivers", "--drivers", str(DRIVERS), "--format", "json").code == 0
+    return cache
+
+
+@dataclass
+class Inputs:
+    """A test's own copy of every kind of input a run reads."""
+
+    root: Path
+    drivers: Path
+    scenario: Path
+    actuals: Path
+    cache: Path
+
+
+def copy_inputs(tmp_path: Path, monkeypatch, warm_cache: Path) -> Inputs:
+    """The shipped drivers, a scenario file, an actuals file and the warm cache, copied into
+    ``tmp_path``; the cache variable points at the copy."""
+    drivers = tmp_path / "drivers"
+    shutil.copytree(DRIVERS, drivers)
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text('name = "mine"\n[overrides]\n"ai.penetration_target" = "15%"\n', encoding="utf-8")
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    shutil.copytree(warm_cache, cache)  # keeps the 0600 secret and the folder's 0700
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
+    return Inputs(tmp_path, drivers, scenario, actuals, cache)

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,30 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DRIVERS, ROOT, run_cli
-
-
-@pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory):
-    """A cache folder holding the validated shipped drivers (copied into each test: no re-validation)."""
-    cache = tmp_path_factory.mktemp("files_safe") / "cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
-        assert run_cli("drivers", "--drivers", str(DRIVERS), "--format", "json").code == 0
-    return cache
+from .conftest import ROOT, copy_inputs, run_cli
 
 
 @pytest.fixture
 def world(tmp_path, monkeypatch, warm_cache):
-    drivers = tmp_path / "drivers"
-    shutil.copytree(DRIVERS, drivers)
-    scenario = tmp_path / "mine.toml"
-    scenario.write_text('name = "mine"\n[overrides]\n"ai.penetration_target" = "15%"\n', encoding="utf-8")
-    actuals = tmp_path / "actuals.csv"
-    actuals.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
-    cache = tmp_path / "cache"
-    shutil.copytree(warm_cache, cache)
-    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
+    inputs = copy_inputs(tmp_path, monkeypatch, warm_cache)
+    drivers, scenario, actuals, cache = inputs.drivers, inputs.scenario, inputs.actuals, inputs.cache
     entry = next(cache.glob("drivers-*.json"))
     return {"drivers": drivers, "scenario": scenario, "actuals": actuals, "driver_file": drivers / "apple.toml",
             "bull": drivers / "scenarios" / "bull.toml", "secret": cache / "secret", "entry": entry, "root": tmp_path}

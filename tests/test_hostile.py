@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DRIVERS, ROOT, CliResult, run_cli
+from .conftest import ROOT, CliResult, copy_inputs, run_cli
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -71,28 +70,10 @@ def _tree(root: Path) -> dict[str, str]:
     return found
 
 
-@pytest.fixture(scope="session")
-def warm_cache(tmp_path_factory):
-    """A cache folder holding the validated shipped drivers (copied into each case: no re-validation)."""
-    cache = tmp_path_factory.mktemp("hostile") / "cache"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
-        assert run_cli("drivers", "--drivers", str(DRIVERS), "--format", "json").code == 0
-    return cache
-
-
 @pytest.fixture
 def env(tmp_path, monkeypatch, warm_cache):
-    drivers = tmp_path / "drivers"
-    shutil.copytree(DRIVERS, drivers)
-    scenario = tmp_path / "mine.toml"
-    scenario.write_text('name = "mine"\n[overrides]\n"ai.penetration_target" = "15%"\n', encoding="utf-8")
-    actuals = tmp_path / "actuals.csv"
-    actuals.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
-    cache = tmp_path / "cache"
-    shutil.copytree(warm_cache, cache)  # keeps the 0600 secret and the folder's 0700
-    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(cache))
-    return Env(tmp_path, drivers, scenario, actuals, cache, tmp_path / "out.json")
+    inputs = copy_inputs(tmp_path, monkeypatch, warm_cache)
+    return Env(tmp_path, inputs.drivers, inputs.scenario, inputs.actuals, inputs.cache, tmp_path / "out.json")
 
 
 # --------------------------------------------------------------------------- set-ups

@@ -106,7 +106,6 @@ def _trusted_folder(folder: Path, create: bool) -> bool:
 def _secret(folder: Path, create: bool) -> bytes | None:
     """The per-user secret: read it, or make it when asked; None (with a warning) if untrusted."""
     path = folder / SECRET_NAME
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
     if create and not os.path.lexists(path):
         # written whole to a private temporary file, then linked into place: a run starting at the
         # same moment sees either no secret or all of it, and only one secret ever wins
@@ -121,29 +120,45 @@ def _secret(folder: Path, create: bool) -> bytes | None:
         except OSError:
             return None
         finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
-    try:
-        fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
+            _discard(temp)
+    key = _read_own_file(path, SECRET_BYTES, private=True,
+                         refused=f"the driver cache secret {str(path)!r} cannot be opened (a symlink?); the cache is ignored",
+                         foreign=f"the driver cache secret {str(path)!r} is not a private file of this user (it must be "
+                                 "0600); the cache is ignored (fix: delete the cache folder)")
+    if key is None:
         return None
-    except OSError:
-        warn(f"the driver cache secret {str(path)!r} cannot be opened (a symlink?); the cache is ignored")
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        if not stat.S_ISREG(st.st_mode) or not _owned_by_user(st) or (hasattr(os, "getuid") and st.st_mode & 0o077):
-            warn(f"the driver cache secret {str(path)!r} is not a private file of this user (it must be 0600); "
-                 f"the cache is ignored (fix: delete the cache folder)")
-            return None
-        key = handle.read(SECRET_BYTES + 1)
     if len(key) != SECRET_BYTES:
         warn(f"the driver cache secret {str(path)!r} is damaged; the cache is ignored (fix: delete it)")
         return None
     return key
+
+
+def _discard(temp: str | None) -> None:
+    """Remove a temporary file left by a write that did not complete (nothing if there is none)."""
+    if temp is not None:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def _read_own_file(path: Path, limit: int, private: bool, refused: str, foreign: str) -> bytes | None:
+    """At most ``limit`` + 1 bytes of a regular file of this user, opened without following a symlink
+    (and, if ``private``, readable by no one else); None — with a warning unless it is absent — otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        warn(refused)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        loose = private and hasattr(os, "getuid") and st.st_mode & 0o077
+        if not stat.S_ISREG(st.st_mode) or not _owned_by_user(st) or loose or st.st_size > limit:
+            warn(foreign)
+            return None
+        return handle.read(limit + 1)
 
 
 def _entry(folder: Path, key: str) -> Path:
@@ -168,20 +183,11 @@ def _load(key: str, directory_: str) -> Any | None:
     if folder is None or not folder.is_dir() or not _trusted_folder(folder, create=False):
         return None
     path = _entry(folder, key)
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
+    data = _read_own_file(path, MAX_ENTRY_BYTES, private=False,
+                          refused=f"the driver cache entry {str(path)!r} cannot be opened (a symlink?); it is ignored",
+                          foreign=f"the driver cache entry {str(path)!r} is not a regular file of this user; it is ignored")
+    if data is None:
         return None
-    except OSError:
-        warn(f"the driver cache entry {str(path)!r} cannot be opened (a symlink?); it is ignored")
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        if not stat.S_ISREG(st.st_mode) or not _owned_by_user(st) or st.st_size > MAX_ENTRY_BYTES:
-            warn(f"the driver cache entry {str(path)!r} is not a regular file of this user; it is ignored")
-            return None
-        data = handle.read(MAX_ENTRY_BYTES + 1)
     secret = _secret(folder, create=False)
     if secret is None:
         return None
@@ -228,8 +234,4 @@ def _store(key: str, document: dict[str, Any]) -> None:
     except OSError:
         pass
     finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+        _discard(temp)
