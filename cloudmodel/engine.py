@@ -15,7 +15,7 @@ quantities (each reads drivers and other quantities through a recording context)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,8 +214,10 @@ def observed_actuals(history: History, extra: Mapping[str, Mapping[int, float]] 
 
 
 def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline,
-             actuals: Mapping[str, Mapping[int, float]] | None = None, trace: bool = False) -> Evaluation:
-    """Every quantity of the graph over the timeline (see :mod:`cloudmodel.graph`)."""
+             actuals: Mapping[str, Mapping[int, float]] | None = None, trace: bool = False,
+             names: Iterable[str] | None = None) -> Evaluation:
+    """Every quantity of the graph over the timeline (see :mod:`cloudmodel.graph`), or only
+    ``names`` (which must hold, in declaration order, every quantity they read)."""
     observed = observed_actuals(history, actuals, timeline.origin)
     missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in observed["cloud.revenue"]]
     if missing:
@@ -224,18 +226,19 @@ def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline,
         raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
                              "no reported cloud revenue for this quarter, which lies before the origin",
                              "add it to the actuals file, or move the origin back")
-    return Evaluation(values, history, timeline, observed, trace=trace).run()
+    return Evaluation(values, history, timeline, observed, trace=trace).run(names)
 
 
 def run(values: Mapping[str, Any], history: History, timeline: Timeline,
-        actuals: Mapping[str, Mapping[int, float]] | None = None) -> Raw:
+        actuals: Mapping[str, Mapping[int, float]] | None = None, names: Iterable[str] | None = None) -> Raw:
     """Every line for every quarter (and fiscal year) of the timeline; see the module docstring.
 
     ``actuals`` adds reported quarters beyond the history (an actuals file): ``cloud.revenue``
     and ``cloud.ebita`` replace the model's quarters up to the origin; the latest
     ``cloud.ai.customers`` and ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the
-    DeepSeek traffic path."""
-    return to_raw(evaluate(values, history, timeline, actuals))
+    DeepSeek traffic path. ``names`` limits the run to those quantities (see
+    :func:`cloudmodel.lineage.quantities_for`); lines of the others are absent."""
+    return to_raw(evaluate(values, history, timeline, actuals, names=names))
 
 
 def to_raw(evaluation: Evaluation) -> Raw:
@@ -250,6 +253,8 @@ def to_raw(evaluation: Evaluation) -> Raw:
         if quantity.line is None:
             continue
         memo = evaluation.memo[name]
+        if not memo:  # not evaluated in a run limited to some quantities
+            continue
         if quantity.time == QUARTER:
             raw.quarterly[quantity.line] = {quarter: value for quarter, value in sorted(memo.items())
                                             if quarter in quarters and value is not None}

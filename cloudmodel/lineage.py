@@ -90,6 +90,26 @@ def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]
     return found
 
 
+def quantities_for(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> list[str]:
+    """The quantities a run needs to compute ``lines`` over the timeline (every one they read,
+    transitively), in declaration order: a run limited to them makes the same values for those lines."""
+    from cloudmodel.graph import QUANTITIES
+
+    drivers, history, timeline = _context(drivers, history, timeline)
+    reads = traced_reads(drivers, history, timeline)
+    pending = [node for line in lines for node in line_nodes(line, reads)]
+    pending += [node for line in lines for name in line_quantities(line) for node in reads if node[0] == name]
+    seen: set[Node] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        pending.extend((ident, at) for kind, ident, at in reads.get(node, ()) if kind == "quantity")
+    needed = {name for name, _ in seen}
+    return [name for name in QUANTITIES if name in needed]
+
+
 def with_formula_inputs(ids: Iterable[str], drivers: Any) -> set[str]:
     """``ids`` and, for each derived driver among them, the drivers its formula uses (transitively)."""
     from cloudmodel.inputs.drivers import formula_names
@@ -159,5 +179,5 @@ def formula_of(line: str) -> list[tuple[str, str]]:
     return [(name, QUANTITIES[name].doc) for name in line_quantities(line)]
 
 
-__all__ = ["drivers_of", "drivers_of_lines", "all_inputs", "traced_reads", "line_quantities", "line_nodes", "formula_of",
+__all__ = ["drivers_of", "drivers_of_lines", "all_inputs", "quantities_for", "traced_reads", "line_quantities", "line_nodes", "formula_of",
            "with_formula_inputs"]

@@ -51,7 +51,13 @@ def test_the_fade_changes_nothing_before_it_starts(drivers, history, base):
                                 overrides={"growth.terminal_rate": "2%"})
     longer = cloudmodel.forecast(drivers=drivers, history=history, horizon="FY2040")
     assert later.value("cloud.revenue", "FY2040") < longer.value("cloud.revenue", "FY2040")
-    assert "growth.terminal_rate" in base.lineage("cloud.revenue")
+    # read only after the fade starts: in the lineage of a long horizon, not of the default one
+    from cloudmodel.engine import make_timeline
+    from cloudmodel.lineage import drivers_of
+
+    long = make_timeline(drivers, history, Period.parse("FY2040").fiscal_quarters()[-1])
+    assert {"growth.terminal_rate", "growth.fade_years"} <= set(drivers_of("cloud.revenue", drivers, history, long))
+    assert "growth.terminal_rate" not in base.lineage("cloud.revenue")
 
 
 def test_defaults_come_from_the_drivers(drivers, history):
@@ -74,3 +80,13 @@ def test_the_price_cut_ramp_is_a_driver(drivers, history, base):
     moved = [p for p in quarter if "Q" in p and full.value("cloud.maas.price", p) != pytest.approx(base.value("cloud.maas.price", p))]
     assert len(moved) == 1  # only the quarter the cuts start
     assert "maas.price_cut_ramp" in base.lineage("cloud.maas.model_calls")
+
+
+def test_a_long_simulation_draws_the_long_run_drivers(drivers, history):
+    """The simulation varies the lineage of what it reports over its own horizon."""
+    from cloudmodel.analyses.simulate import simulate
+
+    drawn = {d["driver"] for d in simulate(drivers, history, 64, horizon="FY2040").meta["drawn_drivers"]}
+    default = {d["driver"] for d in simulate(drivers, history, 64).meta["drawn_drivers"]}
+    assert {"growth.terminal_rate", "growth.fade_years"} <= drawn
+    assert not {"growth.terminal_rate", "growth.fade_years"} & default

@@ -48,12 +48,12 @@ class Spec:
         return out
 
 
-def specs_for(drivers: DriverSet, only: list[str] | None = None) -> list[Spec]:
+def specs_for(drivers: DriverSet, only: list[str] | None = None, timeline: Any = None) -> list[Spec]:
     """A distribution for every ranged driver in the lineage of the lines the simulation reports
-    (or only the named ones); checked against the range."""
+    over ``timeline`` (default: the default horizon), or only the named ones; checked against the range."""
     from cloudmodel.lineage import drivers_of_lines
 
-    inputs = drivers_of_lines(KEY_LINES, drivers)
+    inputs = drivers_of_lines(KEY_LINES, drivers, timeline=timeline)
     chosen = []
     if only:
         for driver_id in only:

@@ -94,11 +94,11 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     the forecast-error innovations the rolling-origin backtest shows; ``period="quarter"`` also
     reports every quarter after the last reported one."""
     _check_arguments(draws, precision, seed, period, keep_draws)
-    specs = [] if collapse else specs_for(drivers, only)
-    correlation = correlation_matrix(specs, correlate or {})
     last = horizon_quarter(horizon, drivers)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
+    specs = [] if collapse else specs_for(drivers, only, timeline)
+    correlation = correlation_matrix(specs, correlate or {})
     conditions = conditions or []
     _check_conditions(drivers, history, timeline, conditions)
     living = None
@@ -184,6 +184,11 @@ class _Draws:
         self.samples = {key: np.empty(self.sample_n, dtype=dtype) for key in outputs}
         self.ranks_u = np.empty((len(specs), self.attribution_n), dtype=np.float32)
         self.kept = {key: np.empty(draws, dtype=dtype) for key in outputs} if keep_draws else None
+        # only the quantities the reported lines need (the living layer revises more of the raw series)
+        from cloudmodel.lineage import quantities_for
+
+        needed = [line for line, _ in outputs] + [c.line for c in conditions]
+        self.names = quantities_for(needed, drivers, history, timeline) if living is None else None
         self.starts = list(range(0, draws, CHUNK))
         self.streams = np.random.SeedSequence(seed).spawn(len(self.starts))
 
@@ -207,7 +212,7 @@ class _Draws:
         n = min(CHUNK, self.draws - start)
         rng = np.random.default_rng(self.streams[i])
         values, u = self.values(n, rng)
-        raw = run(values, self.history, self.timeline)
+        raw = run(values, self.history, self.timeline, names=self.names)
         if self.living is not None:
             raw = self.living.apply(raw, values, rng, n)
         sums = {}

@@ -12,12 +12,20 @@ from cloudmodel.layers import growth as formula
 def money_growth(model, rate, start, end):
     """Growth factor of a money amount growing at ``rate`` from ``start`` to ``end`` [x], fading to
     growth.terminal_rate after the fade start."""
-    return formula.growth_factor(start, end, rate, model.driver("growth.terminal_rate"),
-                                 model.timeline.years(model.timeline.fade_start), model.driver("growth.fade_years"))
+    return _factor(model, rate, start, end, lambda: model.driver("growth.terminal_rate"))
 
 
 def volume_growth(model, rate, start, end):
     """Growth factor of a volume growing at ``rate`` from ``start`` to ``end`` [x], fading to 0
     (saturation) after the fade start."""
-    return formula.growth_factor(start, end, rate, 0.0, model.timeline.years(model.timeline.fade_start),
-                                 model.driver("growth.fade_years"))
+    return _factor(model, rate, start, end, lambda: 0.0)
+
+
+def _factor(model, rate, start, end, terminal):
+    """(1 + rate)^(end − start) up to the fade start (the long-run drivers are not read there, so
+    they are in no line's lineage for a horizon that ends before it); the faded path after."""
+    fade_start = model.timeline.years(model.timeline.fade_start)
+    if end <= fade_start:
+        span = end - start
+        return 1 + rate if span == 1 else (1 + rate) ** span
+    return formula.growth_factor(start, end, rate, terminal(), fade_start, model.driver("growth.fade_years"))
