@@ -16,6 +16,10 @@ from cloudmodel import xp
 
 _EPS = 1e-12
 
+#: The largest exponent the logistic takes: exp(710) overflows a float64, and beyond ±700 the
+#: curve is at its floor or its ceiling to the last bit anyway.
+EXP_LIMIT = 700
+
 
 def cloud_customers(customers_total, customers_growth, years):
     """cloud.customers [count] = customers.total × (1 + customers.growth) ** years."""
@@ -37,7 +41,7 @@ def ai_penetration(years, penetration_start, penetration_target, penetration_cei
     c = penetration_ceiling
     l0, l1 = _logit(penetration_start, c), _logit(penetration_target, c)
     level = l0 + (l1 - l0) * (years - years_start) / (years_to_target - years_start)
-    p = c / (1 + xp.exp(xp.clip(level, -700, 700)))
+    p = c / (1 + xp.exp(xp.clip(level, -EXP_LIMIT, EXP_LIMIT)))
     return xp.where((penetration_start + penetration_target) > 0, p, 0 * p)
 
 
@@ -60,7 +64,7 @@ def penetration_before(years, penetration_start, rate, ceiling):
     p = c / (1 + exp(L0 − rate × years)) with L0 = ln(c / p0 − 1), so p = p0 at ``years`` = 0 and
     the log-odds fall by ``rate`` a year going back; zero when p0 is zero."""
     level = _logit(penetration_start, ceiling) - rate * years
-    p = ceiling / (1 + xp.exp(xp.clip(level, -700, 700)))
+    p = ceiling / (1 + xp.exp(xp.clip(level, -EXP_LIMIT, EXP_LIMIT)))
     return xp.where(penetration_start > 0, p, 0 * p)
 
 
