@@ -2,7 +2,7 @@
 
 Eleven quarters (FY2023Q1–FY2025Q3) cannot tell a level, a trend, its damping, two smoothing
 weights and a seasonal pattern apart: a maximum-likelihood ETS fit on them gave an initial
-trend of 262 on one statsmodels release and 40 on the next, with a standard error of 426.
+trend of 262 in the file it once wrote and 40 on a fresh install, with a standard error of 426.
 The baseline therefore asks only what the sample can answer, in closed form:
 
 1. **A fixed seasonal pattern.** Each fiscal quarter's ratio to its fiscal year's mean,
