@@ -23,7 +23,7 @@ from typing import Any
 
 from cloudmodel.formula import STRICT, Formula, cell, number, text
 from cloudmodel.graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index, quarter_label
 
 DRIVERS, QUARTERS, YEARS, CONSTANTS = "Drivers", "Quarters", "Years", "Constants"
 OUTPUTS, CHECKS, TARGETS, README = "Outputs", "Checks", "Targets", "README"
@@ -183,7 +183,8 @@ class _Formats:
 def _write_value(sheet: Any, row: int, column: int, value: Any, style: Any) -> int:
     """A formula or a number; returns 1 for a formula (they are counted)."""
     if isinstance(value, Formula):
-        sheet.write_formula(row, column, "=" + value.text, style, number(value) if number(value) is not None else 0)
+        cached = number(value)
+        sheet.write_formula(row, column, "=" + value.text, style, 0 if cached is None else cached)
         return 1
     sheet.write_number(row, column, float(value), style)
     return 0
@@ -245,7 +246,7 @@ def _write_calculation(book: Any, formats: _Formats, sheets: Sheets, time: str) 
         column = LABEL_COLUMNS if at is None else layout.column(_first_of(time), at)
         sheet.write(0, column, label, header)
         if at is not None and time != CONSTANT:
-            index = at if time == QUARTER else fiscal_index_last(at)
+            index = at if time == QUARTER else _year_end(at)
             mark = "forecast" if index > sheets.evaluation.timeline.origin else "actual / estimate"
             sheet.write(1, column, mark, header)
     count = 0
@@ -262,7 +263,7 @@ def _write_calculation(book: Any, formats: _Formats, sheets: Sheets, time: str) 
             value = sheets.evaluation.cells.get((name, at))
             if value is None:
                 continue
-            index = at if time != YEAR else fiscal_index_last(at)
+            index = at if time != YEAR else _year_end(at)
             basis = _period_basis(sheets, name, labels[at], index) if at is not None else "forecast"
             count += _write_value(sheet, row, layout.column(name, at), value, formats.get(unit, basis))
     sheet.freeze_panes(HEADER_ROWS if time != CONSTANT else 1, LABEL_COLUMNS)
@@ -277,9 +278,8 @@ def _first_of(time: str) -> str:
     return next(name for name, quantity in QUANTITIES.items() if quantity.time == time)
 
 
-def fiscal_index_last(year: int) -> int:
-    from cloudmodel.inputs.periods import fiscal_index
-
+def _year_end(year: int) -> int:
+    """The last quarter of a fiscal year."""
     return fiscal_index(year, QUARTERS_PER_YEAR)
 
 
@@ -311,6 +311,8 @@ def _write_checks(book: Any, formats: _Formats, sheets: Sheets) -> int:
     header = book.add_format({"bold": True, "bottom": 1})
     for column, name in enumerate(("check", "period", "residual", "ok")):
         sheet.write(0, column, name, header)
+    from cloudmodel.model import CHECK_TOLERANCE
+
     count, row = 0, 1
     for (line, period), (value, _basis) in sheets.rows.cells.items():
         if line not in sheets.check_names:
@@ -318,8 +320,6 @@ def _write_checks(book: Any, formats: _Formats, sheets: Sheets) -> int:
         sheet.write_string(row, 0, line)
         sheet.write_string(row, 1, period)
         count += _write_value(sheet, row, 2, value, formats.get("", "forecast", num_format="0.000000"))
-        from cloudmodel.model import CHECK_TOLERANCE
-
         sheet.write_formula(row, 3, f"=ABS(C{row + 1})<={text(CHECK_TOLERANCE)}")
         count += 1
         row += 1
@@ -430,4 +430,4 @@ def save(fc: Any, path: str | Path, force: bool = False) -> int:
     return counted[0]
 
 
-__all__ = ["Sheets", "build", "save", "write_workbook", "fiscal_parts"]
+__all__ = ["Sheets", "build", "save", "write_workbook"]
