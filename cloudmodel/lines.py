@@ -13,6 +13,8 @@ from cloudmodel.inputs.periods import Rollup
 from cloudmodel.layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
 
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
+#: Each layer's name as tables, charts and the note print it.
+LAYER_LABELS = (("IaaS", "iaas"), ("PaaS", "paas"), ("SaaS", "saas"), ("MaaS", "maas"), ("Industry solutions", "solutions"))
 MAAS_PARTS = ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")
 
 
@@ -92,4 +94,4 @@ LINES = _lines()
 ANNUAL_ONLY = ("group.", "valuation.")
 
 
-__all__ = ["ANNUAL_ONLY", "LAYER_NAMES", "LINES", "Line", "MAAS_PARTS"]
+__all__ = ["ANNUAL_ONLY", "LAYER_LABELS", "LAYER_NAMES", "LINES", "Line", "MAAS_PARTS"]

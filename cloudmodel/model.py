@@ -118,6 +118,11 @@ class Forecast:
     meta: dict[str, Any]
     drivers: DriverSet = field(repr=False)
     rows: Rows = field(repr=False)
+    #: What the run was made with: the history cut at the origin, the timeline and the actuals'
+    #: quarters (the workbook rebuilds the same run on formulas from them).
+    history: History | None = field(default=None, repr=False)
+    timeline: Any = field(default=None, repr=False)
+    extra: dict[str, dict[int, float]] = field(default_factory=dict, repr=False)
 
     def value(self, line: str, period: str) -> float:
         """One number: ``fc.value("cloud.revenue", "FY2026")``."""
@@ -320,7 +325,7 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
         "actuals": None if actuals is None else _actuals_use(actuals, origin_q),
         "drivers": {k: d.value for k, d in driver_set.items()},
     }
-    return Forecast(table, checks, targets, meta, driver_set, rows)
+    return Forecast(table, checks, targets, meta, driver_set, rows, history, timeline, extra)
 
 
 def _actuals_use(actuals: Any, origin: int) -> dict[str, Any]:

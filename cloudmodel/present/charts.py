@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present.output import write_atomic
 
 BASE_COLOUR, UP, DOWN, TOTAL = "#1d3557", "#2a9d8f", "#e76f51", "#444444"
-LAYERS = (("IaaS", "iaas", "#1d3557"), ("PaaS", "paas", "#457b9d"), ("SaaS", "saas", "#a8dadc"),
-          ("MaaS", "maas", "#e76f51"), ("Industry solutions", "solutions", "#f4a261"))
+LAYER_COLOURS = ("#1d3557", "#457b9d", "#a8dadc", "#e76f51", "#f4a261")
+LAYERS = tuple((label, key, colour) for (label, key), colour in zip(LAYER_LABELS, LAYER_COLOURS, strict=True))
 
 
 def _pyplot():

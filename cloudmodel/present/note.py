@@ -24,6 +24,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present import numbers as nb
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
 
@@ -33,7 +34,7 @@ DEFAULT_SEED = 0
 TORNADO_BARS = 10  # drivers shown in the tornado chart (the table lists every one)
 BRIDGE_ROWS = 8  # the largest contributions drawn in a waterfall; the rest go into one bar
 BASE = "base"
-LAYERS = (("IaaS", "iaas"), ("PaaS", "paas"), ("SaaS", "saas"), ("MaaS", "maas"), ("Industry solutions", "solutions"))
+LAYERS = LAYER_LABELS
 MARKS = {"actual": "A", "estimate": "est.", "forecast": "E"}
 MARK_TITLES = {"A": "actual: reported by Alibaba", "est.": "estimate: the model's reading of a reported period",
                "E": "forecast"}

@@ -286,7 +286,8 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
 
 def forecast_sections(target_year: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
     """(title, [(label, line)], by fiscal year only) of each forecast table."""
-    layers = [("IaaS", "iaas"), ("PaaS", "paas"), ("SaaS", "saas"), ("MaaS", "maas"), ("Industry solutions", "solutions")]
+    from cloudmodel.lines import LAYER_LABELS as layers
+
     revenue = [(f"  {label}", f"cloud.revenue.{key}") for label, key in layers]
     revenue += [("Cloud revenue", "cloud.revenue"), ("  growth y/y", "cloud.revenue_growth")]
     revenue += [(f"  {label} growth", f"cloud.revenue_growth.{key}") for label, key in layers]

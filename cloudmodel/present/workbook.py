@@ -398,33 +398,11 @@ def write_workbook(sheets: Sheets, path: str | Path) -> int:
     return count
 
 
-def forecast_inputs(fc: Any) -> tuple[Any, Any, Any]:
-    """The history (cut at the origin), timeline and actuals a forecast was made with."""
-    from cloudmodel.engine import make_timeline
-    from cloudmodel.inputs.history import load_history
-    from cloudmodel.inputs.periods import Period
-    from cloudmodel.model import ROLL_FORWARD_LINES
-
-    history = load_history()
-    origin = Period.parse(fc.meta["origin"]).fiscal_quarters()[0]
-    if origin < history.last_quarter:
-        history = history.up_to(origin)
-    extra = {}
-    if fc.meta.get("actuals"):
-        from cloudmodel.inputs.actuals import load_actuals
-
-        actuals = load_actuals(fc.meta["actuals"]["file"])
-        extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES}
-    last = Period.parse(fc.meta["horizon"]).fiscal_quarters()[-1]
-    return history, make_timeline(fc.drivers, history, last, origin=origin), extra
-
-
 def save(fc: Any, path: str | Path, force: bool = False) -> int:
     """``forecast --format xlsx --output PATH``: the live workbook of a forecast, written atomically."""
     from cloudmodel.present.output import write_atomic
 
-    history, timeline, extra = forecast_inputs(fc)
-    sheets = build(fc, history, timeline, extra)
+    sheets = build(fc, fc.history, fc.timeline, fc.extra)
     counted: list[int] = []
     write_atomic(Path(path), lambda target: counted.append(write_workbook(sheets, target)), force)
     return counted[0]
