@@ -54,7 +54,7 @@ def run_cases(drivers: DriverSet, history: History, changes: Mapping[str, Any], 
               last: int | None = None) -> Raw:
     """One engine run over every case at once."""
     if timeline is None:
-        timeline = make_timeline(drivers, history, last if last is not None else default_last_quarter(drivers))
+        timeline = make_timeline(drivers, history, last if last is not None else default_last_quarter(drivers, history.last_quarter))
     return run(values_with(drivers, changes), history, timeline)
 
 

@@ -30,6 +30,7 @@ from cloudmodel.inputs.periods import (
     calendar_to_fiscal,
     fiscal_index,
     fiscal_parts,
+    quarter_label,
 )
 from cloudmodel.quantities.group import REPORT_GROWTH
 
@@ -74,6 +75,8 @@ class Timeline:
     taotian_ebita: tuple[tuple[int, str], ...]
     report_years: tuple[int, ...]  # fiscal years of the report's cloud targets (FY2025, FY2026)
     fade_start: int  # last quarter before growth rates fade to the long run (growth.fade_years's period)
+    report_origin: int = 0  # the report's own origin (FY2025Q3): the quarter its drivers were written at
+    shares_as_of: int = 0  # the quarter of valuation.ordinary_shares' count
 
     @property
     def quarters(self) -> range:
@@ -121,6 +124,8 @@ def make_timeline(drivers: DriverSet, history: History, last: int, origin: int |
         taotian_ebita=_schedule(drivers, TAOTIAN_EBITA_SCHEDULE),
         report_years=report_years(drivers),
         fade_start=period_quarter(drivers["growth.fade_years"].period),
+        report_origin=report_origin(drivers),
+        shares_as_of=period_quarter(drivers["valuation.ordinary_shares"].period),
     )
 
 
@@ -129,36 +134,47 @@ def report_years(drivers: DriverSet) -> tuple[int, ...]:
     return tuple(fiscal_parts(period_quarter(drivers[i].period))[0] for i in REPORT_GROWTH)
 
 
-def default_horizon(drivers: DriverSet) -> str:
+def report_origin(drivers: DriverSet) -> int:
+    """The report's origin: the last quarter it had reported figures for, the quarter of the as-of
+    date of its December 2024 AI customers (FY2025Q3). ``--origin`` there is the report's own view."""
+    return period_quarter(drivers["ai.customers_dec2024"].period)
+
+
+def valuation_year(origin: int) -> int:
+    """The fiscal year a forecast made at ``origin`` values: the one after the origin's fiscal year
+    (the report, made at FY2025Q3, values FY2026)."""
+    return fiscal_parts(origin)[0] + 1
+
+
+def default_horizon(drivers: DriverSet, origin: int) -> str:
     """The horizon tables, scenarios and simulation show by default: the fourth quarter of the
-    report's last target year + timeline.default_horizon_years."""
-    return f"FY{report_years(drivers)[-1] + round(drivers['timeline.default_horizon_years'].value)}Q4"
+    valuation year + timeline.default_horizon_years (FY2028 at the report's origin)."""
+    return f"FY{valuation_year(origin) + round(drivers['timeline.default_horizon_years'].value)}Q4"
 
 
-def default_last_quarter(drivers: DriverSet) -> int:
+def default_last_quarter(drivers: DriverSet, origin: int) -> int:
     """The last quarter of the default horizon."""
-    return Period.parse(default_horizon(drivers)).fiscal_quarters()[-1]
+    return Period.parse(default_horizon(drivers, origin)).fiscal_quarters()[-1]
 
 
-def years_shown(drivers: DriverSet, before: int = 1) -> tuple[str, ...]:
-    """Fiscal years a summary shows: ``before`` years before the report's first target year, to the
-    default horizon."""
-    first = report_years(drivers)[0] - before
-    last = Period.parse(default_horizon(drivers)).year
+def years_shown(drivers: DriverSet, origin: int, before: int = 1) -> tuple[str, ...]:
+    """Fiscal years a summary shows: ``before`` years before the year before the valuation year
+    (the last two years known at the origin, by default), to the default horizon."""
+    first = valuation_year(origin) - 1 - before
+    last = Period.parse(default_horizon(drivers, origin)).year
     return tuple(f"FY{year}" for year in range(first, last + 1))
 
 
-def target_year(drivers: DriverSet) -> str:
-    """The report's last target year (its valuation year), ``FY…``."""
-    return f"FY{report_years(drivers)[-1]}"
+def target_year(drivers: DriverSet, origin: int) -> str:
+    """The year the target price is set on, ``FY…``: the valuation year of the origin."""
+    return f"FY{valuation_year(origin)}"
 
 
-def horizon_quarter(label: str | None, drivers: DriverSet, limits: bool = True) -> int:
+def horizon_quarter(label: str | None, drivers: DriverSet, origin: int, limits: bool = True) -> int:
     """The last quarter of a ``--horizon`` (a fiscal year or quarter; None: the default horizon),
-    between the default horizon and the furthest one (timeline.max_horizon_years) unless
+    between the end of the valuation year and the furthest one (timeline.max_horizon_years) unless
     ``limits`` is false."""
-    default = default_horizon(drivers)
-    label = default if label is None else label
+    label = default_horizon(drivers, origin) if label is None else label
     try:
         period = Period.parse(label)
     except PeriodError as exc:
@@ -168,19 +184,21 @@ def horizon_quarter(label: str | None, drivers: DriverSet, limits: bool = True) 
     last = period.fiscal_quarters()[-1]
     if not limits:
         return last
-    if last < Period.parse(default).fiscal_quarters()[-1]:
-        raise InputError.one("--horizon", "", label, f"ends before {default}, the last year the report's targets, the "
-                             "valuation and the summaries need (timeline.default_horizon_years)", f"give {default} or later")
-    if last > furthest_quarter(drivers):
-        furthest = fiscal_parts(furthest_quarter(drivers))[0]
+    first = fiscal_index(valuation_year(origin), QUARTERS_PER_YEAR)
+    if last < first:
+        year = target_year(drivers, origin)
+        raise InputError.one("--horizon", "", label, f"ends before {year}Q4, the end of the year the valuation is set on "
+                             f"(the fiscal year after the origin {quarter_label(origin)})", f"give {year} or later")
+    if last > furthest_quarter(drivers, origin):
+        furthest = fiscal_parts(furthest_quarter(drivers, origin))[0]
         raise InputError.one("--horizon", "", label, f"is beyond FY{furthest}, the furthest the model extrapolates "
-                             "(timeline.max_horizon_years)")
+                             "(timeline.max_horizon_years after the valuation year)")
     return last
 
 
-def furthest_quarter(drivers: DriverSet) -> int:
-    """The last quarter a horizon may reach: the report's last target year + timeline.max_horizon_years."""
-    return fiscal_index(report_years(drivers)[-1] + round(drivers["timeline.max_horizon_years"].value), QUARTERS_PER_YEAR)
+def furthest_quarter(drivers: DriverSet, origin: int) -> int:
+    """The last quarter a horizon may reach: the valuation year + timeline.max_horizon_years."""
+    return fiscal_index(valuation_year(origin) + round(drivers["timeline.max_horizon_years"].value), QUARTERS_PER_YEAR)
 
 
 @dataclass
@@ -204,48 +222,46 @@ class Raw:
         return sum(series[fiscal_index(year, k)] for k in range(1, QUARTERS_PER_YEAR + 1))
 
 
-def observed_actuals(history: History, extra: Mapping[str, Mapping[int, float]] | None, origin: int) -> dict[str, dict[int, float]]:
-    """Reported quarters up to ``origin``: the history, then an actuals file's quarters on top."""
-    observed = {"cloud.revenue": dict(history.quarterly["cloud_revenue_rmb_mn"]),
-                "cloud.ebita": dict(history.quarterly["cloud_adj_ebita_rmb_mn"])}
-    for line, values in (extra or {}).items():
-        observed.setdefault(line, {}).update(values)
-    return {line: {q: x for q, x in values.items() if q <= origin} for line, values in observed.items()}
+def observed(history: History) -> dict[str, dict[int, float]]:
+    """Reported quarters of every line the history carries as a figure (cloud revenue and EBITA,
+    capex, AI customers and hosted DeepSeek DAU of an actuals file…), up to the last reported quarter."""
+    from cloudmodel.inputs.history import LINE_METRICS
+
+    last = history.last_quarter
+    return {line: {q: x for q, x in history.quarterly.get(metric, {}).items() if q <= last}
+            for line, metric in LINE_METRICS.items()}
 
 
-def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline,
-             actuals: Mapping[str, Mapping[int, float]] | None = None, trace: bool = False,
-             names: Iterable[str] | None = None) -> Evaluation:
+def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline, trace: bool = False,
+             names: Iterable[str] | None = None, shocks: Mapping[str, Mapping[int, Any]] | None = None) -> Evaluation:
     """Every quantity of the graph over the timeline (see :mod:`cloudmodel.graph`), or only
     ``names`` (which must hold, in declaration order, every quantity they read)."""
-    observed = observed_actuals(history, actuals, timeline.origin)
-    missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in observed["cloud.revenue"]]
+    seen = observed(history)
+    missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in seen["cloud.revenue"]]
     if missing:
-        from cloudmodel.inputs.periods import quarter_label
-
         raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
                              "no reported cloud revenue for this quarter, which lies before the origin",
                              "add it to the actuals file, or move the origin back")
-    return Evaluation(values, history, timeline, observed, trace=trace).run(names)
+    return Evaluation(values, history, timeline, seen, trace=trace, shocks=shocks).run(names)
 
 
-def run(values: Mapping[str, Any], history: History, timeline: Timeline,
-        actuals: Mapping[str, Mapping[int, float]] | None = None, names: Iterable[str] | None = None) -> Raw:
+def run(values: Mapping[str, Any], history: History, timeline: Timeline, names: Iterable[str] | None = None,
+        shocks: Mapping[str, Mapping[int, Any]] | None = None) -> Raw:
     """Every line for every quarter (and fiscal year) of the timeline; see the module docstring.
 
-    ``actuals`` adds reported quarters beyond the history (an actuals file): ``cloud.revenue``
-    and ``cloud.ebita`` replace the model's quarters up to the origin; the latest
-    ``cloud.ai.customers`` and ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the
-    DeepSeek traffic path. ``names`` limits the run to those quantities (see
-    :func:`cloudmodel.lineage.quantities_for`); lines of the others are absent."""
-    return to_raw(evaluate(values, history, timeline, actuals, names=names))
+    ``history`` is what was reported by the origin (:func:`cloudmodel.inputs.actuals.as_known`: the
+    shipped history cut at the origin and an actuals file's rows): ``cloud.revenue`` and
+    ``cloud.ebita`` are the reported quarters; the latest ``cloud.ai.customers`` and
+    ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the DeepSeek traffic path.
+    ``names`` limits the run to those quantities (see :func:`cloudmodel.lineage.quantities_for`);
+    lines of the others are absent."""
+    return to_raw(evaluate(values, history, timeline, names=names, shocks=shocks))
 
 
 def to_raw(evaluation: Evaluation) -> Raw:
     """The evaluation's output lines as :class:`Raw` series (quarters, fiscal years; constants at 0)."""
     timeline, observed = evaluation.timeline, evaluation.observed
-    raw = Raw(timeline=timeline, actual={"cloud.revenue": set(observed["cloud.revenue"]),
-                                         "cloud.ebita": set(observed["cloud.ebita"])})
+    raw = Raw(timeline=timeline, actual={line: set(observed[line]) for line in ("cloud.revenue", "cloud.ebita", "group.capex")})
     for line, quarter in _re_anchored(observed, timeline):
         raw.actual[line] = {quarter}
     quarters = set(timeline.quarters)

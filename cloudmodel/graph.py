@@ -129,6 +129,20 @@ class Context:
             self._reads.add(("actual", line, None))
         return self._evaluation.observed.get(line, {})
 
+    def shock(self, name: str) -> Any:
+        """A simulated innovation of a residual state this quarter (``simulate``); 0 in a forecast."""
+        shocks = self._evaluation.shocks.get(name)
+        return 0.0 if shocks is None else shocks.get(self.at, 0.0)
+
+    def statements(self, line: str) -> list[Any]:
+        """What was reported about ``line`` by the origin other than figures: bounds ("triple-digit
+        growth", "no launch") and values of lines the history does not carry
+        (:class:`cloudmodel.inputs.history.Observation`)."""
+        if self._reads is not None:
+            self._reads.add(("actual", line, None))
+        origin = self.timeline.origin
+        return [o for o in self._evaluation.history.observations if o.line == line and o.end <= origin]
+
     @property
     def quarter(self) -> int:
         return self.at  # type: ignore[return-value]
@@ -161,8 +175,10 @@ class Evaluation:
     ``("actual", line, quarter)`` it read."""
 
     def __init__(self, values: Mapping[str, Any], history: Any, timeline: Any,
-                 observed: Mapping[str, Mapping[int, float]], trace: bool = False):
+                 observed: Mapping[str, Mapping[int, float]], trace: bool = False,
+                 shocks: Mapping[str, Mapping[int, Any]] | None = None):
         self.values = values
+        self.shocks = shocks or {}
         self.history = history
         self.timeline = timeline
         self.observed = observed

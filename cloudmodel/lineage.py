@@ -10,7 +10,7 @@ alone: ``drivers_of("cloud.revenue.iaas", period="FY2024Q2")`` names no forward 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping  # noqa: F401
 from typing import Any
 
 _TRACES: dict[Any, dict[tuple[str, Any], frozenset]] = {}
@@ -18,15 +18,18 @@ _TRACES: dict[Any, dict[tuple[str, Any], frozenset]] = {}
 Node = tuple[str, Any]  # (quantity, period): a quarter index, a fiscal year, or None for a constant
 
 
-def traced_reads(drivers: Any, history: Any, timeline: Any, actuals: Mapping[str, Mapping[int, float]] | None = None
-                 ) -> dict[Node, frozenset]:
+def traced_reads(drivers: Any, history: Any, timeline: Any) -> dict[Node, frozenset]:
     """(quantity, period) → the ``(kind, id, period)`` triples it read over ``timeline`` (cached by
-    timeline and the actuals' lines and quarters)."""
-    key = (timeline, tuple(sorted((line, tuple(sorted(v))) for line, v in (actuals or {}).items())))
+    timeline and what the history holds: which quarters of which lines, which statements)."""
+    from cloudmodel.engine import observed
+
+    seen = observed(history)
+    key = (timeline, tuple(sorted((line, tuple(sorted(v))) for line, v in seen.items())),
+           tuple((o.line, o.period, o.low, o.high, o.value is None) for o in history.observations))
     if key not in _TRACES:
         from cloudmodel.engine import evaluate
 
-        evaluation = evaluate(drivers.values_by_id(), history, timeline, actuals, trace=True)
+        evaluation = evaluate(drivers.values_by_id(), history, timeline, trace=True)
         _TRACES[key] = {node: frozenset(reads) for node, reads in (evaluation.reads or {}).items()}
     return _TRACES[key]
 
@@ -90,7 +93,7 @@ def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]
     return found
 
 
-def quantities_for(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> list[str]:
+def quantities_for(lines: Iterable[str], drivers: Any, history: Any, timeline: Any = None) -> list[str]:
     """The quantities a run needs to compute ``lines`` over the timeline (every one they read,
     transitively), in declaration order: a run limited to them makes the same values for those lines."""
     from cloudmodel.graph import QUANTITIES
@@ -125,44 +128,37 @@ def with_formula_inputs(ids: Iterable[str], drivers: Any) -> set[str]:
     return out
 
 
-def _context(drivers: Any = None, history: Any = None, timeline: Any = None) -> tuple[Any, Any, Any]:
-    if drivers is None:
-        from cloudmodel.inputs.drivers import load_drivers
-
-        drivers = load_drivers()
-    if history is None:
-        from cloudmodel.inputs.history import load_history
-
-        history = load_history()
+def _context(drivers: Any, history: Any, timeline: Any = None) -> tuple[Any, Any, Any]:
+    """The drivers a run is made with (a :class:`cloudmodel.basis.Basis`'s, the residual states' estimated
+    gains among them), the history as known at its origin, and its timeline (default: the default horizon)."""
     if timeline is None:
         from cloudmodel.engine import default_last_quarter, make_timeline
 
-        timeline = make_timeline(drivers, history, default_last_quarter(drivers))
+        timeline = make_timeline(drivers, history, default_last_quarter(drivers, history.last_quarter))
     return drivers, history, timeline
 
 
-def drivers_of(line: str, drivers: Any = None, history: Any = None, timeline: Any = None,
-               actuals: Mapping[str, Mapping[int, float]] | None = None, period: str | None = None) -> list[str]:
+def drivers_of(line: str, drivers: Any, history: Any, timeline: Any = None, period: str | None = None) -> list[str]:
     """Driver ids behind ``line`` (at ``period``, or at any period) — exactly those read, directly or
     through other quantities and derived drivers' formulas, over the timeline (default: the shipped
     drivers and horizon)."""
     drivers, history, timeline = _context(drivers, history, timeline)
     if line.startswith("group.table4."):
         return sorted(i for i in drivers if i.rpartition("_fy")[0] == line and (period is None or i.endswith(period[2:])))
-    reads = traced_reads(drivers, history, timeline, actuals)
+    reads = traced_reads(drivers, history, timeline)
     nodes = line_nodes(line, reads, period)
     if period is not None and line_quantities(line) and not nodes & reads.keys():
         raise KeyError(f"{line} has no value at {period} (outside the run's periods)")
     return sorted(with_formula_inputs(_closure(nodes, reads), drivers))
 
 
-def drivers_of_lines(lines: Iterable[str], drivers: Any = None, history: Any = None, timeline: Any = None) -> set[str]:
+def drivers_of_lines(lines: Iterable[str], drivers: Any, history: Any, timeline: Any = None) -> set[str]:
     """The union of :func:`drivers_of` over ``lines``."""
     drivers, history, timeline = _context(drivers, history, timeline)
     return {i for line in lines for i in drivers_of(line, drivers, history, timeline)}
 
 
-def all_inputs(drivers: Any = None, history: Any = None, timeline: Any = None, formulas: bool = True) -> set[str]:
+def all_inputs(drivers: Any, history: Any, timeline: Any = None, formulas: bool = True) -> set[str]:
     """Every driver the model reads (a quantity reads, or with ``formulas`` a derived driver's
     formula uses), and Table 4's."""
     drivers, history, timeline = _context(drivers, history, timeline)

@@ -61,6 +61,8 @@ def _lines() -> dict[str, Line]:
         out.append(Line(f"cloud.ebita_margin.{name}", "ratio", ratio, f"{name} EBITA margin",
                         f"cloud.ebita.{name}", f"cloud.revenue.{name}"))
     out.append(Line("cloud.ebita.fit_residual", "RMB_mn", flow, "EBITA formula less reported EBITA (history)"))
+    out.append(Line("cloud.revenue.gap", "ratio", stock, "Growth gap: log of non-AI revenue over the drivers' forecast"))
+    out.append(Line("cloud.ebita_margin.gap", "ratio", stock, "Margin gap: EBITA margin less the formula's"))
     out.append(Line("cloud.customers", "count", stock, "Cloud customers"))
     out.append(Line("cloud.ai.customers", "count", stock, "AI customers"))
     out.append(Line("cloud.ai.penetration", "ratio", stock, "AI penetration"))
@@ -78,6 +80,8 @@ def _lines() -> dict[str, Line]:
     for name, label in (("group.revenue", "Group revenue"), ("group.adj_ebita", "Group adjusted EBITA"),
                         ("group.non_gaap_net_income", "Group Non-GAAP net income"),
                         ("group.taotian.revenue", "Taotian revenue"), ("group.taotian.adj_ebita", "Taotian adjusted EBITA"),
+                        ("group.china_ecommerce.revenue", "China E-commerce Group revenue"),
+                        ("group.china_ecommerce.adj_ebita", "China E-commerce Group adjusted EBITA"),
                         ("group.other.revenue", "Group revenue outside cloud and Taotian")):
         out.append(Line(name, "RMB_mn", flow, label))
     out.append(Line("group.revenue_growth", "ratio", ratio, "Group revenue growth (y/y)", growth_of="group.revenue"))

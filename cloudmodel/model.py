@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cloudmodel.basis import Basis, parse_origin, prepare  # noqa: F401 - re-exported
 from cloudmodel.engine import default_horizon, horizon_quarter, make_timeline, run
 from cloudmodel.errors import InputError, InputProblem, did_you_mean
 from cloudmodel.inputs.drivers import DriverSet, decode_text
 from cloudmodel.inputs.drivers import load_drivers as _load_drivers
-from cloudmodel.inputs.history import History, load_history
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
+from cloudmodel.inputs.history import History
+from cloudmodel.inputs.periods import PeriodError, quarter_label
 from cloudmodel.result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 from cloudmodel.version import __version__
 
@@ -66,22 +67,21 @@ def scenario_overrides(name_or_path: str, drivers: DriverSet) -> dict[str, Any]:
     return overrides
 
 
-def reported_facts(drivers: DriverSet, last_reported: int) -> set[str]:
+def reported_facts(drivers: DriverSet) -> set[str]:
     """Drivers that are reported history: quoted from the report (kind ``report``) without a range,
-    about a period that ends by the last reported quarter (33万 AI customers in December 2024).
-    No scenario or ``--set`` changes them; a restatement comes through an actuals file."""
-    from cloudmodel.engine import period_quarter
+    about a period that ends by the report's origin (33万 AI customers in December 2024). The
+    report's forecasts for later periods are not facts. No scenario or ``--set`` changes them; a
+    restatement comes through an actuals file."""
+    from cloudmodel.engine import period_quarter, report_origin
 
-    return {i for i, d in drivers.items() if d.kind == "report" and not d.has_range
-            and period_quarter(d.period) <= last_reported}
+    origin = report_origin(drivers)
+    return {i for i, d in drivers.items() if d.kind == "report" and not d.has_range and period_quarter(d.period) <= origin}
 
 
 def _refuse_reported_facts(base: DriverSet, changes: Mapping[str, Any], where: str) -> None:
     if not changes:
         return
-    from cloudmodel.inputs.history import load_history
-
-    facts = reported_facts(base, load_history().last_quarter)
+    facts = reported_facts(base)
     problems = [InputProblem(where, i, value, f"is a reported fact ({base[i].period}): forward scenarios cannot change it",
                              "restate reported history through an actuals file (--actuals)")
                 for i, value in changes.items() if i in facts]
@@ -118,11 +118,11 @@ class Forecast:
     meta: dict[str, Any]
     drivers: DriverSet = field(repr=False)
     rows: Rows = field(repr=False)
-    #: What the run was made with: the history cut at the origin, the timeline and the actuals'
-    #: quarters (the workbook rebuilds the same run on formulas from them).
+    #: What the run was made with: the history as known at the origin, the timeline and the basis
+    #: (the workbook rebuilds the same run on formulas from them).
     history: History | None = field(default=None, repr=False)
     timeline: Any = field(default=None, repr=False)
-    extra: dict[str, dict[int, float]] = field(default_factory=dict, repr=False)
+    basis: Any = field(default=None, repr=False)
 
     def value(self, line: str, period: str) -> float:
         """One number: ``fc.value("cloud.revenue", "FY2026")``."""
@@ -175,7 +175,8 @@ class Forecast:
     def __repr__(self) -> str:
         checks = "all checks ok" if self.ok else f"{int((~self.checks['ok']).sum())} checks FAIL"
         targets = f"{int(self.targets['ok'].sum())}/{self.targets.height} report figures met"
-        head = (f"Forecast(scenario={self.meta['scenario']!r}, origin {self.meta['origin']}, horizon "
+        head = (f"Forecast(scenario={self.meta['scenario']!r}, origin {self.meta['origin']}, last reported "
+                f"{self.meta['last_reported']}, horizon "
                 f"{self.meta['horizon']}, {self.table.height} rows; {checks}; {targets})")
         lines = [head]
         for _line, label, cells in self.summary():
@@ -209,108 +210,71 @@ class Forecast:
         return drivers_of(line, self.drivers, period=period)
 
 
-#: Lines an actuals file can feed into a forecast (the rest serve backtests).
-ROLL_FORWARD_LINES = ("cloud.revenue", "cloud.ebita", "cloud.ai.customers", "cloud.deepseek.dau_hosted")
-
-
-def _origin(label: str | None, history: History, extra: dict[str, dict[int, float]], drivers: DriverSet) -> int:
-    """The last quarter taken as reported: given, or the end of the contiguous reported revenue. An
-    origin before the end of the report's base year gives the cloud lines only (the group forecast
-    rests on that year)."""
-    earliest = history.first_quarter + QUARTERS_PER_YEAR - 1  # a year of reported quarters: the anchor of an early origin
-    if label is None:
-        origin = history.last_quarter
-        while origin + 1 in extra.get("cloud.revenue", {}):
-            origin += 1
-        return origin
-    try:
-        period = Period.parse(label)
-    except PeriodError as exc:
-        raise InputError.one("--origin", "", label, str(exc)) from None
-    if period.kind != "FY" or not period.is_quarter:
-        raise InputError.one("--origin", "", label, "the origin is a fiscal quarter, e.g. FY2025Q3")
-    origin = period.fiscal_quarters()[0]
-    if origin < earliest:
-        raise InputError.one("--origin", "", label, f"is before {quarter_label(earliest)}: the model needs four reported "
-                             "quarters up to the origin (they stand in for the report's anchor year)")
-    return origin
-
-
 def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
              drivers_dir: str | Path | None = None, horizon: str | None = None,
              drivers: DriverSet | None = None, history: History | None = None,
-             actuals: Any = None, origin: str | None = None) -> Forecast:
-    """Run the model for a scenario with optional overrides (values may carry units); see
-    :func:`_forecast`. Finite or refused: an arithmetic failure anywhere (a division by zero, an
-    overflow) is an :class:`~cloudmodel.errors.InputError` naming, best effort, its cause."""
-    base = drivers if drivers is not None else load_drivers(drivers_dir)
-    history = history if history is not None else load_history()
+             actuals: Any = None, origin: str | None = None, basis: Basis | None = None) -> Forecast:
+    """Run the model for a scenario with optional overrides (values may carry units), made at
+    ``origin`` (default: the last reported quarter) and updated on every quarter reported by then
+    (with ``actuals``, also the file's); see :func:`_forecast`. Finite or refused: an arithmetic failure
+    anywhere (a division by zero, an overflow) is an :class:`~cloudmodel.errors.InputError` naming,
+    best effort, its cause."""
+    basis = basis if basis is not None else prepare(drivers, drivers_dir, history, actuals, origin)
     try:
-        return _forecast(scenario, overrides, drivers_dir, horizon, base, history, actuals, origin)
+        return _forecast(basis, scenario, overrides, horizon)
     except _ARITHMETIC as exc:
         if isinstance(exc, ValueError) and "math domain" not in str(exc):
             raise
         problem = f"the model cannot be computed with these inputs ({type(exc).__name__}: {exc})"
-    driver_set = scenario_drivers(base, scenario, overrides)
+    driver_set = scenario_drivers(basis.drivers, scenario, overrides)
 
-    def still_bad(trial: DriverSet, with_actuals: bool = True) -> bool:
+    def still_bad(trial: DriverSet) -> bool:
         try:
-            _forecast("base", trial.overrides, None, horizon, base, history, actuals if with_actuals else None, origin)
+            _forecast(basis, "base", trial.overrides, horizon)
         except _ARITHMETIC:
             return True
         except InputError:
             return False
         return False
 
-    cause = _blame(base, driver_set, still_bad)
-    if actuals is not None and not cause.startswith("caused by") and not still_bad(driver_set, with_actuals=False):
-        cause = f"caused by the actuals ({getattr(actuals, 'file', actuals)}): a zero or extreme reported figure"
+    cause = _blame(basis.drivers, driver_set, still_bad)
+    if basis.actuals is not None and not cause.startswith("caused by"):
+        cause = f"caused by the actuals ({basis.actuals.file}): a zero or extreme reported figure"
     from cloudmodel.errors import NonFinite
 
     raise NonFinite([InputProblem("forecast", "", None, problem, cause)])
 
 
-def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
-              drivers_dir: str | Path | None = None, horizon: str | None = None,
-              drivers: DriverSet | None = None, history: History | None = None,
-              actuals: Any = None, origin: str | None = None) -> Forecast:
-    """Run the model for a scenario with optional overrides (values may carry units).
+def timeline_of(basis: Basis, drivers: DriverSet, horizon: str | None = None) -> Any:
+    """The timeline of a run on ``basis`` to ``horizon`` (default: the origin's default horizon)."""
+    horizon = default_horizon(drivers, basis.last) if horizon is None else horizon
+    last = horizon_quarter(horizon, drivers, basis.last, limits=False)
+    _check_origin_before_horizon(horizon, last, basis.last, basis.origin != basis.history.last_quarter)
+    horizon_quarter(horizon, drivers, basis.last)
+    return make_timeline(drivers, basis.history, last), horizon
 
-    ``actuals`` (a path or :class:`~cloudmodel.inputs.actuals.Actuals`) rolls the forecast forward:
-    its quarters of cloud revenue and EBITA become reported quarters and its latest AI
-    customers and hosted DeepSeek DAU re-anchor those paths. ``origin`` (``FY2024Q4``) makes the
-    forecast as it would have been made then: nothing reported after it is used."""
+
+def _forecast(basis: Basis, scenario: str = "base", overrides: Mapping[str, Any] | None = None,
+              horizon: str | None = None) -> Forecast:
+    """Run the model for a scenario with optional overrides (values may carry units) on ``basis``."""
     import polars as pl
 
-    base = drivers if drivers is not None else load_drivers(drivers_dir)
-    history = history if history is not None else load_history()
-    if actuals is not None and not hasattr(actuals, "rows"):
-        from cloudmodel.inputs.actuals import load_actuals
-
-        actuals = load_actuals(actuals)
-    extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
-    origin_q = _origin(origin, history, extra, base)
-    if origin_q < history.last_quarter:
-        history = history.up_to(origin_q)
-    driver_set = scenario_drivers(base, scenario, overrides)
-    horizon = default_horizon(driver_set) if horizon is None else horizon
-    last = horizon_quarter(horizon, driver_set, limits=False)
-    _check_origin_before_horizon(horizon, last, origin_q, origin is not None)
-    horizon_quarter(horizon, driver_set)
-    timeline = make_timeline(driver_set, history, last, origin=origin_q)
+    history = basis.history
+    driver_set = scenario_drivers(basis.drivers, scenario, overrides)
+    timeline, horizon = timeline_of(basis, driver_set, horizon)
     _validate_values(driver_set)
-    raw = _run_checked(base, driver_set, history, timeline, extra)
+    raw = _run_checked(basis.drivers, driver_set, history, timeline)
     rows = build_rows(raw, history)
     check_names = add_checks(rows, raw, history, driver_set)
-    _add_table4(rows, driver_set, timeline.report_years[0])
+    _add_table4(rows, driver_set, history, timeline)
     units = {d.id.rpartition("_fy")[0]: d.unit for d in driver_set.values() if d.id.startswith("group.table4.")}
     records = []
-    for (line, period), (value, basis) in rows.cells.items():
+    for (line, period), (value, basis_of) in rows.cells.items():
         unit = LINES[line].unit if line in LINES else units.get(line) or ("USD" if line.startswith("check.valuation") else "RMB_mn")
-        records.append((line, period, basis, float(value), unit))
+        records.append((line, period, basis_of, float(value), unit))
     table = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "basis": pl.String,
                                           "value": pl.Float64, "unit": pl.String}, orient="row")
-    _refuse_non_finite(table, base, driver_set, history, timeline, extra)
+    _refuse_non_finite(table, basis.drivers, driver_set, history, timeline)
     checks = table.filter(pl.col("line").is_in(check_names)).with_columns(
         (pl.col("value").abs() <= CHECK_TOLERANCE).alias("ok")).select("line", "period", "value", "ok")
     targets = pl.DataFrame(evaluate_targets(rows, driver_set),
@@ -318,32 +282,44 @@ def _forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None
     meta = {
         "model": "cloudmodel", "version": __version__, "scenario": scenario,
         "overrides": dict(driver_set.overrides),
-        "drivers_hash": base.files_hash, "drivers_dir": base.directory,
-        "origin": quarter_label(timeline.origin),
+        "drivers_hash": basis.base.files_hash, "drivers_dir": basis.base.directory,
+        **basis.describe(),
         "horizon": horizon, "units": "money in RMB_mn; ratios as decimals; per-share values in USD/HKD",
         "checks_ok": bool(checks["ok"].all()), "targets_ok": bool(targets["ok"].all()),
-        "actuals": None if actuals is None else _actuals_use(actuals, origin_q),
+        "targets_apply": basis.is_report_view,
+        "update": basis.living.describe(),
         "drivers": {k: d.value for k, d in driver_set.items()},
     }
-    return Forecast(table, checks, targets, meta, driver_set, rows, history, timeline, extra)
+    return Forecast(table, checks, targets, meta, driver_set, rows, history, timeline, basis)
 
 
-def _actuals_use(actuals: Any, origin: int) -> dict[str, Any]:
-    """Which rows of an actuals file the roll-forward took (quarters up to the origin of its lines)."""
-    used, not_used = [], []
-    for r in actuals.rows:
-        period = Period.parse(r.period)
-        taken = r.line in ROLL_FORWARD_LINES and period.is_quarter and period.fiscal_quarters()[0] <= origin
-        (used if taken else not_used).append(f"{r.line}@{r.period}")
-    return {"file": actuals.file, "used": sorted(used), "not_used": sorted(not_used)}
-
-
-def _add_table4(rows: Rows, drivers: DriverSet, first_forecast_year: int) -> None:
-    """Table 4's lines FY2023–FY2026 as ``group.table4.*`` rows (reported years actual)."""
+def _add_table4(rows: Rows, drivers: DriverSet, history: History, timeline: Any) -> None:
+    """Table 4's lines FY2023–FY2026 as ``group.table4.*`` rows: the report's base years actual; a year
+    reported since an ``estimate``, its money lines scaled by reported over Table 4 group revenue (the
+    report's cost structure on the reported total, margins kept); the rest the report's forecast."""
+    base_year = timeline.report_years[0] - 1
+    scale: dict[int, float] = {}
+    for year in timeline.report_years:
+        reported = history.fiscal_year_total("group_revenue_rmb_mn", year)
+        key = f"group.table4.revenue_fy{year}"
+        if reported is not None and key in drivers and drivers[key].value:
+            scale[year] = reported / drivers[key].value
     for driver_id, d in drivers.items():
-        if driver_id.startswith("group.table4."):
-            line, _, year = driver_id.rpartition("_fy")
-            rows.put(line, f"FY{year}", d.value, "actual" if int(year) < first_forecast_year else "forecast")
+        if not driver_id.startswith("group.table4."):
+            continue
+        line, _, year_text = driver_id.rpartition("_fy")
+        year = int(year_text)
+        if year <= base_year:
+            rows.put(line, f"FY{year}", d.value, "actual")
+        elif year in scale:
+            rows.put(line, f"FY{year}", d.value * scale[year] if d.unit == "RMB_mn" else d.value, "estimate")
+        else:
+            rows.put(line, f"FY{year}", d.value, "forecast")
+    for year in scale:  # growth lines of the scaled years, recomputed from the scaled revenue
+        growth, revenue = "group.table4.revenue_growth", "group.table4.revenue"
+        now, before = rows.get(revenue, f"FY{year}"), rows.get(revenue, f"FY{year - 1}")
+        if rows.get(growth, f"FY{year}") is not None and now is not None and before:
+            rows.put(growth, f"FY{year}", now / before - 1, "estimate")
 
 
 #: Relations between drivers that bounds alone cannot express: (smaller, larger), strictly.
@@ -470,23 +446,23 @@ def _check_origin_before_horizon(label: str, last: int, origin: int, origin_give
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
 
 
-def _compute(driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> Any:
+def _compute(driver_set: DriverSet, history: History, timeline: Any) -> Any:
     """Engine and rows of one driver set (for the finiteness check and its blame)."""
-    raw = run(driver_set.values_by_id(), history, timeline, extra)
+    raw = run(driver_set.values_by_id(), history, timeline)
     return raw, build_rows(raw, history)
 
 
-def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> Any:
+def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timeline: Any) -> Any:
     """The engine run; an arithmetic failure (a division by zero, an overflow) is an input error
     naming the driver that caused it."""
     try:
-        return run(driver_set.values_by_id(), history, timeline, extra)
+        return run(driver_set.values_by_id(), history, timeline)
     except _ARITHMETIC as exc:
         problem = f"the model cannot be computed with these drivers ({type(exc).__name__}: {exc})"
 
     def still_bad(trial: DriverSet) -> bool:
         try:
-            _compute(trial, history, timeline, extra)
+            _compute(trial, history, timeline)
         except _ARITHMETIC:
             return True
         return False
@@ -496,7 +472,7 @@ def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timel
     raise NonFinite([InputProblem("drivers", "", None, problem, _blame(base, driver_set, still_bad))])
 
 
-def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, history: History, timeline: Any, extra: dict) -> None:
+def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, history: History, timeline: Any) -> None:
     """Finite or refused: a NaN, an infinity or a negative layer revenue is an input error naming
     the first line and period it reaches and, best effort, the driver that caused it."""
     found = _first_bad(table)
@@ -506,7 +482,7 @@ def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, histo
 
     def still_bad(trial: DriverSet) -> bool:
         try:
-            _, rows = _compute(trial, history, timeline, extra)
+            _, rows = _compute(trial, history, timeline)
         except _ARITHMETIC:
             return True
         x = rows.get(line, period)

@@ -92,19 +92,21 @@ def build_rows(raw: Raw, history: History) -> Rows:
             else:
                 rows.put(name, label, values[-1], basis_of(qs[-1:], reported, t.origin))
 
-    # Group history by quarter, reported, and annual-only lines from the engine.
-    for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue"):
+    # Group history by quarter, reported (a quarter the history estimated: estimate), and annual lines.
+    for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue", "group.china_ecommerce.revenue",
+                 "group.china_ecommerce.adj_ebita"):
         metric = LINE_METRICS[name]
         for q, value in sorted(history.quarterly.get(metric, {}).items()):
             if q <= t.origin:
-                rows.put(name, quarter_label(q), value, ACTUAL)
-    base_year = t.report_years[0] - 1
+                rows.put(name, quarter_label(q), value, ESTIMATE if history.is_derived(metric, q) else ACTUAL)
+    for name in ("group.china_ecommerce.revenue", "group.china_ecommerce.adj_ebita"):  # no quantity: the history's years
+        for label, value in sorted(history.annual.get(LINE_METRICS[name], {}).items()):
+            rows.put(name, label, value, ACTUAL)
     for name, by_year in raw.annual.items():
         if name not in LINES:
             continue
-        for year, value in sorted(by_year.items()):  # the group reported up to the base year; valuations estimate
-            basis = FORECAST if year > base_year else ACTUAL if name.startswith("group.") else ESTIMATE
-            rows.put(name, f"FY{year}", value, basis)
+        for year, value in sorted(by_year.items()):
+            rows.put(name, f"FY{year}", value, annual_basis(name, year, history, t))
 
     # Ratio and growth lines, recomputed from their parts at every period.
     periods = [quarter_label(q) for q in quarters] + fiscal + calendar
@@ -129,6 +131,26 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 basis = weakest(rows.basis(line.numerator, label), rows.basis(line.denominator, label))
             rows.put(name, label, value, basis)
     return rows
+
+
+def annual_basis(name: str, year: int, history: History, timeline: Any) -> str:
+    """The basis of a fiscal-year line the engine makes: ``forecast`` unless the year is complete at
+    the origin; then ``actual`` where the history reports the figure (the group's lines up to the
+    report's base year, which Table 4 reports), else ``estimate`` (the valuation, net income, the rest
+    of the group, a year with a quarter the history estimated)."""
+    if fiscal_index(year, QUARTERS_PER_YEAR) > timeline.origin:
+        return FORECAST
+    if year <= timeline.report_years[0] - 1:
+        return ACTUAL if name.startswith("group.") else ESTIMATE
+    metrics = [LINE_METRICS[name]] if name in LINE_METRICS else []
+    if name.startswith("group.taotian."):
+        metrics.append(LINE_METRICS[name.replace("taotian", "china_ecommerce")])
+    for metric in metrics:
+        quarters = [fiscal_index(year, k) for k in range(1, QUARTERS_PER_YEAR + 1)]
+        if history.fiscal_year_total(metric, year) is not None and not history.is_derived(metric, f"FY{year}") \
+                and not any(history.is_derived(metric, q) for q in quarters if f"FY{year}" not in history.annual.get(metric, {})):
+            return ACTUAL
+    return ESTIMATE
 
 
 def _previous(label: str) -> str:

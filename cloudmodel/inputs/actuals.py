@@ -308,3 +308,47 @@ def _against_history(history: History, line: str, period: str, value: float, res
         return None
     return (f"contradicts the reported history ({known:,.10g} {LINES[line].unit})",
             "if the company restated it, add a column restates with true on this row")
+
+
+def as_known(history: History, actuals: Actuals | None = None, origin: int | None = None) -> History:
+    """What a forecast made at ``origin`` stands on: the shipped history cut at the origin (no row of a
+    later period, or first stated later), then every row of an actuals file (for quarters after the
+    origin they stand in for what was reported). Rows of lines the history carries become figures
+    (quarters and fiscal years); the rest (other lines, bounds) become observations. A gap in the
+    reported cloud revenue after the history is an error."""
+    from cloudmodel.inputs.history import LINE_METRICS, Observation
+
+    known = history.up_to(origin) if origin is not None else history
+    if actuals is None:
+        return known
+    figures, observations = [], []
+    for row in actuals.rows:
+        where = f"{actuals.file} row {row.row}"
+        period = Period.parse(row.period)
+        metric = LINE_METRICS.get(row.line)
+        if metric is not None and row.value is not None and period.kind == "FY":
+            key: int | str = period.fiscal_quarters()[0] if period.is_quarter else row.period
+            figures.append((metric, key, row.value, where))
+        elif metric is not None and row.value is not None and period.is_quarter:  # CY2025Q1 = FY2025Q4
+            figures.append((metric, period.fiscal_quarters()[0], row.value, where))
+        else:
+            observations.append(Observation(row.line, row.period, row.value, row.low, row.high, where))
+    known = known.with_figures(figures, observations)
+    _refuse_gap(known, actuals)
+    return known
+
+
+def _refuse_gap(known: History, actuals: Actuals) -> None:
+    """Reported cloud revenue must be contiguous: a quarter after a missing one cannot be placed."""
+    from cloudmodel.inputs.history import LINE_METRICS
+    from cloudmodel.inputs.periods import quarter_label
+
+    last = known.last_quarter
+    later = sorted(q for q in known.quarterly[LINE_METRICS["cloud.revenue"]] if q > last + 1)
+    if later:
+        row = next((r for r in actuals.rows if r.line == "cloud.revenue" and Period.parse(r.period).is_quarter
+                    and Period.parse(r.period).fiscal_quarters()[0] == later[0]), None)
+        raise InputError.one(actuals.file, f"row {row.row}" if row else "cloud.revenue", quarter_label(later[0]),
+                             f"cloud revenue of {quarter_label(last + 1)} is missing: the reported quarters must follow "
+                             f"one another from the history's last, {quarter_label(last)}",
+                             f"add {quarter_label(last + 1)} to the actuals file")

@@ -32,7 +32,7 @@ import hashlib
 import math
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from cloudmodel.inputs.schema import DriverSpec
 
 KINDS = ("report", "outside", "derived", "assumption", "calibrated")
+#: Kinds a run adds to the files' drivers: ``estimated`` — a parameter of the residual states,
+#: estimated at the origin from what was reported by then (:mod:`cloudmodel.living`), never in a file.
+RUN_KINDS = (*KINDS, "estimated")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")
 _REQUIRED_BY_KIND = {
     "report": ("quote", "where"),
@@ -95,6 +98,7 @@ class Driver:
             "assumption": self.reason,
             "derived": self.formula,
             "calibrated": f"meets {self.target}",
+            "estimated": self.reason,
         }[self.kind] or ""
         text = re.sub(r"\s+", " ", text)
         return text if len(text) <= width else text[: width - 1] + "…"
@@ -115,6 +119,7 @@ class DriverSet(Mapping):
     directory: str = ""
     overrides: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # overridden id -> "--set" or "scenario NAME"
+    updates: dict[str, tuple[float, float]] = field(default_factory=dict)  # updated id -> (file value, update)
 
     def __getitem__(self, key: str) -> Driver:
         return self.drivers[key]
@@ -168,7 +173,25 @@ class DriverSet(Mapping):
         problems = _compute_derived(drivers)
         if problems:
             raise InputError(problems)
-        return DriverSet(drivers, self.files_hash, self.directory, applied, sources)
+        return DriverSet(drivers, self.files_hash, self.directory, applied, sources, self.updates)
+
+    def updated(self, changes: Mapping[str, float], added: Iterable[Driver] = (), where: str = "update") -> DriverSet:
+        """A copy with the update's values (``changes``, in canonical units, within bounds) and drivers
+        a run adds (``estimated`` parameters); derived drivers recomputed. The files' values stay in
+        :attr:`updates` as ``(prior, posterior)``."""
+        drivers = dict(self.drivers)
+        updates = dict(self.updates)
+        for key, value in changes.items():
+            lo, hi = drivers[key].bounds
+            value = min(hi, max(lo, float(value)))
+            updates[key] = (drivers[key].value, value)
+            drivers[key] = replace(drivers[key], value=value)
+        for driver in added:
+            drivers[driver.id] = driver
+        problems = _compute_derived(drivers)
+        if problems:
+            raise InputError(problems)
+        return DriverSet(drivers, self.files_hash, self.directory, dict(self.overrides), dict(self.sources), updates)
 
 
 def _type_name(value: Any) -> str:

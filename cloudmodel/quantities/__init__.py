@@ -7,8 +7,8 @@ them (a module reads only quantities of its own or of earlier modules). The elem
 formulas they apply live in :mod:`cloudmodel.layers`.
 """
 
-from cloudmodel.quantities import customers, maas, iaas, paas, saas, solutions, revenue, ebita, group, valuation  # noqa: I001 - dependency order
+from cloudmodel.quantities import customers, maas, iaas, paas, saas, solutions, revenue, ebita, state, group, valuation  # noqa: I001 - dependency order
 
-MODULES = (customers, maas, iaas, paas, saas, solutions, revenue, ebita, group, valuation)
+MODULES = (customers, maas, iaas, paas, saas, solutions, revenue, ebita, state, group, valuation)
 
 __all__ = ["MODULES"]

@@ -92,14 +92,23 @@ def _reported_ebita(model):
     return model.actual("cloud.ebita") if model.quarter <= model.timeline.origin else None
 
 
+@per_quarter()
+def ebita_formula(model):
+    """Cloud adjusted EBITA by the formula [RMB_mn] = gross profit − formula shared costs − depreciation."""
+    return formula.ebita(model("gross_profit"), model("shared_opex_formula"), model("capex_depreciation"))
+
+
 @per_quarter("cloud.shared_opex")
 def shared_opex(model):
     """Shared operating costs [RMB_mn]: in a reported quarter, gross profit − reported EBITA −
-    depreciation; else the formula."""
+    depreciation; else the formula less the margin state × revenue (what the reported margins say
+    the formula misses, :mod:`cloudmodel.quantities.state`)."""
     reported = _reported_ebita(model)
     if reported is not None:
         return model("gross_profit") - reported - model("capex_depreciation")
-    return model("shared_opex_formula")
+    if model.quarter <= model.timeline.origin:  # a reported quarter without reported EBITA
+        return model("shared_opex_formula")
+    return model("shared_opex_formula") - model("margin_state") * model("cloud_revenue")
 
 
 @per_quarter("cloud.ebita")
@@ -119,7 +128,7 @@ def ebita_fit_residual(model):
     reported = _reported_ebita(model)
     if reported is None:
         return None
-    return formula.ebita(model("gross_profit"), model("shared_opex_formula"), model("capex_depreciation")) - reported
+    return model("ebita_formula") - reported
 
 
 @per_quarter()

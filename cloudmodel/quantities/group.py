@@ -75,37 +75,78 @@ def _table4(model, item):
     return model.driver(f"group.table4.{item}_fy{model.year}")
 
 
-@per_year("group.taotian.adj_ebita")
-def taotian_adj_ebita(model):
-    """Taotian adjusted EBITA [RMB_mn]: reported up to the base year; then the previous year ×
-    (1 + taotian.adj_ebita_growth_* in force)."""
-    if model.year <= base_year(model):
-        return model.history.annual["ttg_adj_ebita_rmb_mn"].get(f"FY{model.year}")
+CEG = "china_ecommerce_group"
+
+
+def segment_metric(model, item):
+    """The history's metric of the e-commerce segment the valuation rests on: Taobao and Tmall Group
+    (``ttg_*``) until the reorganised China E-commerce Group has a restated comparative year (the
+    FY2026 20-F), then China E-commerce Group (``china_ecommerce_group_*``), for every year."""
+    ceg = f"{CEG}_{item}_rmb_mn"
+    return ceg if ceg in model.history.annual else f"ttg_{item}_rmb_mn"
+
+
+def reported_year(model, metric, year=None):
+    """A fiscal year's reported total of a history metric (the annual figure or four quarters), or None."""
+    return model.history.fiscal_year_total(metric, model.year if year is None else year)
+
+
+def _segment(model, item, in_base_year, growth_schedule):
+    """A year of the e-commerce segment [RMB_mn]: reported where the history holds it; none before the
+    base year (on China E-commerce Group's basis, before its first restated year); in the base year
+    ``in_base_year()``; later the previous year × (1 + the Taotian growth in force)."""
+    metric = segment_metric(model, item)
+    reported = reported_year(model, metric)
+    if reported is not None:
+        return reported
+    if metric.startswith(CEG):
+        if model.year < min(int(label[2:]) for label in model.history.annual[metric]):
+            return None
+    elif model.year < base_year(model):
+        return None
+    elif model.year == base_year(model):
+        return in_base_year()
     if not known_at_origin(model):
         return None
-    growth = model.driver(scheduled(model.timeline.taotian_ebita, fiscal_index(model.year, QUARTERS_PER_YEAR)))
-    return _grown(model, model("taotian_adj_ebita", model.year - 1), growth)
+    previous = model(f"taotian_{item}", model.year - 1)
+    if previous is None:
+        return None
+    rate = model.driver(scheduled(growth_schedule(model), fiscal_index(model.year, QUARTERS_PER_YEAR)))
+    return _grown(model, previous, rate)
+
+
+@per_year("group.taotian.adj_ebita")
+def taotian_adj_ebita(model):
+    """The e-commerce segment's adjusted EBITA [RMB_mn] (Taobao and Tmall Group; China E-commerce Group
+    once reorganised, :func:`segment_metric`): reported where the history holds it; none before the
+    base year; then the previous year × (1 + taotian.adj_ebita_growth_* in force)."""
+    return _segment(model, "adj_ebita", lambda: None, lambda m: m.timeline.taotian_ebita)
 
 
 @per_year("group.taotian.revenue")
 def taotian_revenue(model):
-    """Taotian revenue [RMB_mn]: backed out of the history in the base year (when its EBITA is
-    reported too); then the previous year × (1 + taotian.revenue_growth_* in force)."""
-    if model.year < base_year(model):
-        return None
-    if model.year == base_year(model):
+    """The e-commerce segment's revenue [RMB_mn]: reported where the history holds it (Taobao and Tmall's
+    base year backed out of the history when its EBITA is reported too); then the previous year × (1 +
+    taotian.revenue_growth_* in force)."""
+    def in_base_year():
         return model.history.taotian_revenue_fy(model.year) if model("taotian_adj_ebita") is not None else None
-    previous = model("taotian_revenue", model.year - 1)  # unknown at an origin before the history backs it out
-    if previous is None:
-        return None
-    return _grown(model, previous, model.driver(scheduled(model.timeline.taotian_revenue, fiscal_index(model.year, QUARTERS_PER_YEAR))))
+    return _segment(model, "revenue", in_base_year, lambda m: m.timeline.taotian_revenue)
 
 
-def _beyond_report(model, name, growth_id, in_report_year):
-    """A group figure outside cloud: None up to the base year, Table 4 less the report's cloud in
-    its forecast years, the previous year grown at ``growth_id`` after."""
+def _group_reported(model, line):
+    """The group's reported figure for the year (after the base year), or None."""
+    return _reported(model, line) if model.year > base_year(model) else None
+
+
+def _beyond_report(model, name, growth_id, in_report_year, in_reported_year):
+    """A group figure outside cloud: None up to the base year; in a year reported since, what the
+    reported group total leaves (``in_reported_year``); Table 4 less the report's cloud in the report's
+    forecast years; the previous year grown at ``growth_id`` after."""
     if model.year <= base_year(model) or not known_at_origin(model):
         return None
+    reported = in_reported_year()
+    if reported is not None:
+        return reported
     if model.year in model.timeline.report_years:
         return in_report_year()
     return _grown(model, model(name, model.year - 1), model.driver(growth_id))
@@ -113,29 +154,55 @@ def _beyond_report(model, name, growth_id, in_report_year):
 
 @per_year("group.other.revenue")
 def other_revenue(model):
-    """Group revenue outside cloud and Taotian [RMB_mn]: in the report's years, group.table4.revenue −
-    the report's cloud revenue − Taotian; later, × (1 + group.other_revenue_growth_long_run)."""
+    """Group revenue outside cloud and Taotian [RMB_mn]: in a year reported since the base year, reported
+    group revenue − cloud − Taotian; in the report's years, group.table4.revenue − the report's cloud
+    revenue − Taotian; later, × (1 + group.other_revenue_growth_long_run)."""
+    def taotian():
+        value = model("taotian_revenue")
+        return 0.0 if value is None else value
+
+    def reported_year_():
+        group = _group_reported(model, "group.revenue")
+        return None if group is None else group - model("cloud_revenue_fy") - taotian()
+
     def report_year():
-        taotian = model("taotian_revenue")
-        rest = formula.ex_cloud(_table4(model, "revenue"), model("report_cloud_revenue"))
-        return rest - (0.0 if taotian is None else taotian)
-    return _beyond_report(model, "other_revenue", "group.other_revenue_growth_long_run", report_year)
+        return formula.ex_cloud(_table4(model, "revenue"), model("report_cloud_revenue")) - taotian()
+    return _beyond_report(model, "other_revenue", "group.other_revenue_growth_long_run", report_year, reported_year_)
 
 
 @per_year()
 def ex_cloud_adj_ebita(model):
-    """Group adjusted EBITA outside cloud [RMB_mn]: group.table4.adj_ebita_margin × group.table4.revenue −
-    the report's cloud EBITA; later, × (1 + group.ex_cloud_profit_growth_long_run)."""
+    """Group adjusted EBITA outside cloud [RMB_mn]: in a year reported since the base year, reported group
+    adjusted EBITA − cloud EBITA; in the report's years, group.table4.adj_ebita_margin × group.table4.revenue
+    − the report's cloud EBITA; later, × (1 + group.ex_cloud_profit_growth_long_run)."""
+    def reported_year_():
+        group = _group_reported(model, "group.adj_ebita")
+        return None if group is None else group - model("cloud_ebita_fy")
     return _beyond_report(model, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
-        _table4(model, "adj_ebita_margin") * _table4(model, "revenue"), model("report_cloud_ebita")))
+        _table4(model, "adj_ebita_margin") * _table4(model, "revenue"), model("report_cloud_ebita")), reported_year_)
 
 
 @per_year()
 def ex_cloud_net_income(model):
-    """Group Non-GAAP net income outside cloud [RMB_mn]: group.table4.non_gaap_net_income − the report's
-    cloud EBITA × (1 − group.tax_rate); later, × (1 + group.ex_cloud_profit_growth_long_run)."""
-    return _beyond_report(model, "ex_cloud_net_income", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
-        _table4(model, "non_gaap_net_income"), model("report_cloud_ebita") * (1 - model.driver("group.tax_rate"))))
+    """Group Non-GAAP net income outside cloud [RMB_mn]: in the report's years, group.table4.non_gaap_net_income
+    − the report's cloud EBITA × (1 − group.tax_rate), moved after tax by how far the reported group EBITA
+    outside cloud lies from Table 4's, where reported; a later reported year, the year before moved the same
+    way; later, × (1 + group.ex_cloud_profit_growth_long_run)."""
+    tax = model.driver("group.tax_rate")
+
+    def report_year():
+        return formula.ex_cloud(_table4(model, "non_gaap_net_income"), model("report_cloud_ebita") * (1 - tax))
+
+    def reported_year_():
+        if _group_reported(model, "group.adj_ebita") is None:
+            return None
+        if model.year in model.timeline.report_years:
+            table4_ex_cloud = formula.ex_cloud(_table4(model, "adj_ebita_margin") * _table4(model, "revenue"),
+                                               model("report_cloud_ebita"))
+            return report_year() + (model("ex_cloud_adj_ebita") - table4_ex_cloud) * (1 - tax)
+        before = model("ex_cloud_net_income", model.year - 1)
+        return before + (model("ex_cloud_adj_ebita") - model("ex_cloud_adj_ebita", model.year - 1)) * (1 - tax)
+    return _beyond_report(model, "ex_cloud_net_income", "group.ex_cloud_profit_growth_long_run", report_year, reported_year_)
 
 
 def _reported(model, line):
@@ -144,9 +211,11 @@ def _reported(model, line):
 
 @per_year("group.revenue")
 def group_revenue(model):
-    """Group revenue [RMB_mn]: reported up to the base year; then cloud + Taotian + the rest."""
-    if model.year <= base_year(model):
-        return _reported(model, "group.revenue")
+    """Group revenue [RMB_mn]: reported up to the base year and in every year reported since; else cloud +
+    Taotian + the rest."""
+    reported = _reported(model, "group.revenue")
+    if model.year <= base_year(model) or reported is not None:
+        return reported
     if not known_at_origin(model):
         return None
     taotian = model("taotian_revenue")
@@ -155,9 +224,11 @@ def group_revenue(model):
 
 @per_year("group.adj_ebita")
 def group_adj_ebita(model):
-    """Group adjusted EBITA [RMB_mn]: reported up to the base year; then outside cloud + cloud EBITA."""
-    if model.year <= base_year(model):
-        return _reported(model, "group.adj_ebita")
+    """Group adjusted EBITA [RMB_mn]: reported up to the base year and in every year reported since (a
+    missing quarter estimated, :mod:`cloudmodel.inputs.history`); else outside cloud + cloud EBITA."""
+    reported = _reported(model, "group.adj_ebita")
+    if model.year <= base_year(model) or reported is not None:
+        return reported
     if not known_at_origin(model):
         return None
     return formula.group_adj_ebita(model("ex_cloud_adj_ebita"), model("cloud_ebita_fy"))

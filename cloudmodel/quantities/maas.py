@@ -6,6 +6,7 @@ the anchor year (CY2024) reproduces the report's amounts exactly.
 
 from __future__ import annotations
 
+from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
 from cloudmodel.layers import maas as formula
 from cloudmodel.layers.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
@@ -184,13 +185,25 @@ def apple_licence_fee(model):
                                      model.driver("apple.licence_price_tier3"))
 
 
+@constant()
+def apple_launch_delay(model):
+    """Quarters from the price cuts to the Apple launch [count] = the larger of apple.launch_delay_quarters
+    and what the reports allow: a quarter reported without a launch (a bound cloud.apple.users_served ≤ 0)
+    moves the launch after it. The deal's probability is not touched: no launch yet is news of timing."""
+    delay = model.driver("apple.launch_delay_quarters")
+    absent = [o.end for o in model.statements("cloud.apple.users_served") if o.high is not None and o.high <= 0]
+    if not absent:
+        return delay
+    return xp.maximum(delay, 0.0 * delay + (max(absent) - model.timeline.price_cut + 1))
+
+
 @per_quarter()
 def apple_active_share(model):
     """Share of the quarter the Apple deal is live [ratio] = clip(quarters since the price cuts −
-    apple.launch_delay_quarters + 1, 0, 1); 0 before the quarter of the cuts, whatever the delay."""
+    the launch delay + 1, 0, 1); 0 before the quarter of the cuts, whatever the delay."""
     if model.quarter < model.timeline.price_cut:
         return 0.0
-    return formula.apple_active_share(model.quarter - model.timeline.price_cut, model.driver("apple.launch_delay_quarters"))
+    return formula.apple_active_share(model.quarter - model.timeline.price_cut, model("apple_launch_delay"))
 
 
 @per_quarter("cloud.maas.apple")

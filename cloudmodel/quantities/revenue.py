@@ -7,7 +7,6 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 
 from __future__ import annotations
 
-from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
 from cloudmodel.layers import iaas, paas, saas, solutions
 from cloudmodel.layers.constants import QUARTERS_PER_YEAR
@@ -59,28 +58,14 @@ def _grown(model, name, growth_id, quarter):
     return model(name, quarter - QUARTERS_PER_YEAR) * money_growth(model, growth, end - 1, end)
 
 
-@per_quarter()
-def non_ai_gap(model):
-    """The residual state [log ratio] (docs/backtesting.md §4): at a quarter reported after the shipped
-    history, log(non-AI revenue ÷ the drivers' forecast of it, Σ bases a year earlier × (1 + growth)); in a
-    forecast quarter, the previous quarter's × living.persistence; 0 up to the history's last quarter
-    (the report's own view)."""
-    if model.quarter <= model.timeline.origin:
-        if model.quarter <= model.history.last_quarter:
-            return 0.0
-        forecast = sum(_grown(model, name, growth_id, model.quarter) for name, growth_id in BASE_GROWTH)
-        return xp.log(model("non_ai_revenue") / forecast)
-    return model.driver("living.persistence") * model("non_ai_gap", model.quarter - 1)
-
-
 def _base(model, name, anchor, growth_id=None):
     """A non-AI base [RMB_mn]: in a reported quarter, non-AI revenue × its anchor-year share of the bases;
     in a forecast quarter, the same quarter a year earlier × (1 + growth), the organic rate in force
-    (growth.organic_*) unless ``growth_id`` is given, × exp(the residual state): a surprise reported
-    after the history carries into the next quarters with living.persistence."""
+    (growth.organic_*) unless ``growth_id`` is given, × the revenue state's factor: the growth surprise
+    the reported quarters show carries into the next ones (:mod:`cloudmodel.quantities.state`)."""
     if model.quarter <= model.timeline.origin:
         return model("non_ai_revenue") * model(anchor) / model("base_total_anchor")
-    return _grown(model, name, growth_id, model.quarter) * xp.exp(model("non_ai_gap"))
+    return _grown(model, name, growth_id, model.quarter) * model("revenue_state_factor")
 
 
 @per_quarter()
@@ -118,6 +103,15 @@ def government_projects(model):
 def solutions_other(model):
     """Other industry solutions [RMB_mn]: reported quarters split, forecast grown at the organic rate."""
     return _base(model, "solutions_other", "solutions_other_anchor")
+
+
+@per_quarter()
+def non_ai_forecast(model):
+    """The drivers' forecast of a quarter's non-AI revenue [RMB_mn] = Σ bases a year earlier × (1 +
+    their growth), before any residual state; no value before a year of quarters."""
+    if model.quarter - QUARTERS_PER_YEAR < model.timeline.first:
+        return None
+    return sum(_grown(model, name, growth_id, model.quarter) for name, growth_id in BASE_GROWTH)
 
 
 @per_quarter("cloud.revenue.iaas")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from cloudmodel.graph import per_year
+from cloudmodel.graph import constant, per_year
 from cloudmodel.layers import valuation as formula
 
 
+@constant()
+def ads_outstanding(model):
+    """ADS-equivalents outstanding [count]: the latest ordinary share count reported by the origin ÷
+    valuation.shares_per_ads when it is later than valuation.ordinary_shares' date; else valuation.ads_count."""
+    latest = model.history.latest_shares()
+    if latest is not None and latest[0] > model.timeline.shares_as_of:
+        return latest[1] / model.driver("valuation.shares_per_ads")
+    return model.driver("valuation.ads_count")
+
+
 def _per_ads(model, value):
-    return formula.per_ads(value, model.driver("valuation.usd_cny"), model.driver("valuation.ads_count"))
+    return formula.per_ads(value, model.driver("valuation.usd_cny"), model("ads_outstanding"))
 
 
 @per_year("valuation.cloud.usd_per_ads")
