@@ -39,6 +39,9 @@ ACTUALS = option("--actuals", metavar="FILE", help="Roll forward on reported qua
 SCENARIO = option("--scenario", "-s", default="base", metavar="NAME", help="base, a scenario name in drivers/scenarios, or a file.")
 UNITS = option("--units", default="cn", metavar="cn|k", help="Counts in tables: 万/亿 (cn) or k/m/bn (k).")
 HORIZON = option("--horizon", metavar="PERIOD", help="Last fiscal quarter or year, e.g. FY2030 (default: the model's horizon).")
+ORIGIN = option("--origin", metavar="QUARTER", help="Made as at this fiscal quarter, seeing no shipped figure after it "
+                "(default: the latest reported; 'report' is the report's own, FY2025Q3). An actuals file's later "
+                "quarters stand in for what was reported.")
 OUTPUTS = (FORMAT, OUTPUT, FORCE, UNITS)
 
 
@@ -187,13 +190,14 @@ def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None],
       DRIVERS, HORIZON,
       option("--strict", kind=bool, help="Exit 1 if a check fails or a report target is off."),
       option("--actuals", metavar="FILE", help="Roll forward: a CSV/Parquet of reported quarters (period,line,value)."),
-      option("--origin", metavar="QUARTER", help="Forecast as made at this fiscal quarter (no later actuals)."),
+      ORIGIN,
       option("--plot", metavar="FILE", help="Draw the revenue mix by layer and the margins (PNG)."))
 def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "table", output: str | None = None,
              force: bool = False, units: str = "cn", period: str = "year", drivers: str | None = None,
              horizon: str | None = None, strict: bool = False, actuals: str | None = None, origin: str | None = None,
              plot: str | None = None) -> None:
-    """The report's view of Alibaba Cloud, layer by layer, the group around it and the target price.
+    """Today's view of Alibaba Cloud, layer by layer, the group around it and the target price: the report's
+    drivers updated on every quarter reported since (--origin report: the report's own view).
 
     --format xlsx writes the live workbook: drivers as inputs, calculation sheets of Excel formulas, outputs, checks and targets."""
     from cloudmodel.model import forecast as run_forecast
@@ -256,25 +260,29 @@ def _driver_records(driver_set: Any, ids: Any) -> list[dict[str, Any]]:
     """Drivers' records with a short source cut at a space (never inside a number)."""
     from cloudmodel.present.render import shorten
 
-    return [driver_set[i].record() | {"short_source": shorten(driver_set[i].short_source(1 << 20))} for i in ids]
+    return [driver_set[i].record() | {"file_value": driver_set.updates.get(i, (driver_set[i].value,))[0],
+                                      "short_source": shorten(driver_set[i].short_source(1 << 20))} for i in ids]
 
 
 @verb(*OUTPUTS,
-      option("--kind", many=True, metavar="KIND", help="Only these kinds: report, outside, derived, assumption, calibrated."),
-      DRIVERS, name="drivers")
+      option("--kind", many=True, metavar="KIND",
+             help="Only these kinds: report, outside, derived, assumption, calibrated, estimated."),
+      DRIVERS, ORIGIN, ACTUALS, name="drivers")
 def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
-                kind: list[str] | None = None, drivers: str | None = None) -> None:
-    """Every driver: id, value in its unit, range, period, kind and source."""
-    from cloudmodel.inputs.drivers import KINDS
-    from cloudmodel.model import load_drivers
+                kind: list[str] | None = None, drivers: str | None = None, origin: str | None = None,
+                actuals: str | None = None) -> None:
+    """Every driver: id, value in its unit (updated on what was reported by the origin), the file's value,
+    range, period, kind and source; the residual states' gains estimated at the origin among them."""
+    from cloudmodel.inputs.drivers import RUN_KINDS
     from cloudmodel.present.output import frame_of
 
-    start(fmt, units, output, force)
+    start(fmt, units, output, force, [actuals] if actuals else [])
     wanted = {k for item in kind or [] for k in item.split(",") if k}
-    unknown = wanted - set(KINDS)
+    unknown = wanted - set(RUN_KINDS)
     if unknown:
-        raise InputError.one("--kind", "", sorted(unknown)[0], f"unknown kind; kinds are {', '.join(KINDS)}")
-    driver_set = load_drivers(drivers)
+        raise InputError.one("--kind", "", sorted(unknown)[0], f"unknown kind; kinds are {', '.join(RUN_KINDS)}")
+    basis = _basis(drivers, actuals, origin)
+    driver_set = basis.drivers
     records = _driver_records(driver_set, [i for i, d in driver_set.items() if not wanted or d.kind in wanted])
 
     def show() -> None:
@@ -282,20 +290,24 @@ def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = Fal
 
         drivers_table(records)
 
-    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, records, [d.file for d in driver_set.values()])
+    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, records, _inputs(basis))
+
+
+def _inputs(basis: Any) -> list[str]:
+    """The files a run on ``basis`` reads (never written): the driver files and the actuals file."""
+    return [d.file for d in basis.base.values()] + ([basis.actuals.file] if basis.actuals is not None else [])
 
 
 @verb(argument("line", "An output line, e.g. cloud.revenue.maas, or LINE@PERIOD for one period.", metavar="LINE"),
-      DRIVERS, *OUTPUTS)
+      DRIVERS, ORIGIN, ACTUALS, *OUTPUTS)
 def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
-          units: str = "cn") -> None:
+          units: str = "cn", origin: str | None = None, actuals: str | None = None) -> None:
     """Which drivers make a line (at one period with LINE@PERIOD), with their values and sources."""
     from cloudmodel.lineage import drivers_of, formula_of
     from cloudmodel.lines import LINES
-    from cloudmodel.model import load_drivers
     from cloudmodel.present.output import frame_of
 
-    start(fmt, units, output, force)
+    start(fmt, units, output, force, [actuals] if actuals else [])
     line, _, period = line.partition("@")
     if line not in LINES:
         from cloudmodel.errors import did_you_mean
@@ -305,20 +317,22 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
         from cloudmodel.analyses.whatif import check_period
 
         period = check_period(period, "trace")
-    driver_set = load_drivers(drivers)
+    basis = _basis(drivers, actuals, origin)
+    driver_set = basis.drivers
     try:
-        ids = drivers_of(line, driver_set, period=period or None)
+        ids = drivers_of(line, driver_set, basis.history, period=period or None)
     except KeyError as exc:
         raise InputError.one("trace", "LINE@PERIOD", f"{line}@{period}", exc.args[0]) from None
     records = _driver_records(driver_set, ids)
-    document = {"line": line, "period": period or None, "formula": dict(formula_of(line)), "drivers": records}
+    document = {"meta": basis.describe(), "line": line, "period": period or None, "formula": dict(formula_of(line)),
+                "drivers": records}
 
     def show() -> None:
         from cloudmodel.present.render import drivers_table
 
         drivers_table(records, title=f"Drivers of {line}" + (f" at {period}" if period else ""))
 
-    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, document, [d.file for d in driver_set.values()])
+    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, document, _inputs(basis))
 
 
 # ============================================================================ helpers of the what-if verbs
@@ -339,66 +353,51 @@ def check_seed(seed: int) -> None:
         raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
 
 
-def _raw_of(fc: Any) -> Any:
-    """The engine run behind a forecast's drivers (for naming the periods it computed)."""
-    from cloudmodel.batch import run_cases
-    from cloudmodel.inputs.history import load_history
-
-    return run_cases(fc.drivers, load_history(), {})
-
-
 def _check_output_period(driver_set: Any, history: Any, line: str, period: str, option: str = "--period") -> None:
     from cloudmodel.batch import run_cases
 
     check_computed(run_cases(driver_set, history, {}), line, period, option)
 
 
-def _base_and_history(drivers: str | None, scenario: str = "base", sets: list[str] | None = None, actuals: str | None = None):
-    """The scenario's drivers (with --set on top) and the reported history (rolled forward on an
-    actuals file's quarters when one is given)."""
-    from cloudmodel.inputs.history import load_history
-    from cloudmodel.model import load_drivers, scenario_drivers
+def _basis(drivers: str | None = None, actuals: str | None = None, origin: str | None = None) -> Any:
+    """What the verb stands on (:func:`cloudmodel.basis.prepare`): the drivers, the history as known at
+    --origin with --actuals on top, and the update on it."""
+    from cloudmodel.basis import prepare
 
-    history = load_history()
-    if actuals:
-        from cloudmodel.analyses.update import rolled_history
-        from cloudmodel.inputs.actuals import load_actuals
+    return prepare(drivers_dir=drivers, actuals=actuals, origin=origin)
 
-        history = rolled_history(history, load_actuals(actuals))
-    return scenario_drivers(load_drivers(drivers), scenario, parse_sets(sets)), history
+
+def _scenario_on(basis: Any, scenario: str = "base", sets: list[str] | None = None) -> Any:
+    """The scenario's drivers (with --set on top) on the basis's updated drivers."""
+    from cloudmodel.model import scenario_drivers
+
+    return scenario_drivers(basis.drivers, scenario, parse_sets(sets))
 
 
 # ============================================================================ scenarios, sensitivity, solve
 
 @verb(argument("names", "Scenarios to compare (default: bear base bull).", many=True, metavar="NAMES"),
-      *OUTPUTS, DRIVERS, ACTUALS,
+      *OUTPUTS, DRIVERS, ACTUALS, ORIGIN,
       option("--plot", metavar="FILE", help="Draw the scenarios' key lines side by side (PNG)."))
 def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
-              units: str = "cn", drivers: str | None = None, actuals: str | None = None, plot: str | None = None) -> None:
-    """Scenarios side by side for the key lines over the report's forecast years."""
+              units: str = "cn", drivers: str | None = None, actuals: str | None = None, origin: str | None = None,
+              plot: str | None = None) -> None:
+    """Scenarios side by side for the key lines, from the origin's last year to the default horizon."""
     from cloudmodel.analyses.whatif import compare_scenarios
-    from cloudmodel.inputs.history import load_history
     from cloudmodel.model import forecast as run_forecast
-    from cloudmodel.model import load_drivers
     from cloudmodel.present.defaults import scenario_years
 
-    base, history = load_drivers(drivers), load_history()
     start(fmt, units, output, force, [actuals] if actuals else [])
     _check_plot(plot, output, force)
-    loaded = None
-    if actuals:
-        from cloudmodel.inputs.actuals import load_actuals
-
-        loaded = load_actuals(actuals)
-    results = {name: run_forecast(scenario=name, drivers=base, history=history, actuals=loaded)
-               for name in (names or ["bear", "base", "bull"])}
-    years = scenario_years(base)
+    basis = _basis(drivers, actuals, origin)
+    results = {name: run_forecast(scenario=name, basis=basis) for name in (names or ["bear", "base", "bull"])}
+    years = scenario_years(basis.drivers, basis.last)
     frame = compare_scenarios(results, periods=years)
     if plot:
         from cloudmodel.present.charts import scenarios_chart
 
         scenarios_chart(frame, list(results), _plot_target(plot, force), force)
-    meta = {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
+    meta = basis.describe() | {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
 
     def show() -> None:
         from cloudmodel.present.render import print_scenarios
@@ -409,21 +408,22 @@ def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | 
 
 
 @verb(option("--line", metavar="LINE", help="Output line (default: cloud.revenue and the target price)."),
-      option("--period", metavar="PERIOD", help="Period of the output (default: the report's target year)."),
+      option("--period", metavar="PERIOD", help="Period of the output (default: the year the valuation is set on)."),
       option("--grid", dest="grid_", metavar="A,B", help="Two ranged drivers, A,B: a two-way data table."),
       option("--all", dest="include_all", kind=bool, help="Also move drivers without a range (±10%, ratios ±1 pp)."),
-      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS,
+      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS, ORIGIN,
       option("--plot", metavar="FILE", help="Draw the tornado (PNG)."))
 def sensitivity(line: str | None = None, period: str | None = None, grid_: str | None = None, include_all: bool = False,
                 scenario: str = "base", set_: list[str] | None = None, fmt: str = "table", output: str | None = None,
                 force: bool = False, units: str = "cn", drivers: str | None = None, actuals: str | None = None,
-                plot: str | None = None) -> None:
+                origin: str | None = None, plot: str | None = None) -> None:
     """A tornado of each ranged driver's effect on an output, or a two-way grid."""
     from cloudmodel.analyses.whatif import check_line, check_period, grid, tornado
     from cloudmodel.present.defaults import target_year
 
-    driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
-    period = period or target_year(driver_set)
+    basis = _basis(drivers, actuals, origin)
+    driver_set, history = _scenario_on(basis, scenario, set_), basis.history
+    period = period or target_year(driver_set, basis.last)
     start(fmt, units, output, force)
     _check_plot(plot, output, force)
     check_period(period)
@@ -446,7 +446,7 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
             print_grid(frame, parts[0], parts[1], target_line, period, driver_set)
 
         deliver(fmt, output, force, show_grid, {"grid": frame},
-                {"meta": {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()})
+                {"meta": basis.describe() | {"line": target_line, "period": period, "grid": parts}, "rows": frame.to_dicts()})
         return
     outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), ("valuation.target.usd_per_ads", period)]
     frame = tornado(driver_set, history, outputs, include_all)
@@ -460,17 +460,17 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
 
         print_tornado(frame, outputs)
 
-    deliver(fmt, output, force, show, {"tornado": frame}, {"meta": {"outputs": outputs, "scenario": scenario},
+    deliver(fmt, output, force, show, {"tornado": frame}, {"meta": basis.describe() | {"outputs": outputs, "scenario": scenario},
                                                            "rows": frame.to_dicts()})
 
 
 @verb(option("--target", required=True, metavar="LINE@PERIOD=VALUE",
              help="LINE@PERIOD=VALUE, e.g. cloud.revenue_growth@FY2026=17%."),
       option("--vary", required=True, metavar="ID", help="The driver to solve for."),
-      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS)
+      SCENARIO, SET, *OUTPUTS, DRIVERS, ACTUALS, ORIGIN)
 def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None = None, fmt: str = "table",
           output: str | None = None, force: bool = False, units: str = "cn", drivers: str | None = None,
-          actuals: str | None = None) -> None:
+          actuals: str | None = None, origin: str | None = None) -> None:
     """Reverse-solve one driver so that an output meets a target."""
     from cloudmodel.analyses.whatif import parse_condition
     from cloudmodel.analyses.whatif import solve as run_solve
@@ -478,44 +478,48 @@ def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None
 
     start(fmt, units, output, force, [actuals] if actuals else [])
     condition = parse_condition(target, "--target")
-    driver_set, history = _base_and_history(drivers, scenario, set_, actuals)
+    basis = _basis(drivers, actuals, origin)
+    driver_set, history = _scenario_on(basis, scenario, set_), basis.history
     _check_output_period(driver_set, history, condition.line, condition.period, "--target")
-    result = run_solve(driver_set, history, condition, vary)
+    result = run_solve(driver_set, history, condition, vary) | {"meta": basis.describe()}
 
     def show() -> None:
         from cloudmodel.present.render import print_solve
 
         print_solve(result, vary, target)
 
-    deliver(fmt, output, force, show, {"solve": frame_of([{"driver": vary, "target": target} | result])}, result)
+    row = {"driver": vary, "target": target} | {k: v for k, v in result.items() if k != "meta"}
+    deliver(fmt, output, force, show, {"solve": frame_of([row])}, result)
 
 
 # ============================================================================ explain, diff
 
 @verb(argument("line", "The output line to explain.", metavar="LINE"),
-      option("--period", metavar="PERIOD", help="The period of the line (default: the report's target year)."),
+      option("--period", metavar="PERIOD", help="The period of the line (default: the year the valuation is set on)."),
       option("--from", dest="from_", metavar="PERIOD", help="Bridge from this period of the same scenario (by component)."),
       option("--vs-scenario", metavar="NAME", help="Bridge from base to this scenario (by driver, Shapley)."),
       SET, *OUTPUTS,
       option("--plot", metavar="FILE", help="Draw the waterfall to this PNG file."),
-      DRIVERS, ACTUALS)
+      DRIVERS, ACTUALS, ORIGIN)
 def explain(line: str, period: str | None = None, from_: str | None = None, vs_scenario: str | None = None,
             set_: list[str] | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
-            units: str = "cn", plot: str | None = None, drivers: str | None = None, actuals: str | None = None) -> None:
+            units: str = "cn", plot: str | None = None, drivers: str | None = None, actuals: str | None = None,
+            origin: str | None = None) -> None:
     """Why a line moved: a bridge whose contributions add up to the total change."""
     from cloudmodel.analyses.whatif import check_line, check_period
     from cloudmodel.present.defaults import target_year
 
-    period = period or target_year()
     check_format(fmt)
+    basis = _basis(drivers, actuals, origin)
+    period = period or target_year(basis.drivers, basis.last)
     check_line(line, "explain")
     check_period(period)
     if (from_ is None) == (vs_scenario is None and not set_):
         raise InputError.one("explain", "", None, "give exactly one of --from PERIOD or --vs-scenario NAME (or --set ID=VALUE)")
     if from_ is not None:
-        bridge, label, plot_target = _period_bridge(line, period, from_, drivers, actuals, plot, force, fmt, units, output)
+        bridge, label, plot_target = _period_bridge(line, period, from_, basis, plot, force, fmt, units, output)
     else:
-        bridge, label, plot_target = _scenario_bridge(line, period, vs_scenario, set_, drivers, actuals, plot, force,
+        bridge, label, plot_target = _scenario_bridge(line, period, vs_scenario, set_, basis, plot, force,
                                                       fmt, units, output)
     import math
 
@@ -529,7 +533,7 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
         from cloudmodel.present.charts import waterfall
 
         waterfall(bridge, label, plot_target, force)
-    document = {"meta": {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
+    document = {"meta": basis.describe() | {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
                          "new": bridge["new"], "total_change": bridge["total_change"], "label": label},
                 "rows": bridge["rows"]}
 
@@ -543,19 +547,19 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
     deliver(fmt, output, force, show, {"bridge": frame_of(bridge["rows"])}, document, [actuals] if actuals else [])
 
 
-def _period_bridge(line: str, period: str, start_: str, drivers: str | None, actuals: str | None, plot: str | None,
+def _period_bridge(line: str, period: str, start_: str, basis: Any, plot: str | None,
                    force: bool, fmt: str, units: str, output: str | None) -> tuple[Any, str, Any]:
     from cloudmodel.analyses.whatif import check_period, component_bridge
     from cloudmodel.model import forecast as run_forecast
 
     check_period(start_, "--from")
-    fc = run_forecast(drivers_dir=drivers, actuals=actuals)
-    start(fmt, units, output, force, [actuals] if actuals else [])
+    fc = run_forecast(basis=basis)
+    start(fmt, units, output, force, _inputs(basis))
     _check_plot(plot, output, force)
     plot_target = _plot_target(plot, force) if plot else None
     for label_, option_ in ((period, "--period"), (start_, "--from")):
         if fc.rows.get(line, label_) is None:
-            check_computed(_raw_of(fc), line, label_, option_)
+            _check_output_period(fc.drivers, basis.history, line, label_, option_)
     try:
         bridge = component_bridge(fc, line, period, start_)
     except KeyError as exc:
@@ -563,22 +567,13 @@ def _period_bridge(line: str, period: str, start_: str, drivers: str | None, act
     return bridge, f"{line}: {start_} → {period}", plot_target
 
 
-def _scenario_bridge(line: str, period: str, vs_scenario: str | None, set_: list[str] | None, drivers: str | None,
-                     actuals: str | None, plot: str | None, force: bool, fmt: str, units: str,
-                     output: str | None) -> tuple[Any, str, Any]:
+def _scenario_bridge(line: str, period: str, vs_scenario: str | None, set_: list[str] | None, basis: Any,
+                     plot: str | None, force: bool, fmt: str, units: str, output: str | None) -> tuple[Any, str, Any]:
     from cloudmodel.analyses.whatif import shapley_bridge
-    from cloudmodel.inputs.history import load_history
-    from cloudmodel.model import load_drivers, scenario_drivers
 
-    base = load_drivers(drivers)
-    history = load_history()
-    if actuals:
-        from cloudmodel.analyses.update import rolled_history
-        from cloudmodel.inputs.actuals import load_actuals
-
-        history = rolled_history(history, load_actuals(actuals))
-    target = scenario_drivers(base, vs_scenario or "base", parse_sets(set_))
-    start(fmt, units, output, force, [actuals] if actuals else [])
+    base, history = basis.drivers, basis.history
+    target = _scenario_on(basis, vs_scenario or "base", set_)
+    start(fmt, units, output, force, _inputs(basis))
     _check_plot(plot, output, force)
     plot_target = _plot_target(plot, force) if plot else None
     _check_output_period(base, history, line, period)
@@ -679,15 +674,15 @@ def diff(a: str, b: str, fmt: str = "table", output: str | None = None, force: b
       FORCE, UNITS,
       option("--plot", metavar="FILE", help="Fan chart of cloud revenue with its history and histogram of the target price (PNG)."),
       DRIVERS,
-      option("--actuals", metavar="FILE", help="Reported since the origin (CSV/Parquet): the draws carry the update "
-             "and the forecast-error uncertainty of the rolling-origin backtest."),
-      option("--period", default="year", help="year (fiscal years) or quarter (every quarter after the last reported one, "
-             "with the forecast-error uncertainty)."))
+      option("--actuals", metavar="FILE", help="Reported since the origin (CSV/Parquet): the draws stand on the update "
+             "made on them."),
+      ORIGIN,
+      option("--period", default="year", help="year (fiscal years) or quarter (every quarter after the last reported one)."))
 def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None, correlate: list[str] | None = None,
              only: list[str] | None = None, scenario: str = "base", set_: list[str] | None = None,
              horizon: str | None = None, precision: str = "float32", fmt: str = "table", output: str | None = None,
              force: bool = False, units: str = "cn", plot: str | None = None, drivers: str | None = None,
-             actuals: str | None = None, period: str = "year") -> None:
+             actuals: str | None = None, origin: str | None = None, period: str = "year") -> None:
     """Monte Carlo over the report's ranges: percentiles, probabilities and what drives the spread."""
     from cloudmodel.analyses.simulate import simulate as run_simulation
     from cloudmodel.analyses.whatif import parse_condition
@@ -697,28 +692,24 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
     check_seed(seed)
     conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
     pairs = _correlations(correlate)
-    driver_set, history = _base_and_history(drivers, scenario, set_)
+    basis = _basis(drivers, actuals, origin)
+    driver_set, history = _scenario_on(basis, scenario, set_), basis.history
     _check_plot(plot, output, force)
-    start(fmt, units, output, force)
+    start(fmt, units, output, force, _inputs(basis))
     if period not in ("year", "quarter"):
         raise InputError.one("--period", "", period, "choose year or quarter")
     if plot and period == "quarter":
         raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
-    loaded = None
-    if actuals:
-        from cloudmodel.inputs.actuals import load_actuals
-
-        loaded = load_actuals(actuals)
     result = run_simulation(driver_set, history, draws, seed, horizon=horizon, only=only, correlate=pairs,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
-                            actuals=loaded, period=period)
+                            living=basis.living, period=period)
     if plot:
         from pathlib import Path
 
         from cloudmodel.present.charts import fan_and_histogram
 
         fan_and_histogram(result, Path(plot), force, history=history, drivers=driver_set)
-    meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
+    meta = basis.describe() | result.meta | {"scenario": scenario, "probabilities": result.probabilities,
                           "variance_shares": result.attribution.to_dicts()}
     if fmt == "parquet":
         from cloudmodel.present.output import emit
@@ -794,7 +785,9 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     if output and not write:
         check_output(output, "toml" if fmt == "table" else fmt, force)
     result = calibrate(driver_set, history)
-    text = render_calibrated(driver_set, result, quarter_label(history.last_quarter))
+    from cloudmodel.engine import report_origin
+
+    text = render_calibrated(driver_set, result, quarter_label(report_origin(driver_set)))
     target = None
     if write:
         target = Path(driver_set.directory) / CALIBRATED_FILE
@@ -832,71 +825,82 @@ def _calibration_frames(result: dict[str, Any], old: dict[str, float]) -> dict[s
 
 @verb(option("--actuals", metavar="FILE", help="CSV/Parquet of reported figures: period,line,value[,unit]. "
              "Without it, only the rolling-origin backtest over the shipped history."),
-      option("--origin", metavar="QUARTER", help="The forecast origin (default: the last reported quarter)."),
-      SCENARIO,
-      option("--draws", kind=int, default=4096, metavar="N", help="Driver draws of the update at each rolling origin."),
-      option("--seed", kind=int, default=0, help="Seed of those draws."),
-      *OUTPUTS, DRIVERS)
-def backtest(actuals: str | None = None, origin: str | None = None, scenario: str = "base", draws: int = 4096,
-             seed: int = 0, fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
+      option("--origin", metavar="QUARTER", help="The origin of the forecast held against the file (default: the "
+             "shipped history's last quarter; the rolling backtest runs from every origin)."),
+      option("--consensus", metavar="FILE", help="Sell-side consensus to score too (CSV: period,metric,value,kind,…; "
+             "default: the press-reported consensus shipped in fixtures/)."),
+      SCENARIO, *OUTPUTS, DRIVERS)
+def backtest(actuals: str | None = None, origin: str | None = None, consensus: str | None = None, scenario: str = "base",
+             fmt: str = "table", output: str | None = None, force: bool = False, units: str = "cn",
              drivers: str | None = None) -> None:
     """Hold the forecast made at an origin against reported actuals (errors, MAPE, bias, MASE), and the
-    rolling-origin one-step backtest of the updated model against seasonal naive and the latest y/y growth."""
+    rolling-origin one-step backtest of the model from every origin against seasonal naive, the latest y/y
+    growth, Holt–Winters, their combination and the press-reported consensus."""
     from cloudmodel.analyses.backtest import backtest as run_backtest
-    from cloudmodel.analyses.backtest import rolling_backtest
+    from cloudmodel.analyses.backtest import load_consensus, rolling_backtest
+    from cloudmodel.basis import parse_origin
     from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import load_drivers, scenario_drivers
     from cloudmodel.present.output import frame_of
 
     check_format(fmt)
     check_units(units)
-    check_seed(seed)
-    if not 0 <= draws <= MAX_BACKTEST_DRAWS:
-        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 0 to {MAX_BACKTEST_DRAWS:,}")
-    driver_set, history = _base_and_history(drivers, scenario)
-    start(fmt, units, output, force, [actuals] if actuals else [])
-    loaded = load_actuals(actuals) if actuals else None
-    result = run_backtest(driver_set, history, loaded, origin) if loaded is not None else None
-    rolling = rolling_backtest(driver_set, history, loaded, draws, seed)
-    document = {"meta": result["meta"] if result else {"origin": None, "actuals": None},
-                "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
+    start(fmt, units, output, force, [a for a in (actuals, consensus) if a])
+    history = load_history()
+    driver_set = scenario_drivers(load_drivers(drivers), scenario)
+    origin_q = parse_origin(origin, history)
+    loaded = load_actuals(actuals, history.up_to(origin_q)) if actuals else None
+    result = run_backtest(driver_set, history, loaded, origin_q) if loaded is not None else None
+    rolling = rolling_backtest(driver_set, history, loaded.before(origin_q) if loaded is not None else None,
+                               load_consensus(consensus))
+    meta = {"origin": quarter_label_of(origin_q), "last_reported": quarter_label_of(history.last_quarter),
+            "history": history.file, "actuals": actuals} | (result["meta"] if result else {})
+    document = {"meta": meta, "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
                 "rolling": rolling}
 
     def show() -> None:
         from cloudmodel.present.render import print_backtest
 
-        print_backtest(result, rolling)
+        print_backtest(result, rolling, meta)
 
     frames = {"rows": frame_of(result["rows"]) if result and result["rows"] else None,
               "summary": frame_of(result["summary"]) if result and result["summary"] else None,
-              "rolling": frame_of(rolling["rows"]), "rolling_summary": frame_of(rolling["summary"])}
-    deliver(fmt, output, force, show, frames, document, [actuals] if actuals else [])
+              "rolling": frame_of(rolling["rows"]),
+              "rolling_summary": frame_of([r | {"view": view} for view, items in rolling["summary"].items() for r in items])}
+    deliver(fmt, output, force, show, frames, document, [a for a in (actuals, consensus) if a])
+
+
+def quarter_label_of(q: int) -> str:
+    from cloudmodel.inputs.periods import quarter_label
+
+    return quarter_label(q)
 
 
 @verb(option("--actuals", required=True, metavar="FILE",
              help="CSV/Parquet of what was reported since the origin: period,line,value[,unit,low,high]."),
+      ORIGIN,
       option("--scenario", "-s", default="base", metavar="NAME", help="The prior: base or a scenario."),
-      SET,
-      option("--draws", kind=int, default=4096, metavar="N", help="Driver draws weighed against the actuals."),
-      option("--seed", kind=int, default=0, help="Seed of the draws; the same seed gives the same update."),
-      HORIZON, *OUTPUTS, DRIVERS, name="update")
-def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = None, draws: int = 4096, seed: int = 0,
+      SET, HORIZON, *OUTPUTS, DRIVERS, name="update")
+def update_cmd(actuals: str, origin: str | None = None, scenario: str = "base", set_: list[str] | None = None,
                horizon: str | None = None, fmt: str = "table", output: str | None = None, force: bool = False,
                units: str = "cn", drivers: str | None = None) -> None:
     """The quarterly update: surprises, driver updates (prior → posterior, flagged outside the report's range),
-    the revised years and target price, and a bridge from the origin's forecast that adds up."""
+    the revised years and target price, and a bridge from the origin's forecast that adds up. Deterministic."""
     from cloudmodel.analyses.update import update as run_update
+    from cloudmodel.basis import parse_origin
     from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import load_drivers, scenario_drivers
     from cloudmodel.present.output import frame_of
 
     check_format(fmt)
     check_units(units)
-    check_seed(seed)
-    from cloudmodel.analyses.simulate import horizon_quarter
-
-    driver_set, history = _base_and_history(drivers, scenario, set_)
-    horizon_quarter(horizon, driver_set)
+    history = load_history()
+    driver_set = scenario_drivers(load_drivers(drivers), scenario, parse_sets(set_))
+    origin_q = parse_origin(origin, history)
     start(fmt, units, output, force, [d.file for d in driver_set.values()] + [actuals])
-    result = run_update(driver_set, history, load_actuals(actuals), draws, seed, horizon)
+    result = run_update(driver_set, history, load_actuals(actuals, history.up_to(origin_q)), origin_q, horizon)
     document = result.document()
 
     def show() -> None:
@@ -911,12 +915,12 @@ def update_cmd(actuals: str, scenario: str = "base", set_: list[str] | None = No
 # ============================================================================ report
 
 @verb(option("--output", "-o", required=True, metavar="FILE.html", help="The HTML file to write (one self-contained page)."),
-      SCENARIO, SET, ACTUALS, DRIVERS, FORCE, UNITS,
+      SCENARIO, SET, ACTUALS, ORIGIN, DRIVERS, FORCE, UNITS,
       option("--draws", kind=int, default=None, metavar="N", help="Draws of the note's simulation (default: the note's)."),
       option("--seed", kind=int, default=0, help="Seed of the simulation."))
 def report(output: str, scenario: str = "base", set_: list[str] | None = None, actuals: str | None = None,
-           drivers: str | None = None, force: bool = False, units: str = "cn", draws: int | None = None,
-           seed: int = 0) -> None:
+           origin: str | None = None, drivers: str | None = None, force: bool = False, units: str = "cn",
+           draws: int | None = None, seed: int = 0) -> None:
     """The research note: one self-contained HTML page (headline figures, layers and margins, AI and MaaS,
     the group and the valuation, scenarios, tornado, fan chart, bridges, backtest, checks, targets and every
     driver with its quote). Writes only HTML, to --output."""
@@ -928,7 +932,7 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
     if draws is not None and not 1 <= draws <= MAX_BACKTEST_DRAWS:
         raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_BACKTEST_DRAWS:,}")
     check_output(output, "html", force, [actuals] if actuals else [])
-    target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force,
+    target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force, origin=origin,
                         draws=draws or DEFAULT_DRAWS, seed=seed, units=units)
     sys.stdout.write(f"wrote {target}\n")
 

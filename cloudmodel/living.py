@@ -8,7 +8,8 @@ deterministic update — no draws, no seed:
    innovations of the growth gaps (a fixed grid, with α(1 + β) ≤ 1 so that a surprise never raises
    the next quarter's forecast by more than itself); the margin state's gain α_m minimises the
    margin innovations. Their spreads σ follow, with the prior spreads of ``drivers/living.toml``
-   counted as ``living.prior_weight`` pseudo-innovations. With too few quarters to tell, a stated
+   counted as ``living.prior_weight`` pseudo-innovations and the degrees of freedom the estimated
+   gains use up taken off (bands use the Student t quantile of those degrees of freedom). With too few quarters to tell, a stated
    rule: the latest gap carries (α = 1, β = 0, φ = 1).
 2. **The drivers**, updated on the evidence reported after the report's origin
    (:mod:`cloudmodel.posterior`: a MAP fit with a Laplace approximation).
@@ -45,7 +46,7 @@ LABELS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class Update:
     """The update at an origin: the updated drivers, the states' gains and spreads, and what each
     reported row did."""
@@ -57,7 +58,23 @@ class Update:
     gaps: dict[str, dict[str, float]] = field(default_factory=dict)  # revenue and margin gaps by quarter, base drivers
     records: list[dict[str, Any]] = field(default_factory=list)  # per driver: prior, posterior, band
     evidence: list[dict[str, Any]] = field(default_factory=list)  # per reported row: how it was used
-    posterior: Any = field(default=None, repr=False)  # :class:`cloudmodel.posterior.Posterior`
+    why: dict[str, str] = field(default_factory=dict)  # how each gain was set
+    posterior_document: Any = field(default=None, repr=False)  # the fit, as the cache keeps it
+    _posterior: Any = field(default=None, repr=False)
+
+    @property
+    def posterior(self) -> Any:
+        """The drivers' fit (:class:`cloudmodel.posterior.Posterior`), rebuilt from the cache if need be;
+        None where nothing was reported after the report's origin."""
+        if self._posterior is None and self.posterior_document is not None:
+            from cloudmodel.posterior import Posterior
+
+            self._posterior = Posterior.from_document(self.posterior_document)
+        return self._posterior
+
+    @posterior.setter
+    def posterior(self, value: Any) -> None:
+        self._posterior = value
 
     def describe(self) -> dict[str, Any]:
         return {"origin": quarter_label(self.origin), "gains": self.gains, "spreads": self.spreads,
@@ -146,8 +163,13 @@ def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str
         why[MARGIN_GAIN] = f"only {len(margin)} margin gaps known: the stated rule, the latest gap carries"
     e_rev = holt_innovations(revenue, gains[LEVEL_GAIN], gains[TREND_GAIN], gains[DAMPING]) if revenue else []
     e_mar = level_innovations(margin, gains[MARGIN_GAIN]) if margin else []
-    spreads = {"revenue": math.sqrt((sum(e * e for e in e_rev) + n0 * prior["surprise_sd_prior"] ** 2) / (len(e_rev) + n0)),
-               "margin": math.sqrt((sum(e * e for e in e_mar) + n0 * prior["ratio_sd"] ** 2) / (len(e_mar) + n0))}
+    # degrees of freedom: innovations less the gains estimated on them, plus the prior's pseudo-innovations
+    dof_rev = len(e_rev) - (3 if len(revenue) >= MIN_GAPS else 0) + n0
+    dof_mar = len(e_mar) - (1 if len(margin) >= MIN_GAPS else 0) + n0
+    spreads = {"revenue": math.sqrt((sum(e * e for e in e_rev) + n0 * prior["surprise_sd_prior"] ** 2) / max(dof_rev, n0)),
+               "revenue_dof": max(dof_rev, n0),
+               "margin": math.sqrt((sum(e * e for e in e_mar) + n0 * prior["ratio_sd"] ** 2) / max(dof_mar, n0)),
+               "margin_dof": max(dof_mar, n0)}
     return gains, spreads, why
 
 
@@ -163,6 +185,56 @@ def fit_spreads(prior: Mapping[str, float]) -> dict[str, float]:
 
 
 def update_at(base: DriverSet, history: History) -> Update:
+    """The update at the history's last reported quarter (:func:`make_update`), read from the cache when
+    the same drivers, history and code made it before (the fit imports numpy and runs the engine a few
+    dozen times; ``forecast`` must stay fast)."""
+    from cloudmodel.inputs import cache
+
+    key = _key(base, history)
+    document = cache.load(key, base.directory, kind="update")
+    if document is not None:
+        try:
+            return _from_document(base, document)
+        except (KeyError, TypeError, ValueError):
+            pass
+    update = make_update(base, history)
+    cache.store(key, _document(update), kind="update")
+    return update
+
+
+def _key(base: DriverSet, history: History) -> str:
+    import hashlib
+    import json
+
+    from cloudmodel.inputs import cache
+
+    what = {"code": cache.source_version(), "drivers": base.files_hash,
+            "values": sorted((k, d.value) for k, d in base.items()),
+            "quarterly": sorted((m, sorted(s.items())) for m, s in history.quarterly.items()),
+            "annual": sorted((m, sorted(s.items())) for m, s in history.annual.items()),
+            "observations": [(o.line, o.period, o.value, o.low, o.high) for o in history.observations],
+            "derived": sorted(map(str, history.derived))}
+    return hashlib.sha256(json.dumps(what, default=str).encode()).hexdigest()
+
+
+def _document(update: Update) -> dict[str, Any]:
+    p = update.posterior
+    return {"origin": update.origin, "gains": update.gains, "spreads": update.spreads, "why": update.why,
+            "gaps": update.gaps, "records": update.records, "evidence": update.evidence,
+            "changes": {k: v for k, (_, v) in update.drivers.updates.items()},
+            "posterior": None if p is None else p.document()}
+
+
+def _from_document(base: DriverSet, document: dict[str, Any]) -> Update:
+    origin = int(document["origin"])
+    drivers = with_gains(base.updated(document["changes"]), document["gains"], origin, document["why"])
+    update = Update(drivers, origin, document["gains"], document["spreads"], document["gaps"], document["records"],
+                    document["evidence"], why=document["why"])
+    update.posterior_document = document["posterior"]
+    return update
+
+
+def make_update(base: DriverSet, history: History) -> Update:
     """The update at the history's last reported quarter (see the module docstring): the gains on the
     drivers' gaps, the drivers on the evidence after the report's origin given the gains, and again
     until the gains the updated drivers' gaps give are the gains the drivers were fitted with."""
@@ -186,7 +258,7 @@ def update_at(base: DriverSet, history: History) -> Update:
     drivers = with_gains(drivers, gains, origin, why)
     update = Update(drivers, origin, gains, spreads,
                     {"revenue": {quarter_label(q): v for q, v in sorted(revenue.items())},
-                     "margin": {quarter_label(q): v for q, v in sorted(margin.items())}})
+                     "margin": {quarter_label(q): v for q, v in sorted(margin.items())}}, why=why)
     if posterior is not None:
         update.records = posterior.records
         update.evidence = [{"evidence": r.key, "kind": r.kind, "source": r.source, "at_prior": float(a),

@@ -87,11 +87,12 @@ class Parameter:
 
 
 def parameters(drivers: DriverSet, ids: set[str]) -> list[Parameter]:
-    """The fit's parameters: ranged, non-derived drivers among ``ids`` whose range is not a point."""
+    """The fit's parameters: ranged, non-derived drivers among ``ids`` whose range is not a point and whose
+    file does not say ``fit = false`` (the Apple deal: an event no aggregate figure reports)."""
     out = []
     for driver_id in sorted(ids):
         d = drivers[driver_id]
-        if d.kind in ("derived", "estimated") or not d.has_range or d.low == d.high:
+        if d.kind in ("derived", "estimated") or not d.has_range or d.low == d.high or not d.fit:
             continue
         t = transform_of(d)
         scale = float((t.forward(d.high) - t.forward(d.low)) / (2 * Z90))
@@ -123,6 +124,24 @@ class Posterior:
     params: list[Parameter] = field(default_factory=list)
     iterations: int = 0
     gains: np.ndarray | None = None  # d z / d residual at the optimum (k × n): each surprise's share of each move
+
+    def document(self) -> dict[str, Any]:
+        """The fit as plain JSON (the update's cache entry)."""
+        return {"values": self.values, "records": self.records, "iterations": self.iterations,
+                "residuals": [[r.key, r.source, r.kind] for r in self.residuals],
+                "prior_residuals": self.prior_residuals.tolist(), "posterior_residuals": self.posterior_residuals.tolist(),
+                "covariance": self.covariance.tolist(), "z": self.z.tolist(),
+                "params": [[p.driver, p.transform.kind, p.transform.lo, p.transform.hi, p.centre, p.scale] for p in self.params],
+                "gains": None if self.gains is None else self.gains.tolist()}
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> Posterior:
+        params = [Parameter(a, Transform(kind, lo, hi), centre, scale) for a, kind, lo, hi, centre, scale in d["params"]]
+        k = len(params)
+        return cls(d["values"], d["records"], [Residual(*r) for r in d["residuals"]], np.asarray(d["prior_residuals"], float),
+                   np.asarray(d["posterior_residuals"], float), np.asarray(d["covariance"], float).reshape(k, k),
+                   np.asarray(d["z"], float), params, d["iterations"],
+                   None if d["gains"] is None else np.asarray(d["gains"], float).reshape(k, -1))
 
     def attribution(self) -> dict[str, dict[str, float]]:
         """Each moved driver's move (standardised) split over the residuals, exactly: the linear gain of

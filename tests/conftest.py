@@ -38,10 +38,47 @@ def history():
 
 
 @pytest.fixture(scope="session")
-def base(drivers, history):
+def basis(drivers, history):
+    """Today's basis: the shipped history to its last quarter, the update on it."""
+    from cloudmodel.basis import prepare
+
+    return prepare(drivers, history=history)
+
+
+@pytest.fixture(scope="session")
+def base(basis):
+    """Today's forecast: the default of every verb."""
     import cloudmodel
 
-    return cloudmodel.forecast(drivers=drivers, history=history)
+    return cloudmodel.forecast(basis=basis)
+
+
+@pytest.fixture(scope="session")
+def report_basis(drivers, history):
+    """The report's own basis: the history cut at its origin (FY2025Q3)."""
+    from cloudmodel.basis import prepare
+
+    return prepare(drivers, history=history, origin="report")
+
+
+@pytest.fixture(scope="session")
+def report(report_basis):
+    """The report's own view (--origin FY2025Q3): the 12 figures of docs/contract.md §7."""
+    import cloudmodel
+
+    return cloudmodel.forecast(basis=report_basis)
+
+
+@pytest.fixture(scope="session")
+def rdrivers(report_basis):
+    """The drivers the report's view runs on (the files', with the residual states' gains estimated there)."""
+    return report_basis.drivers
+
+
+@pytest.fixture(scope="session")
+def rhistory(report_basis):
+    """The history as the report knew it (cut at FY2025Q3)."""
+    return report_basis.history
 
 
 @pytest.fixture

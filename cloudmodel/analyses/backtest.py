@@ -24,10 +24,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cloudmodel.inputs.actuals import Actuals
+from cloudmodel.engine import make_timeline, run
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.actuals import Actuals, as_known
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, quarter_label
 from cloudmodel.lines import LINES
 
 
@@ -61,10 +63,12 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     from cloudmodel.analyses.baseline import describe, fit_baseline
     from cloudmodel.model import forecast
 
-    # the engine keeps only what was reported up to the origin (no look-ahead); so do the benchmarks
-    fc = forecast(drivers=drivers, history=history, actuals=actuals, origin=origin or quarter_label(history.last_quarter))
-    origin_q = Period.parse(fc.meta["origin"]).fiscal_quarters()[0]
+    # the forecast sees only what was reported up to the origin (no look-ahead); so do the benchmarks
+    from cloudmodel.basis import parse_origin
+
+    origin_q = parse_origin(origin, history)
     known = actuals.before(origin_q)
+    fc = forecast(drivers=drivers, history=history, actuals=known, origin=origin_q)
     revenue_known = _observed("cloud.revenue", history, known, origin_q)
     baseline = fit_baseline(revenue_known)
     rows = []
@@ -119,16 +123,242 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | None = None, draws: int = 4096,
-                     seed: int = 0) -> dict[str, Any]:
-    """The rolling-origin, one-step-ahead backtest of the updated model on cloud revenue (the
-    shipped history, then the file's quarters), against seasonal naive and the latest y/y growth
-    carried forward, with the coverage of its P5–P95 band (:func:`cloudmodel.analyses.update.rolling`)."""
-    from cloudmodel.analyses.update import rolling
-    from cloudmodel.model import ROLL_FORWARD_LINES
-
-    extra = {line: actuals.quarterly(line) for line in ROLL_FORWARD_LINES} if actuals is not None else {}
-    return rolling(drivers, history, extra, draws, seed)
+#: The interval the rolling backtest scores: P5–P95, a 90% band.
+BAND_ALPHA = 0.10
+Z90 = 1.6448536269514722
+#: Fewest reported quarters before an origin for a Holt–Winters fit (two seasonal cycles), as skill.py.
+ETS_MIN_QUARTERS = 8
+BASELINES = ("seasonal_naive", "yoy_carry", "holt_winters", "combination")
+REVENUE = "cloud.revenue"
 
 
-__all__ = ["backtest", "rolling_backtest", "summarise", "seasonal_naive", "fiscal_parts"]
+def seasonal_naive_next(actual: dict[int, float], o: int) -> float | None:
+    """Quarter o + 1 as reported four quarters earlier."""
+    return actual.get(o + 1 - QUARTERS_PER_YEAR)
+
+
+def yoy_carry_next(actual: dict[int, float], o: int) -> float | None:
+    """Quarter o + 1 = the same quarter a year earlier × the latest reported y/y growth (o over o − 4)."""
+    a, b, c = (actual.get(q) for q in (o + 1 - QUARTERS_PER_YEAR, o, o - QUARTERS_PER_YEAR))
+    return None if None in (a, b, c) else a * b / c
+
+
+def holt_winters_next(actual: dict[int, float], o: int) -> tuple[float, float] | None:
+    """Holt–Winters (additive trend, multiplicative seasonality, period 4; statsmodels, fitted by its own
+    least squares) on the quarters reported up to o: the forecast of o + 1 and the spread of its in-sample
+    one-step log errors (its band). None with fewer than :data:`ETS_MIN_QUARTERS` quarters."""
+    quarters = [q for q in sorted(actual) if q <= o]
+    if len(quarters) < ETS_MIN_QUARTERS:
+        return None
+    import warnings
+
+    import numpy as np
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    y = np.array([actual[q] for q in quarters], dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=QUARTERS_PER_YEAR).fit()
+    fitted = np.asarray(fit.fittedvalues, dtype=float)
+    errors = np.log(y[QUARTERS_PER_YEAR:] / fitted[QUARTERS_PER_YEAR:])
+    sd = float(np.sqrt(np.mean(errors**2))) if len(errors) else 0.0
+    return float(fit.forecast(1)[0]), sd
+
+
+def load_consensus(path: str | None = None) -> dict[int, dict[str, Any]]:
+    """The sell-side consensus for the next quarter's cloud revenue that the press quoted
+    (``fixtures/consensus_press.csv``, or ``--consensus FILE`` with the same columns ``period, metric,
+    value, kind, source_name, source_url``): the first poll quoted for each quarter (previews are kept
+    apart, as ``kind``)."""
+    import csv
+    from pathlib import Path
+
+    from cloudmodel.errors import InputProblem
+    from cloudmodel.inputs.drivers import read_text
+    from cloudmodel.inputs.files import register_input
+    from cloudmodel.inputs.resources import fixtures_dir
+
+    file = Path(path) if path else fixtures_dir() / "consensus_press.csv"
+    if path:
+        register_input(file)
+    out: dict[int, dict[str, Any]] = {}
+    problems = []
+    reader = csv.DictReader(read_text(file, 1 << 20, "consensus file").splitlines())
+    missing = {"period", "metric", "value", "kind"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError.one(str(file), "header", ",".join(reader.fieldnames or []), f"missing column(s) {', '.join(sorted(missing))}",
+                             "the header is period,metric,value,kind,source_name,source_url")
+    for n, row in enumerate(reader, start=2):
+        if row.get("metric") != "cloud_revenue_rmb_mn":
+            continue
+        try:
+            period = Period.parse(row["period"] or "")
+            value = float(row["value"])
+            if not (period.is_quarter and period.kind == "FY") or not (math.isfinite(value) and value > 0):
+                raise ValueError
+        except ValueError:
+            problems.append(InputProblem(str(file), f"row {n}", f"{row.get('period')} {row.get('value')}",
+                                         "a consensus row is a fiscal quarter and a positive revenue in RMB mn"))
+            continue
+        q = period.fiscal_quarters()[0]
+        kind = (row.get("kind") or "").strip() or "poll"
+        if kind == "poll" and q not in out:  # the first poll quoted; a preview's estimate is not a poll
+            out[q] = {"value": value, "kind": kind, "source": row.get("source_name", ""), "url": row.get("source_url", "")}
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | None = None,
+                     consensus: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One step ahead from every origin of the history (FY2024Q1 — the first with a year of history
+    before its model — to the last but one reported quarter, the file's quarters included): the model
+    exactly as ``forecast --origin O`` makes it, against seasonal naive, the latest y/y growth carried
+    forward, Holt–Winters fitted at each origin, their equal-weight combination and the press-reported
+    consensus; cloud EBITA against the latest margin × the model's revenue. Scores on all origins and on
+    those from the report's origin on (made after the report: its drivers carry no hindsight)."""
+    from cloudmodel.basis import prepare
+    from cloudmodel.engine import report_origin
+    from cloudmodel.model import forecast
+
+    known = as_known(history, actuals)
+    actual = dict(known.quarterly["cloud_revenue_rmb_mn"])
+    ebita = dict(known.quarterly["cloud_adj_ebita_rmb_mn"])
+    last = known.last_quarter
+    first = known.first_quarter + QUARTERS_PER_YEAR
+    consensus = load_consensus() if consensus is None else consensus
+    rows, ebita_rows = [], []
+    for o in range(first, last):
+        basis = prepare(drivers, history=history, actuals=actuals.before(o) if actuals is not None else None, origin=o)
+        fc = forecast(basis=basis, horizon=_next_horizon(basis))
+        target = o + 1
+        label = quarter_label(target)
+        model_value = fc.value("cloud.revenue", label)
+        share = 1 - fc.value("cloud.ai.revenue", label) / model_value
+        spreads = basis.living.spreads
+        state = spreads["revenue"] * share * band_quantile(spreads["revenue_dof"]) / Z90
+        sd = math.hypot(state, _driver_spread(basis, label))
+        methods = {"model": (model_value, sd), "seasonal_naive": (seasonal_naive_next(actual, o), None),
+                   "yoy_carry": (yoy_carry_next(actual, o), None), "holt_winters": holt_winters_next(actual, o)}
+        available = [pair[0] for pair in methods.values() if pair is not None and pair[0] is not None][1:]
+        methods["combination"] = (sum(available) / len(available), None) if available else None
+        if target in consensus:
+            methods["consensus"] = (consensus[target]["value"], None)
+        for name, pair in methods.items():
+            if pair is None or pair[0] is None:
+                continue
+            rows.append(_score_row(name, o, target, pair[0], pair[1], actual[target]))
+        if o in ebita and target in ebita:
+            margin_model = fc.value("cloud.ebita", label)
+            ebita_rows.append({"origin": quarter_label(o), "period": label, "model": margin_model,
+                               "latest_margin_x_revenue": ebita[o] / actual[o] * model_value, "actual": ebita[target]})
+    after = report_origin(drivers)
+    views = {"all origins": rows, "origins from the report's on": [r for r in rows if r["origin_q"] >= after]}
+    summary = {view: _summaries(items) for view, items in views.items()}
+    meta = {"line": REVENUE, "origins": len({r["origin"] for r in rows}), "first_origin": quarter_label(first),
+            "last_origin": quarter_label(last - 1), "report_origin": quarter_label(after),
+            "band": "P5–P95: the model's forecast × exp(±1.645 σ), σ combining the revenue state's one-step spread × the "
+                    "non-AI share (widened to the Student t quantile of its degrees of freedom) and the update's driver "
+                    "uncertainty (the Laplace covariance); Holt–Winters: ±1.645 × the spread of its in-sample one-step log errors",
+            "methods": {"model": "forecast --origin O: the report's drivers updated on every quarter reported by O",
+                        "seasonal_naive": "the same quarter a year earlier",
+                        "yoy_carry": "the same quarter a year earlier × the latest reported y/y growth",
+                        "holt_winters": "Holt–Winters (additive trend, multiplicative seasonality) fitted at each origin "
+                                        f"with {ETS_MIN_QUARTERS} or more quarters",
+                        "combination": "the equal-weight mean of the three above (those available)",
+                        "consensus": "the sell-side consensus the press quoted before the print (fixtures/consensus_press.csv)"},
+            "hindsight": "at origins before the report's the drivers come from a March 2025 report that knew the quarters "
+                         "up to FY2025Q3: those scores test the structure with hindsight, not a forecast anyone could make"}
+    return {"meta": meta, "rows": [{k: v for k, v in r.items() if k != "origin_q"} for r in rows], "summary": summary,
+            "ebita": {"rows": ebita_rows, "summary": _ebita_summary(ebita_rows)}}
+
+
+def band_quantile(dof: float) -> float:
+    """The 95% quantile of a Student t with ``dof`` degrees of freedom: a P5–P95 band on a spread estimated
+    from few quarters is wider than the normal's ±1.645."""
+    from scipy.stats import t
+
+    return float(t.ppf(1 - BAND_ALPHA / 2, max(dof, 1.0)))
+
+
+def _next_horizon(basis: Any) -> str | None:
+    return None
+
+
+def _driver_spread(basis: Any, label: str) -> float:
+    """The log spread of a quarter's cloud revenue from the update's driver uncertainty (the Laplace
+    covariance through the fit's linearisation): 0 where nothing was fitted."""
+    posterior = basis.living.posterior
+    if posterior is None or not posterior.params:
+        return 0.0
+    import numpy as np
+
+    from cloudmodel.batch import line_values
+    from cloudmodel.posterior import STEP, _values
+
+    timeline = make_timeline(basis.drivers, basis.history, Period.parse(label).fiscal_quarters()[0])
+    k = len(posterior.params)
+    z = np.repeat(posterior.z[:, None], k + 1, axis=1)
+    z[np.arange(k), np.arange(1, k + 1)] += STEP
+    values = _values(basis.drivers, posterior.params, z)
+    values |= {d: basis.drivers[d].value for d in basis.drivers if basis.drivers[d].kind == "estimated"}
+    y = np.log(line_values(run(values, basis.history, timeline), REVENUE, label, k + 1))
+    g = (y[1:] - y[0]) / STEP
+    return float(math.sqrt(max(0.0, g @ posterior.covariance @ g)))
+
+
+def _score_row(method: str, o: int, target: int, value: float, sd: float | None, actual: float) -> dict[str, Any]:
+    row = {"origin": quarter_label(o), "origin_q": o, "period": quarter_label(target), "method": method, "forecast": value,
+           "actual": actual, "error": value - actual, "pct_error": (value - actual) / actual}
+    if sd is not None:
+        p5, p95 = value * math.exp(-Z90 * sd), value * math.exp(Z90 * sd)
+        row |= {"p5": p5, "p95": p95, "covered": bool(p5 <= actual <= p95), "winkler": winkler(p5, p95, actual),
+                "pinball": (pinball(p5, actual, 0.05) + pinball(p95, actual, 0.95)) / 2}
+    return row
+
+
+def winkler(low: float, high: float, actual: float, alpha: float = BAND_ALPHA) -> float:
+    """The interval (Winkler) score of a central (1 − α) band [RMB mn]: its width, plus 2/α times how far
+    the outcome falls outside it (lower is better)."""
+    return (high - low) + 2 / alpha * (max(0.0, low - actual) + max(0.0, actual - high))
+
+
+def pinball(quantile: float, actual: float, tau: float) -> float:
+    """The pinball (quantile) loss of a forecast quantile at level ``tau`` [RMB mn]."""
+    return max(tau * (actual - quantile), (tau - 1) * (actual - quantile))
+
+
+def _summaries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per method: MAPE, MASE against seasonal naive on the same targets, bias; for banded methods the
+    coverage, Winkler score and pinball loss; and the model's MAPE on the method's own targets."""
+    by_method: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_method.setdefault(r["method"], []).append(r)
+    naive = {r["period"]: r for r in by_method.get("seasonal_naive", [])}
+    model = {r["period"]: r for r in by_method.get("model", [])}
+    out = []
+    for method, items in by_method.items():
+        entry = {"method": method, "n": len(items), "mape": _mean(abs(r["pct_error"]) for r in items),
+                 "bias_rmb_mn": _mean(r["error"] for r in items), "mae_rmb_mn": _mean(abs(r["error"]) for r in items)}
+        shared = [r for r in items if r["period"] in naive]
+        naive_mae = _mean(abs(naive[r["period"]]["error"]) for r in shared)
+        entry["mase"] = _mean(abs(r["error"]) for r in shared) / naive_mae if shared and naive_mae else None
+        entry["model_mape_same_targets"] = _mean(abs(model[r["period"]]["pct_error"]) for r in items if r["period"] in model)
+        if items and "covered" in items[0]:
+            entry |= {"coverage_p5_p95": _mean(float(r["covered"]) for r in items),
+                      "winkler_rmb_mn": _mean(r["winkler"] for r in items), "pinball_rmb_mn": _mean(r["pinball"] for r in items)}
+        out.append(entry)
+    return out
+
+
+def _ebita_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"n": len(rows), "model_mape": _mean(abs(r["model"] / r["actual"] - 1) for r in rows),
+            "latest_margin_x_revenue_mape": _mean(abs(r["latest_margin_x_revenue"] / r["actual"] - 1) for r in rows)}
+
+
+def _mean(values: Any) -> float | None:
+    items = list(values)
+    return sum(items) / len(items) if items else None
+
+
+__all__ = ["backtest", "rolling_backtest", "summarise", "seasonal_naive", "load_consensus", "winkler", "pinball"]

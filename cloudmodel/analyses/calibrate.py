@@ -66,8 +66,20 @@ def fit_operating_leverage(drivers: DriverSet, history: History) -> dict[str, An
     return out
 
 
+def at_report_origin(drivers: DriverSet, history: History) -> tuple[DriverSet, History]:
+    """The drivers and the history as the report stood on them: the history cut at the report's origin,
+    the residual states' gains estimated there (they apply nothing in the report's own view)."""
+    from cloudmodel.basis import prepare
+    from cloudmodel.engine import report_origin
+
+    basis = prepare(drivers, history=history, origin=report_origin(drivers))
+    return basis.drivers, basis.history
+
+
 def calibrate(drivers: DriverSet, history: History) -> dict[str, Any]:
-    """Every fit and every calibrated value; nothing is written."""
+    """Every fit and every calibrated value, on what the report knew (its origin); nothing is written.
+    The report's targets are the report's: the calibrated drivers that meet them are solved there."""
+    drivers, history = at_report_origin(drivers, history)
     baseline: BaselineFit = fit_baseline(history.quarterly[HISTORY_LINE])
     leverage = fit_operating_leverage(drivers, history)
     used = leverage["revenue"]

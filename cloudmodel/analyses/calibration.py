@@ -61,10 +61,8 @@ def _solve_linear(evaluate, values: dict[str, float], driver_id: str, target: Ta
     return a + (goal - fa) * (b - a) / (fb - fa)
 
 
-def solve_report_targets(drivers: DriverSet | None = None, history: History | None = None) -> dict[str, float]:
+def solve_report_targets(drivers: DriverSet, history: History) -> dict[str, float]:
     """Values of the calibrated drivers that make the base meet the report's targets."""
-    drivers = drivers or load_drivers()
-    history = history or load_history()
     evaluate, timeline = _runner(drivers, history)
     y1, y2 = timeline.report_years
     v = drivers.values_by_id()

@@ -48,12 +48,27 @@ class Spec:
         return out
 
 
-def specs_for(drivers: DriverSet, only: list[str] | None = None, timeline: Any = None) -> list[Spec]:
+#: A posterior standard deviation below this share of the prior's counts as informed by the evidence.
+INFORMED = 1 - 1e-6
+
+
+def moved_by(posterior: Any) -> set[str]:
+    """The drivers the update's evidence reached: moved, or their spread narrowed."""
+    if posterior is None:
+        return set()
+    return {r["driver"] for r in posterior.records if r["posterior"] != r["prior"] or r["sd_ratio"] < INFORMED}
+
+
+def specs_for(drivers: DriverSet, only: list[str] | None = None, timeline: Any = None, history: Any = None,
+              posterior: Any = None) -> list[Spec]:
     """A distribution for every ranged driver in the lineage of the lines the simulation reports
-    over ``timeline`` (default: the default horizon), or only the named ones; checked against the range."""
+    over ``timeline`` (default: the default horizon), or only the named ones; checked against the range.
+    A driver the update's evidence reached (``posterior``) is drawn from the posterior (family
+    ``posterior``), jointly with the others it reached."""
     from cloudmodel.lineage import drivers_of_lines
 
-    inputs = drivers_of_lines(KEY_LINES, drivers, timeline=timeline)
+    inputs = drivers_of_lines(KEY_LINES, drivers, history, timeline)
+    informed = moved_by(posterior)
     chosen = []
     if only:
         for driver_id in only:
@@ -69,6 +84,9 @@ def specs_for(drivers: DriverSet, only: list[str] | None = None, timeline: Any =
     for driver_id in chosen:
         d = drivers[driver_id]
         dist = d.distribution or {}
+        if driver_id in informed and not d.overridden:
+            specs.append(Spec(driver_id, "posterior", d.low, d.value, d.high))
+            continue
         family = dist.get("family", "triangular")
         spec = Spec(driver_id, family, d.low, d.value, d.high, tuple(dist.get("values") or ()), tuple(dist.get("probabilities") or ()))
         problem = _contradiction(spec, d)

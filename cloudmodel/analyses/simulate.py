@@ -82,39 +82,40 @@ class Simulation:
 def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *, horizon: str | None = None,
              only: list[str] | None = None, collapse: bool = False, correlate: dict[tuple[str, str], float] | None = None,
              conditions: list[Condition] | None = None, keep_draws: bool = False, workers: int | None = None,
-             precision: str = "float32", actuals: Any = None, period: str = "year") -> Simulation:
+             precision: str = "float32", living: Any = None, period: str = "year") -> Simulation:
     """Run ``draws`` draws of the full model; see the module docstring.
+
+    ``drivers`` and ``history`` are a run's (:class:`cloudmodel.basis.Basis`: the drivers updated on what
+    was reported by the origin, the history as known then); ``living`` is its update
+    (:class:`cloudmodel.living.Update`): the drivers its fit moved are drawn from their joint posterior
+    (the Laplace approximation), the others from the report's distributions, and every forecast quarter
+    draws the residual states' innovations with the spreads the reported quarters show, so the bands
+    carry the forecast error too. ``period="quarter"`` reports every quarter after the last reported one.
 
     Draws are computed in ``precision`` — float32 by default: seven significant digits, far
     finer than any range the report gives, at half the memory traffic of float64 (about twice
     as fast). Means are accumulated in float64. ``precision="float64"`` is exact to the forecast.
-
-    ``actuals`` (or ``period="quarter"``) adds the living layer (:mod:`cloudmodel.analyses.update`): the
-    drawn drivers shifted by the update, each draw's cloud revenue carrying the residual state and
-    the forecast-error innovations the rolling-origin backtest shows; ``period="quarter"`` also
-    reports every quarter after the last reported one."""
+    The ``point`` statistic is the forecast itself (no draw, no innovation)."""
     _check_arguments(draws, precision, seed, period, keep_draws)
-    last = horizon_quarter(horizon, drivers)
+    origin = history.last_quarter
+    last = horizon_quarter(horizon, drivers, origin)
     first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     timeline = make_timeline(drivers, history, last, first=first)
-    specs = [] if collapse else specs_for(drivers, only, timeline)
+    posterior = getattr(living, "posterior", None)
+    specs = [] if collapse else specs_for(drivers, only, timeline, history, posterior)
     correlation = correlation_matrix(specs, correlate or {})
     conditions = conditions or []
     _check_conditions(drivers, history, timeline, conditions)
-    living = None
-    if actuals is not None or period == "quarter":
-        from cloudmodel.analyses.update import for_simulation
-
-        living = for_simulation(drivers, history, actuals)
-    outputs = _outputs(drivers, last, period, living)
-    run_ = _Draws(drivers, history, timeline, specs, correlation, living, outputs, conditions, draws, seed,
-                  np.dtype(precision).type, keep_draws)
+    outputs = _outputs(drivers, origin, last, period)
+    spreads = getattr(living, "spreads", None) or {}
+    run_ = _Draws(drivers, history, timeline, specs, correlation, outputs, conditions, draws, seed,
+                  np.dtype(precision).type, keep_draws, spreads, posterior)
     workers = workers or min(os.cpu_count() or 1, 4)
     clock = time.perf_counter()
     sums, hits = run_.all(workers)
     timings = {"draw_and_run_s": time.perf_counter() - clock}
     clock = time.perf_counter()
-    stats, records = _statistics(run_.samples, sums, outputs, draws, workers)
+    stats, records = _statistics(run_.samples, sums, outputs, draws, workers, run_.point())
     _refuse_non_finite(records, specs)
     probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
                       "line": c.line, "period": c.period,
@@ -123,11 +124,13 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     clock = time.perf_counter()
     from cloudmodel.engine import target_year
 
-    attributed = [(line, target_year(drivers)) for line in ATTRIBUTION_LINES]
+    attributed = [(line, target_year(drivers, origin)) for line in ATTRIBUTION_LINES]
     attribution = _attribution(specs, run_.ranks_u, {k: run_.samples[k][:run_.attribution_n] for k in attributed
                                                      if k in run_.samples})
     timings["attribution_s"] = time.perf_counter() - clock
-    meta = {"living": living.describe() if living is not None else None, "period": period, "draws": draws, "seed": seed,
+    meta = {"period": period, "draws": draws, "seed": seed, "origin_spreads": spreads,
+            "forecast_error": "every forecast quarter draws the revenue state's innovation (σ of the growth gap) and the "
+                              "margin state's (σ of the margin gap), estimated on the reported quarters at the origin",
             "chunk": CHUNK, "precision": precision, "sample_for_percentiles": run_.sample_n,
             "sample_for_attribution": run_.attribution_n, "horizon": horizon,
             "collapsed": collapse, "drawn_drivers": [s.describe() for s in specs],
@@ -153,17 +156,17 @@ def _check_arguments(draws: Any, precision: str, seed: Any, period: str, keep_dr
                              "write the summary instead, or run fewer draws")
 
 
-def _outputs(drivers: DriverSet, last: int, period: str, living: Any) -> list[tuple[str, str]]:
-    """(line, period) pairs reported: the key lines by fiscal year from the report's first target
-    year to the horizon; with ``period="quarter"`` the cloud lines by quarter after the last reported one."""
+def _outputs(drivers: DriverSet, origin: int, last: int, period: str) -> list[tuple[str, str]]:
+    """(line, period) pairs reported: the key lines by fiscal year from the origin's last year to the
+    horizon; with ``period="quarter"`` the cloud lines by quarter after the last reported one."""
     from cloudmodel.engine import years_shown
 
-    years = [y for y in years_shown(drivers, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
+    years = [y for y in years_shown(drivers, origin, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
     if period != "quarter":
         return [(line, year) for line in KEY_LINES for year in years]
     from cloudmodel.inputs.periods import quarter_label
 
-    labels = [quarter_label(q) for q in range(living.last_new + 1, last + 1)]
+    labels = [quarter_label(q) for q in range(origin + 1, last + 1)]
     annual = ("group.", "valuation.")
     return [(line, label) for line in KEY_LINES if not line.startswith(annual) for label in labels] + \
            [(line, year) for line in KEY_LINES if line.startswith(annual) for year in years]
@@ -174,21 +177,23 @@ class _Draws:
     spawned from the seed, run through the engine; samples, draws kept and copula ranks filled in place."""
 
     def __init__(self, drivers: DriverSet, history: History, timeline: Any, specs: list[Spec], correlation: Any,
-                 living: Any, outputs: list[tuple[str, str]], conditions: list[Condition], draws: int, seed: int,
-                 dtype: type, keep_draws: bool):
+                 outputs: list[tuple[str, str]], conditions: list[Condition], draws: int, seed: int,
+                 dtype: type, keep_draws: bool, spreads: dict[str, float], posterior: Any):
         self.drivers, self.history, self.timeline, self.specs = drivers, history, timeline, specs
-        self.correlation, self.living, self.outputs, self.conditions = correlation, living, outputs, conditions
+        self.correlation, self.outputs, self.conditions = correlation, outputs, conditions
+        self.spreads = spreads
+        self.joint = posterior_draws(specs, posterior, drivers)
         self.draws, self.dtype = draws, dtype
         self.sample_n = min(draws, SAMPLE_CAP)
         self.attribution_n = min(draws, ATTRIBUTION_SAMPLE)
         self.samples = {key: np.empty(self.sample_n, dtype=dtype) for key in outputs}
         self.ranks_u = np.empty((len(specs), self.attribution_n), dtype=np.float32)
         self.kept = {key: np.empty(draws, dtype=dtype) for key in outputs} if keep_draws else None
-        # only the quantities the reported lines need (the living layer revises more of the raw series)
+        # only the quantities the reported lines need
         from cloudmodel.lineage import quantities_for
 
         needed = [line for line, _ in outputs] + [c.line for c in conditions]
-        self.names = quantities_for(needed, drivers, history, timeline) if living is None else None
+        self.names = quantities_for(needed, drivers, history, timeline)
         self.starts = list(range(0, draws, CHUNK))
         self.streams = np.random.SeedSequence(seed).spawn(len(self.starts))
 
@@ -196,15 +201,32 @@ class _Draws:
         """One chunk's driver values (and its copula uniforms)."""
         specs, drivers, dtype = self.specs, self.drivers, self.dtype
         u = uniforms(specs, n, rng, self.correlation, dtype) if specs else np.empty((0, n), dtype=dtype)
-        changes = {s.driver: inverse_cdf(s, u[j]) for j, s in enumerate(specs)}
+        changes = {s.driver: inverse_cdf(s, u[j]) for j, s in enumerate(specs) if s.family != "posterior"}
+        if self.joint is not None:
+            changes |= self.joint.draw(u, dtype)
         for s in specs:
             if s.family == "lognormal":  # the only family with tails beyond the range
                 changes[s.driver] = np.clip(changes[s.driver], *drivers[s.driver].bounds)
         if not specs:  # every range collapsed: the base values, one per draw
             changes = {"customers.total": np.full(n, drivers["customers.total"].value, dtype=dtype)}
-        if self.living is not None:
-            changes = self.living.shift(changes, drivers)
         return values_with(drivers, changes), u
+
+    def shocks(self, n: int, rng: Any) -> dict[str, dict[int, Any]]:
+        """One chunk's innovations of the residual states, every forecast quarter."""
+        quarters = [q for q in self.timeline.quarters if q > self.timeline.origin]
+        out = {}
+        from cloudmodel.analyses.backtest import band_quantile
+
+        for name in ("revenue", "margin"):  # a normal with the P5–P95 the Student t of the spread's dof gives
+            sigma = self.spreads.get(name, 0.0) * band_quantile(self.spreads.get(f"{name}_dof", 1e9)) / Z90
+            z = rng.standard_normal((len(quarters), n)).astype(self.dtype)
+            out[name] = {q: sigma * z[i] for i, q in enumerate(quarters)}
+        return out
+
+    def point(self) -> dict[tuple[str, str], float]:
+        """The forecast itself: every output with the drivers at their values and no innovation."""
+        raw = run(self.drivers.values_by_id(), self.history, self.timeline, names=self.names)
+        return {key: float(line_values(raw, *key, 1, float)[0]) for key in self.outputs}
 
     def chunk(self, i: int) -> tuple[dict, list[int]]:
         """Draw and run chunk i; fill its slice of the samples; return its sums and condition hits."""
@@ -212,9 +234,7 @@ class _Draws:
         n = min(CHUNK, self.draws - start)
         rng = np.random.default_rng(self.streams[i])
         values, u = self.values(n, rng)
-        raw = run(values, self.history, self.timeline, names=self.names)
-        if self.living is not None:
-            raw = self.living.apply(raw, values, rng, n)
+        raw = run(values, self.history, self.timeline, names=self.names, shocks=self.shocks(n, rng))
         sums = {}
         for key in self.outputs:
             value = line_values(raw, *key, n, self.dtype)
@@ -243,8 +263,10 @@ class _Draws:
         return sums, hits
 
 
-def _statistics(samples: dict, sums: dict, outputs: list[tuple[str, str]], draws: int, workers: int) -> tuple[Any, list]:
-    """Mean (over every draw) and percentiles (over the sample) per output, as a long frame."""
+def _statistics(samples: dict, sums: dict, outputs: list[tuple[str, str]], draws: int, workers: int,
+                point: dict[tuple[str, str], float]) -> tuple[Any, list]:
+    """The point forecast, the mean (over every draw) and percentiles (over the sample) per output, as a
+    long frame."""
     import polars as pl
 
     def percentiles(key):
@@ -258,6 +280,7 @@ def _statistics(samples: dict, sums: dict, outputs: list[tuple[str, str]], draws
     records = []
     for key, quantiles in zip(outputs, quantile_rows, strict=True):
         unit = LINES[key[0]].unit
+        records.append((key[0], key[1], "point", point[key], unit))
         records.append((key[0], key[1], "mean", sums[key] / draws, unit))
         records.extend((key[0], key[1], f"p{p}", float(q), unit) for p, q in zip(PERCENTILES, quantiles, strict=True))
     stats = pl.DataFrame(records, schema={"line": pl.String, "period": pl.String, "stat": pl.String,
@@ -300,12 +323,41 @@ def _attribution(specs: list[Spec], ranks_u: np.ndarray, samples: dict[tuple[str
     return pl.DataFrame(rows).sort(["line", "period", "variance_share"], descending=[False, False, True])
 
 
-def horizon_quarter(horizon: str | None, drivers: DriverSet | None = None) -> int:
+def horizon_quarter(horizon: str | None, drivers: DriverSet, origin: int) -> int:
     """The last quarter of ``--horizon`` (see :func:`cloudmodel.engine.horizon_quarter`)."""
     from cloudmodel.engine import horizon_quarter as parse
-    from cloudmodel.model import load_drivers
 
-    return parse(horizon, drivers if drivers is not None else load_drivers())
+    return parse(horizon, drivers, origin)
+
+
+class PosteriorDraws:
+    """The drivers the update moved, drawn jointly from the Laplace posterior: standard normals from the
+    specs' own uniforms (so the attribution still ranks them), correlated by the posterior's Cholesky
+    factor, back through each driver's transform."""
+
+    def __init__(self, rows: list[int], params: list[Any], mean: np.ndarray, factor: np.ndarray, bounds: list[tuple]):
+        self.rows, self.params, self.mean, self.factor, self.bounds = rows, params, mean, factor, bounds
+
+    def draw(self, u: np.ndarray, dtype: type) -> dict[str, np.ndarray]:
+        from scipy.special import ndtri
+
+        z = self.mean[:, None] + self.factor @ ndtri(np.clip(u[self.rows].astype(np.float64), 1e-12, 1 - 1e-12))
+        out = {}
+        for i, p in enumerate(self.params):
+            out[p.driver] = np.clip(p.transform.back(p.centre + p.scale * z[i]), *self.bounds[i]).astype(dtype)
+        return out
+
+
+def posterior_draws(specs: list[Spec], posterior: Any, drivers: DriverSet) -> PosteriorDraws | None:
+    rows = [j for j, s in enumerate(specs) if s.family == "posterior"]
+    if not rows or posterior is None:
+        return None
+    index = {p.driver: i for i, p in enumerate(posterior.params)}
+    chosen = [index[specs[j].driver] for j in rows]
+    cov = posterior.covariance[np.ix_(chosen, chosen)]
+    factor = np.linalg.cholesky(cov + 1e-15 * np.eye(len(chosen)))
+    params = [posterior.params[i] for i in chosen]
+    return PosteriorDraws(rows, params, posterior.z[chosen], factor, [drivers[p.driver].bounds for p in params])
 
 
 def _check_conditions(drivers: DriverSet, history: History, timeline: Any, conditions: list[Condition]) -> None:

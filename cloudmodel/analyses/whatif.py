@@ -116,7 +116,8 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
     from cloudmodel.engine import years_shown
 
     if periods is None:
-        periods = years_shown(next(iter(results.values())).drivers, before=0)
+        first = next(iter(results.values()))
+        periods = years_shown(first.drivers, first.timeline.origin, before=0)
 
     frames = []
     for name, fc in results.items():
@@ -130,13 +131,11 @@ def compare_scenarios(results: Mapping[str, Any], lines: Sequence[str] = KEY_LIN
 def _moves(drivers: DriverSet, include_unranged: bool, ids: set[str] | None = None) -> list[tuple[str, float, float, str]]:
     """Each driver of ``ids`` (the lineage of the lines reported; default every model input) to its low and high."""
     if ids is None:
-        from cloudmodel.batch import model_inputs
-
-        ids = model_inputs(drivers)
+        raise ValueError("the drivers to move are the lineage of the lines reported")
     moves = []
     for driver_id in sorted(ids):
         d = drivers[driver_id]
-        if d.kind == "derived":
+        if d.kind in ("derived", "estimated"):
             continue
         if d.has_range and (d.low != d.value or d.high != d.value):
             moves.append((driver_id, d.low, d.high, "range"))
@@ -212,7 +211,16 @@ def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period
 # --------------------------------------------------------------------------- solve
 
 def solve(drivers: DriverSet, history: History, target: Condition, vary: str) -> dict[str, Any]:
-    """The value of driver ``vary`` at which ``target.line@target.period`` equals ``target.value``."""
+    """The value of driver ``vary`` at which ``target.line@target.period`` equals ``target.value``. A
+    period that ends by the last reported quarter is refused: a reported figure is not solved for."""
+    last = history.last_quarter
+    if Period.parse(target.period).fiscal_quarters()[-1] <= last:
+        from cloudmodel.inputs.periods import quarter_label
+
+        raise InputError.one("--target", f"{target.line}@{target.period}", target.value,
+                             f"{target.period} ends by {quarter_label(last)}, the last reported quarter at this origin: "
+                             "a reported period cannot be solved for",
+                             f"target a period after {quarter_label(last)}, or give an earlier --origin")
     d = drivers.require(vary, "--vary")
     if d.kind == "derived":
         raise InputError.one("--vary", vary, None, f"is derived ({d.formula}); vary one of its inputs")

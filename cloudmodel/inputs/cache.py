@@ -75,6 +75,20 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def source_version(folders: tuple[str, ...] = ("", "inputs", "quantities", "layers")) -> str:
+    """A hash of the package version and the source of the model (the package's top-level modules,
+    inputs, quantities and layers): what an update at an origin is computed by."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent.parent
+    for folder in folders:
+        for path in sorted((package / folder).glob("*.py")):
+            try:
+                digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+            except OSError:
+                digest.update(path.name.encode() + b"\0missing")
+    return digest.hexdigest()
+
+
 def cache_key(contents: list[tuple[Path, bytes]]) -> str:
     digest = hashlib.sha256(code_version().encode())
     for file, data in contents:
@@ -161,28 +175,29 @@ def _read_own_file(path: Path, limit: int, private: bool, refused: str, foreign:
         return handle.read(limit + 1)
 
 
-def _entry(folder: Path, key: str) -> Path:
-    return folder / f"drivers-{key[:32]}.json"
+def _entry(folder: Path, key: str, kind: str = "drivers") -> Path:
+    return folder / f"{kind}-{key[:32]}.json"
 
 
 def _mac(secret: bytes, payload: bytes) -> bytes:
     return hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
 
 
-def load(key: str, directory_: str) -> Any | None:
-    """The validated driver set stored under ``key``, pointed at ``directory_``; or None. Never
-    raises: whatever is wrong with the cache, the files are simply validated."""
+def load(key: str, directory_: str, kind: str = "drivers") -> Any | None:
+    """The document stored under ``key`` (a validated driver set, pointed at ``directory_``; or, with
+    ``kind="update"``, an update at an origin); or None. Never raises: whatever is wrong with the
+    cache, the work is simply done again."""
     try:
-        return _load(key, directory_)
+        return _load(key, directory_, kind)
     except (OSError, ValueError):
         return None
 
 
-def _load(key: str, directory_: str) -> Any | None:
+def _load(key: str, directory_: str, kind: str = "drivers") -> Any | None:
     folder = directory()
     if folder is None or not folder.is_dir() or not _trusted_folder(folder, create=False):
         return None
-    path = _entry(folder, key)
+    path = _entry(folder, key, kind)
     data = _read_own_file(path, MAX_ENTRY_BYTES, private=False,
                           refused=f"the driver cache entry {str(path)!r} cannot be opened (a symlink?); it is ignored",
                           foreign=f"the driver cache entry {str(path)!r} is not a regular file of this user; it is ignored")
@@ -206,16 +221,17 @@ def _load(key: str, directory_: str) -> Any | None:
         return None
 
 
-def store(key: str, document: dict[str, Any]) -> None:
+def store(key: str, document: dict[str, Any], kind: str = "drivers") -> None:
     """Keep a validated driver set, as the JSON document :func:`cloudmodel.inputs.drivers.cache_document`
-    makes of it, under ``key`` (silently skipped when the cache is unusable)."""
+    makes of it (or, with ``kind="update"``, an update's document), under ``key`` (silently skipped when
+    the cache is unusable)."""
     try:
-        _store(key, document)
+        _store(key, document, kind)
     except (OSError, ValueError):
         pass
 
 
-def _store(key: str, document: dict[str, Any]) -> None:
+def _store(key: str, document: dict[str, Any], kind: str = "drivers") -> None:
     folder = directory()
     if folder is None or not _trusted_folder(folder, create=True):
         return
@@ -226,10 +242,10 @@ def _store(key: str, document: dict[str, Any]) -> None:
     data = MAGIC + _mac(secret, payload) + b"\n" + payload
     temp = None
     try:
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=".drivers-", suffix=".tmp")
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(temp, _entry(folder, key))
+        os.replace(temp, _entry(folder, key, kind))
         temp = None
     except OSError:
         pass

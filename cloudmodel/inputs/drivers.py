@@ -86,6 +86,7 @@ class Driver:
     reading: str | None = None
     distribution: dict | None = None
     overridden: bool = False
+    fit: bool = True  # the quarterly update may move it (``fit = false`` in its file: never)
 
     @property
     def has_range(self) -> bool:
@@ -294,6 +295,7 @@ def _to_driver(file: str, theme: str, index: int, spec: DriverSpec) -> tuple[Dri
         quote=spec.quote, where=spec.where, source=spec.source, reason=spec.reason, formula=spec.formula,
         target=spec.target, reading=spec.reading,
         distribution=spec.distribution.model_dump(exclude_none=True) if spec.distribution else None,
+        fit=spec.fit is not False,
     )
     return driver, []
 

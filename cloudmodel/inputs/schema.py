@@ -60,6 +60,7 @@ class DriverSpec(BaseModel):
     reading: str | None = None
     bounds: list[float] | None = None
     distribution: Distribution | None = None
+    fit: bool | None = None  # false: the quarterly update never moves it (an event no aggregate figure reports)
 
     @field_validator("id")
     @classmethod

@@ -1,10 +1,8 @@
-"""Calendar defaults of the command line and the tables, in one place — from the drivers.
+"""Calendar defaults of the command line and the tables, in one place — from the drivers and the origin.
 
-No year is written here: the report's target years are the periods of its target drivers
-(``targets.cloud_revenue_growth_fy*``), the default horizon adds ``timeline.default_horizon_years``
-to the last of them (:mod:`cloudmodel.engine`). Each default is a function of a driver set;
-the names ``TARGET_YEAR``, ``YEARS_SHOWN`` and ``SCENARIO_YEARS`` are computed from the shipped
-drivers on first use, for option defaults that need a value before any file is read.
+No year is written here: the valuation year is the fiscal year after the origin's, the default
+horizon adds ``timeline.default_horizon_years`` to it (:mod:`cloudmodel.engine`). Each default is a
+function of a driver set and the last reported quarter.
 """
 
 from __future__ import annotations
@@ -12,51 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 
-def _drivers(drivers: Any = None) -> Any:
-    if drivers is not None:
-        return drivers
-    from cloudmodel.model import load_drivers
-
-    return load_drivers()
-
-
-def target_year(drivers: Any = None) -> str:
-    """The report's target year: the default period of ``sensitivity``, ``explain`` and the
+def target_year(drivers: Any, origin: int) -> str:
+    """The year the target price is set on: the default period of ``sensitivity``, ``explain`` and the
     valuation, and the year the histogram of the target price is drawn for."""
     from cloudmodel.engine import target_year as of
 
-    return of(_drivers(drivers))
+    return of(drivers, origin)
 
 
-def years_shown(drivers: Any = None) -> tuple[str, ...]:
-    """Fiscal years the forecast tables show: from the year before the report's first target year
-    to the default horizon (later ones follow with a longer horizon)."""
+def years_shown(drivers: Any, origin: int) -> tuple[str, ...]:
+    """Fiscal years the forecast tables show: the last two years known at the origin, then the forecast
+    years to the default horizon (later ones follow with a longer horizon)."""
     from cloudmodel.engine import years_shown as of
 
-    return of(_drivers(drivers))
+    return of(drivers, origin)
 
 
-def scenario_years(drivers: Any = None) -> tuple[str, ...]:
-    """Fiscal years a scenario comparison shows: the report's target years to the default horizon."""
+def scenario_years(drivers: Any, origin: int) -> tuple[str, ...]:
+    """Fiscal years a scenario comparison shows: the origin's last year to the default horizon."""
     from cloudmodel.engine import years_shown as of
 
-    return of(_drivers(drivers), before=0)
+    return of(drivers, origin, before=0)
 
 
-def horizon(drivers: Any = None) -> str:
+def horizon(drivers: Any, origin: int) -> str:
     """The default last quarter of a run."""
     from cloudmodel.engine import default_horizon
 
-    return default_horizon(_drivers(drivers))
+    return default_horizon(drivers, origin)
 
 
-_LAZY = {"TARGET_YEAR": target_year, "YEARS_SHOWN": years_shown, "SCENARIO_YEARS": scenario_years}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return _LAZY[name]()
-    raise AttributeError(name)
-
-
-__all__ = ["horizon", "scenario_years", "target_year", "years_shown"]  # and, lazily, SCENARIO_YEARS, TARGET_YEAR, YEARS_SHOWN
+__all__ = ["horizon", "scenario_years", "target_year", "years_shown"]

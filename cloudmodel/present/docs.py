@@ -5,6 +5,8 @@ A test regenerates the page and fails when the committed one is stale.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sys
 from pathlib import Path
 
@@ -67,8 +69,9 @@ made from — recorded by a tracing run of the model, derived drivers expanded i
 """
 
 
-def render_lines(drivers: DriverSet) -> str:
-    """``docs/lines.md``: every output line's formula and drivers, from the graph."""
+def render_lines(drivers: DriverSet, history: Any) -> str:
+    """``docs/lines.md``: every output line's formula and drivers, from the graph (at the shipped history's
+    last quarter: its drivers include the residual states' estimated gains)."""
     from cloudmodel.lineage import drivers_of, formula_of
     from cloudmodel.result import LINES
 
@@ -82,7 +85,7 @@ def render_lines(drivers: DriverSet) -> str:
             out.append(f"= `{line.numerator}` ÷ `{line.denominator}`" + (f" × {line.scale:g}." if line.scale != 1 else "."))
         for quantity, doc in formula_of(name) if not (line.growth_of or line.numerator) else []:
             out.append(f"\n`{quantity}`: {doc}")
-        ids = drivers_of(name, drivers)
+        ids = drivers_of(name, drivers, history)
         out.append(f"\nDrivers ({len(ids)}): " + ", ".join(f"`{i}`" for i in ids) + "\n")
     return "\n".join(out)
 
@@ -90,11 +93,14 @@ def render_lines(drivers: DriverSet) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     target = Path(argv[0]) if argv else Path("docs/drivers.md")
+    from cloudmodel.basis import prepare
+
     drivers = load_drivers()
     target.write_text(render(drivers), encoding="utf-8")
     print(f"wrote {target}")
     lines = target.with_name("lines.md")
-    lines.write_text(render_lines(drivers), encoding="utf-8")
+    basis = prepare(drivers)
+    lines.write_text(render_lines(basis.drivers, basis.history), encoding="utf-8")
     print(f"wrote {lines}")
     return 0
 

@@ -28,9 +28,7 @@ from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present import numbers as nb
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
 
-#: Draws of the note's simulation: enough for a stable p5–p95 band, small enough for a second.
-DEFAULT_DRAWS = 2_000
-DEFAULT_SEED = 0
+from cloudmodel.analyses.note_data import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: E402 - the note's defaults
 TORNADO_BARS = 10  # drivers shown in the tornado chart (the table lists every one)
 BRIDGE_ROWS = 8  # the largest contributions drawn in a waterfall; the rest go into one bar
 BASE = "base"
@@ -91,110 +89,6 @@ def _fiscal_years(fc: Any) -> list[str]:
 
     labels = {p for p in fc.table["period"].unique().to_list() if p.startswith("FY") and "Q" not in p}
     return ordered_periods(labels)
-
-
-def _scenario_names(directory: str) -> list[str]:
-    folder = Path(directory) / "scenarios"
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
-
-
-def _reported_actuals(history: Any, origin: int, user: Any) -> Any:
-    """Actuals for the backtest: the reported quarters of cloud revenue and EBITA after
-    ``origin`` (from the shipped history), then the user's actuals file on top."""
-    from cloudmodel.inputs.actuals import Actual, Actuals
-    from cloudmodel.inputs.history import LINE_METRICS
-    from cloudmodel.inputs.periods import quarter_label
-
-    rows: dict[tuple[str, str], Actual] = {}
-    for line in ("cloud.revenue", "cloud.ebita"):
-        for q, value in sorted(history.quarterly.get(LINE_METRICS[line], {}).items()):
-            if q > origin and (line, q) not in history.derived:
-                rows[(line, quarter_label(q))] = Actual(line, quarter_label(q), float(value), len(rows) + 2)
-    for r in getattr(user, "rows", []):
-        rows[(r.line, r.period)] = r
-    return Actuals("the reported history" + (f" and {user.file}" if user is not None else ""), list(rows.values()))
-
-
-def _backtest(drivers: Any, history: Any, user: Any) -> dict[str, Any] | None:
-    """The backtest from the earliest origin the model accepts, within the last four reported
-    quarters, against the reported quarters after it; None when no origin works."""
-    from cloudmodel.analyses.backtest import backtest
-    from cloudmodel.errors import InputError
-    from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, quarter_label
-
-    last = history.last_quarter
-    for origin in range(last - QUARTERS_PER_YEAR + 1, last):
-        actuals = _reported_actuals(history, origin, user)
-        if not actuals.rows:
-            continue
-        try:
-            result = backtest(drivers, history, actuals, quarter_label(origin))
-        except InputError:
-            continue
-        if result["rows"]:
-            return result
-    return None
-
-
-def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-           drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
-           units: str = "cn") -> dict[str, Any]:
-    """Everything the note shows, computed: forecasts, scenarios, tornado, simulation, bridges, backtest."""
-    from cloudmodel.analyses.simulate import simulate
-    from cloudmodel.analyses.whatif import component_bridge, shapley_bridge, tornado
-    from cloudmodel.inputs.history import load_history
-    from cloudmodel.model import forecast, load_drivers
-
-    if units not in nb.UNIT_SYSTEMS:
-        from cloudmodel.errors import InputError
-
-        raise InputError.one("--units", "", units, "unknown count scale", f"choose {' or '.join(nb.UNIT_SYSTEMS)}")
-    base = load_drivers(drivers_dir)
-    history = load_history()
-    user_actuals = None
-    if actuals is not None:
-        from cloudmodel.inputs.actuals import load_actuals
-
-        user_actuals = actuals if hasattr(actuals, "rows") else load_actuals(actuals)
-    fc = forecast(scenario, overrides, drivers=base, history=history, actuals=user_actuals)
-    is_base = scenario == BASE and not fc.meta["overrides"]
-    base_fc = fc if is_base else forecast(BASE, None, drivers=base, history=history, actuals=user_actuals)
-    targets = fc.targets.to_dicts()
-    value_period = next(t["period"] for t in targets if t["line"] == VALUATION_LINE)
-    target_years = sorted({t["period"] for t in targets if t["period"].startswith("FY")})
-
-    scenarios = {name: (fc if name == scenario and not overrides else
-                        forecast(name, None, drivers=base, history=history, actuals=user_actuals))
-                 for name in [BASE, *_scenario_names(base.directory)]}
-    if scenario not in scenarios or overrides:
-        scenarios["this note" if scenario in scenarios else scenario] = fc
-    order = sorted(scenarios, key=lambda n: scenarios[n].value(VALUATION_LINE, value_period))
-    scenarios = {n: scenarios[n] for n in order}
-
-    outputs = [(VALUATION_LINE, value_period), ("cloud.revenue", target_years[-1])]
-    sensitivity = tornado(fc.drivers, history, outputs).to_dicts()
-    sim = simulate(fc.drivers, history, draws, seed)
-
-    if is_base:
-        others = [n for n in order if n != BASE]
-        vs = next((n for n in reversed(others)), None)
-        target_set = scenarios[vs].drivers if vs else None
-    else:
-        vs, target_set = ("this scenario", fc.drivers)
-    shapley = None
-    if target_set is not None:
-        changes = {k: target_set[k].value for k in target_set.overrides}
-        shapley = shapley_bridge(base, history, changes, VALUATION_LINE, value_period)
-        shapley["vs"] = vs
-    years = _fiscal_years(fc)
-    last = target_years[-1]
-    before = years[years.index(last) - 1] if last in years and years.index(last) > 0 else None
-    component = component_bridge(fc, "cloud.revenue", last, before) if before else None
-    return {"fc": fc, "base_fc": base_fc, "is_base": is_base, "scenario": scenario, "history": history,
-            "targets": targets, "value_period": value_period, "target_years": target_years, "years": years,
-            "scenarios": scenarios, "tornado": sensitivity, "tornado_outputs": outputs, "simulation": sim,
-            "shapley": shapley, "component": component, "component_from": before,
-            "backtest": _backtest(fc.drivers, history, user_actuals), "draws": draws, "seed": seed, "units": units}
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -280,12 +174,13 @@ def _headline(data: dict[str, Any]) -> str:
                     f'<div class="r">{_mark(cells.mark("cloud.revenue", last))} the model\'s figure</div></div>')
     meta = fc.meta
     overrides = ", ".join(f"{k} = {fmt(v, fc.drivers[k].unit)}" for k, v in meta["overrides"].items()) or "none"
-    used = meta.get("actuals")
-    facts = [("scenario", meta["scenario"]), ("overrides", overrides), ("last reported quarter", meta["origin"]),
+    facts = [("origin", f"{meta['origin']} ({meta['view']})"), ("last reported quarter", meta["last_reported"]),
+             ("scenario", meta["scenario"]), ("overrides", overrides),
+             ("reported history", meta["history"]), ("actuals", meta["actuals"] or "none"),
              ("driver files", f"{meta['drivers_hash']} ({len(fc.drivers)} drivers)"),
-             ("actuals", "none" if not used else f"{used['file']}: {len(used['used'])} row{'' if len(used['used']) == 1 else 's'} used"),
              ("checks", "all hold" if meta["checks_ok"] else "some fail"),
-             ("report's figures", "all met" if meta["targets_ok"] else "some missed"),
+             ("report's figures", ("all met" if meta["targets_ok"] else "some missed") if meta["targets_apply"]
+              else f"the report's {meta['report_origin']} view, shown against this one"),
              ("model", f"{meta['model']} {meta['version']}")]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     return (f'<div class="kpis">{"".join(cards)}</div><dl class="facts">{dl}</dl>'
@@ -524,22 +419,28 @@ def _bridges(data: dict[str, Any]) -> str:
 
 def _backtest_section(data: dict[str, Any]) -> str:
     result = data["backtest"]
-    if result is None:
-        return _p("No backtest: no reported quarter falls after an origin the model accepts.")
     meta = result["meta"]
-    rows = [[_e(r["line"]), _e(r["period"]), _e(r["method"]), _e(fmt(r["forecast"], r["unit"])),
-             _e(fmt(r["actual"], r["unit"])), _e(change(r["error"], r["unit"])),
-             _e(nb.ratio(r["pct_error"], signed=True) if r["pct_error"] is not None else nb.MISSING)]
-            for r in result["rows"]]
-    summary = [[_e(s["line"]), _e(s["method"]), _e(str(s["n"])), _e(nb.ratio(s["mape"])),
-                _e(change(s["bias"], _Cells(data["fc"]).unit(s["line"]))), _e(nb.number(s["mase"], 2))]
-               for s in result["summary"]]
-    return (_p(f"The forecast made at {meta['origin']} with only what was reported by then, held against {meta['actuals']} "
-               f"({meta['rows_compared']} line-periods). Methods: the driver model, the statistical baseline "
-               f"({meta['baseline']['method']}) and seasonal naive.")
-            + _table(["line", "period", "method", "forecast", "actual", "error", "error %"], rows, "bt", numeric_from=3)
-            + _table(["line", "method", "n", "MAPE", "bias", "MASE"], summary, "bt", numeric_from=2,
-                     caption="MAPE = mean |error ÷ actual|; bias = mean error; MASE below 1 beats seasonal naive"))
+    methods = ("model", "seasonal_naive", "yoy_carry", "holt_winters", "combination", "consensus")
+    by = {}
+    for r in result["rows"]:
+        by.setdefault(r["period"], {})[r["method"]] = r
+    rows = [[_e(p), *[_e(nb.ratio(by[p][m]["pct_error"], signed=True)) if m in by[p] else nb.MISSING for m in methods]]
+            for p in sorted(by, key=lambda x: (int(x[2:6]), int(x[7])))]
+    summary = []
+    for view, items in result["summary"].items():
+        for s in items:
+            summary.append([_e(view), _e(s["method"]), _e(str(s["n"])), _e(nb.ratio(s["mape"])),
+                            _e(nb.ratio(s["model_mape_same_targets"])) if s["model_mape_same_targets"] is not None else nb.MISSING,
+                            _e(nb.number(s["mase"], 2)) if s["mase"] is not None else nb.MISSING,
+                            _e(nb.ratio(s["coverage_p5_p95"])) if "coverage_p5_p95" in s else nb.MISSING])
+    e = result["ebita"]["summary"]
+    return (_p(f"One quarter ahead from every origin {meta['first_origin']}–{meta['last_origin']}, each forecast made with only "
+               f"what was reported by then (the model is forecast --origin O). {meta['hindsight']}.")
+            + _table(["quarter", *methods], rows, "bt", numeric_from=1, caption="error of each method's forecast (forecast ÷ actual − 1)")
+            + _table(["origins", "method", "n", "MAPE", "model MAPE, same quarters", "MASE", "P5–P95 coverage"], summary, "bt",
+                     numeric_from=2, caption="MASE below 1 beats seasonal naive")
+            + _p(f"Cloud EBITA one quarter ahead: the model's MAPE {nb.ratio(e['model_mape'])} against "
+                 f"{nb.ratio(e['latest_margin_x_revenue_mape'])} for the latest margin × the model's revenue ({e['n']} quarters)."))
 
 
 def _checks(data: dict[str, Any]) -> str:
@@ -694,8 +595,8 @@ def _page(data: dict[str, Any]) -> str:
 
 
 def build_note(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-               drivers_dir: str | Path | None = None, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
-               units: str = "cn") -> str:
+               drivers_dir: str | Path | None = None, *, origin: str | None = None, draws: int = DEFAULT_DRAWS,
+               seed: int = DEFAULT_SEED, units: str = "cn") -> str:
     """The research note of a scenario (with ``--set`` overrides and an actuals file) as one HTML page.
 
     ``scenario``: ``base``, a name in ``drivers/scenarios`` or a scenario file; ``overrides``:
@@ -703,22 +604,24 @@ def build_note(scenario: str = BASE, overrides: Mapping[str, Any] | None = None,
     or Parquet actuals file (rolls the forecast forward and joins the backtest); ``draws`` and
     ``seed``: the simulation; ``units``: counts in 万/亿 (``cn``) or k/m/bn (``k``).
     Bad input raises :class:`cloudmodel.errors.InputError` (the CLI's exit 2)."""
-    return render(gather(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed, units=units))
+    from cloudmodel.analyses.note_data import gather
+
+    return render(gather(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units))
 
 
 def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-               drivers_dir: str | Path | None = None, *, force: bool = False, draws: int = DEFAULT_DRAWS,
-               seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
+               drivers_dir: str | Path | None = None, *, force: bool = False, origin: str | None = None,
+               draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
     """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
     never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
     from cloudmodel.present.output import check_target, write_atomic
 
     inputs = [actuals] if isinstance(actuals, str | Path) else []
     check_target(path, force, inputs)  # refuse before the work, not after
-    html = build_note(scenario, overrides, actuals, drivers_dir, draws=draws, seed=seed, units=units)
+    html = build_note(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units)
     target = check_target(path, force, inputs)
     write_atomic(target, lambda p: p.write_text(html, encoding="utf-8"), force)
     return target
 
 
-__all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "build_note", "gather", "render", "write_note"]
+__all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "build_note", "render", "write_note"]

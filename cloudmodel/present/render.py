@@ -258,7 +258,7 @@ def periods_for(fc: Any, period: str) -> list[str]:
         return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
     from cloudmodel.present.defaults import years_shown
 
-    shown = years_shown(fc.drivers)
+    shown = years_shown(fc.drivers, fc.timeline.origin)
     return [p for p in shown if p in labels] + [
         p for p in ordered_periods(labels) if p.startswith("FY") and "Q" not in p and p > shown[-1]]
 
@@ -273,15 +273,25 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
     from cloudmodel.lines import LINES
 
     marks = {"actual": "A", "forecast": "E"}
+    column_basis = {p: fc.rows.basis("cloud.revenue", p) or "forecast" for p in periods}
     cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
-    cols += [Col((p + " " + marks.get(fc.rows.basis("cloud.revenue", p) or "", "")).strip()) for p in periods]
+    cols += [Col((p + " " + marks.get(column_basis[p], "")).strip()) for p in periods]
     rows = []
     for label, line in lines:
         unit = LINES[line].unit if line in LINES else "RMB_mn"
         label_text, cells = row_cells([fc.rows.get(line, p) for p in periods], unit)
-        cells = [c + (" est." if fc.rows.basis(line, p) == "estimate" else "") for c, p in zip(cells, periods, strict=True)]
+        cells = [c + cell_mark(fc.rows.basis(line, p), column_basis[p]) for c, p in zip(cells, periods, strict=True)]
         rows.append([label, label_text, *cells])
     show_table(title, cols, rows, CAPTION, console)
+
+
+def cell_mark(basis: str | None, column: str) -> str:
+    """A cell's mark where its basis is not its column's: ``est.`` for an estimate, ``A`` for a reported
+    figure in a forecast column, ``E`` for a forecast in a reported one — so the table says what the
+    CSV, the JSON and the workbook say."""
+    if basis is None or basis == column:
+        return ""
+    return {"estimate": " est.", "actual": " A", "forecast": " E"}[basis]
 
 
 def forecast_sections(target_year: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
@@ -313,7 +323,7 @@ def forecast_sections(target_year: str) -> list[tuple[str, list[tuple[str, str]]
              ("Target per ADS", "valuation.target.usd_per_ads"), ("Target per HK share", "valuation.target.hkd_per_share")]
     return [("Alibaba Cloud revenue by layer", revenue, False), ("Adjusted EBITA by layer", ebita, False),
             ("AI adoption and MaaS", ai, False), ("Alibaba Group (fiscal years; A = reported)", group, True),
-            (f"Valuation per share, on each year's figures (the report's target is the {target_year} column)", value, True)]
+            (f"Valuation per share, on each year's figures (the target price is the {target_year} column)", value, True)]
 
 
 def targets_table(fc: Any, console: Console | None = None) -> None:
@@ -330,7 +340,9 @@ def targets_table(fc: Any, console: Console | None = None) -> None:
                      "[green]ok[/]" if row["ok"] else "[red]off[/]"])
     cols = [Col("figure", "left", fold=True, key=True), Col("period", "left"), Col("model"), Col("report", wrap=True),
             Col("tolerance"), Col("status")]
-    show_table("The report's own figures", cols, rows, console=console)
+    title = ("The report's own figures" if fc.meta.get("targets_apply", True) else
+             f"The report's own figures (its {fc.meta['report_origin']} view) against this forecast")
+    show_table(title, cols, rows, console=console)
 
 
 def residual(x: float) -> str:
@@ -350,17 +362,32 @@ def checks_table(fc: Any, console: Console | None = None) -> None:
                rows, console=console)
 
 
+def header(meta: dict[str, Any]) -> str:
+    """The line every verb's table output starts with: the origin, the last reported quarter it stands
+    on and the data."""
+    actuals = f" + {safe(meta['actuals'])}" if meta.get("actuals") else ""
+    return (f"origin [bold]{meta['origin']}[/] ({safe(meta['view'])}) · last reported {meta['last_reported']} · "
+            f"data: {safe(_short_path(meta['history']))}{actuals}")
+
+
+def _short_path(path: str) -> str:
+    import os
+
+    return os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path)) if path else ""
+
+
 def print_forecast(fc: Any, period: str = "year", console: Console | None = None) -> None:
     console = console or make_console()
     meta = fc.meta
     overrides = ", ".join(f"{safe(k)}={plain_number(v)}" for k, v in meta["overrides"].items()) or "none"
     console.print(f"[bold]cloudmodel[/] scenario [bold]{safe(meta['scenario'])}[/] · overrides: {overrides} · "
-                  f"last actual {meta['origin']} · drivers {meta['drivers_hash']} · each row states its unit")
+                  f"drivers {meta['drivers_hash']} · each row states its unit")
+    console.print(header(meta))
     periods = periods_for(fc, period)
     years = periods_for(fc, "year") if period == "quarter" else periods
     from cloudmodel.present.defaults import target_year
 
-    for title, lines, yearly in forecast_sections(target_year(fc.drivers)):
+    for title, lines, yearly in forecast_sections(target_year(fc.drivers, fc.timeline.origin)):
         line_table(fc, title, lines, years if yearly else periods, console)
     targets_table(fc, console)
     checks_table(fc, console)
@@ -405,6 +432,8 @@ def print_simulation(result: Any) -> None:
 
     console = make_console()
     meta = result.meta
+    if "origin" in meta:
+        console.print(header(meta))
     console.print(f"[bold]simulate[/] {meta['draws']:,} draws · seed {meta['seed']} · {len(meta['drawn_drivers'])} drivers drawn · "
                   f"{meta['precision']} · {sum(result.timings.values()):.2f} s")
     wide = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "mean", "p95"]))
@@ -613,35 +642,51 @@ def print_diff(result: dict[str, Any]) -> None:
 
 
 def print_rolling(result: dict[str, Any]) -> None:
-    """The rolling-origin backtest: the one-step forecasts (in the line's unit) and the MAPE per
-    method, with the coverage of the P5–P95 band."""
+    """The rolling-origin backtest: each quarter's error by method, the scores of each view (all origins;
+    those from the report's on), and cloud EBITA against the latest margin."""
     meta = result["meta"]
-    unit = line_unit(meta["line"]) or ""
     console = make_console()
     console.print(f"Rolling origin, one step ahead, {safe(meta['line'])}: {meta['origins']} origins "
-                  f"({meta['first_origin']}–{meta['last_origin']}), each seeing only what was reported by then")
-    rows = [r for r in result["rows"] if r["method"] == "model"]
-    if rows:
-        scale = nb.column_scale(unit, [r[k] for r in rows for k in ("forecast", "p5", "p95", "actual")], UNITS)
-        cells = [[r["origin"], r["period"], *(scale.cell(r[k]) for k in ("forecast", "p5", "p95", "actual")),
-                  nb.ratio(r["pct_error"], signed=True), "yes" if r["covered"] else "no"] for r in rows]
-        show_table(f"The updated model at each origin, {scale.label} (P5–P95 band)",
-                   [Col("origin", "left", key=True), Col("period", "left"), Col("forecast"), Col("p5"), Col("p95"),
-                    Col("actual"), Col("error"), Col("in band", "left")], cells, console=console)
-    cells = [[safe(s["method"]), nb.number(s["n"], 0), nb.ratio(s["mape"]), nb.change(s["bias"], unit, units=UNITS),
-              nb.ratio(s["coverage_p5_p95"]) if "coverage_p5_p95" in s else nb.MISSING] for s in result["summary"]]
-    show_table("MAPE by method (model = the update; baselines: seasonal naive, latest y/y growth carried forward; "
-               "drivers_only = the model without the update)",
-               [Col("method", "left", fold=True, key=True), Col("n"), Col("MAPE"), Col("bias"), Col("P5–P95 coverage")],
-               cells, console=console)
-    state = meta["state"]
-    console.print(f"residual state: persistence {state['persistence']:.3f}, σ {state['sigma']:.4f} (log, non-AI revenue), "
-                  f"{state['pairs']} pairs of surprises")
+                  f"({meta['first_origin']}–{meta['last_origin']}), each forecast made with only what was reported by then")
+    methods = ("model", "seasonal_naive", "yoy_carry", "holt_winters", "combination", "consensus")
+    by: dict[str, dict[str, Any]] = {}
+    for r in result["rows"]:
+        by.setdefault(r["period"], {})[r["method"]] = r
+    scale = nb.column_scale("RMB_mn", [r["actual"] for r in result["rows"]], UNITS)
+    cells = []
+    for period, row in by.items():
+        model = row["model"]
+        cells.append([model["origin"], period, scale.cell(model["actual"]),
+                      *(nb.ratio(row[m]["pct_error"], signed=True) if m in row else nb.MISSING for m in methods),
+                      "yes" if model.get("covered") else "no"])
+    show_table(f"Error of each one-step forecast (forecast ÷ actual − 1); actual in {scale.label}",
+               [Col("origin", "left", key=True), Col("quarter", "left"), Col("actual"), *(Col(m) for m in methods),
+                Col("in P5–P95", "left")], cells, console=console)
+    for view, items in result["summary"].items():
+        rows = []
+        for s_ in items:
+            rows.append([safe(s_["method"]), nb.number(s_["n"], 0), nb.ratio(s_["mape"]),
+                         nb.ratio(s_["model_mape_same_targets"]) if s_["model_mape_same_targets"] is not None else nb.MISSING,
+                         nb.number(s_["mase"], 2) if s_["mase"] is not None else nb.MISSING,
+                         nb.change(s_["bias_rmb_mn"], "RMB_mn", units=UNITS),
+                         nb.ratio(s_["coverage_p5_p95"]) if "coverage_p5_p95" in s_ else nb.MISSING,
+                         nb.change(s_["winkler_rmb_mn"], "RMB_mn", units=UNITS) if "winkler_rmb_mn" in s_ else nb.MISSING])
+        show_table(f"Scores, {view} (MAPE in %; MASE: MAE over seasonal naive's, below 1 beats it; bias and Winkler in RMB)",
+                   [Col("method", "left", fold=True, key=True), Col("n"), Col("MAPE"), Col("model MAPE, same quarters"),
+                    Col("MASE"), Col("bias"), Col("P5–P95 coverage"), Col("Winkler")], rows, console=console)
+    e = result["ebita"]["summary"]
+    if e["n"]:
+        console.print(f"cloud EBITA one step ahead, {e['n']} quarters: model MAPE {nb.ratio(e['model_mape'])}, latest margin × "
+                      f"the model's revenue {nb.ratio(e['latest_margin_x_revenue_mape'])}")
+    console.print(safe(meta["hindsight"]))
 
 
-def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any]) -> None:
+def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
     import polars as pl
 
+    if meta is not None:
+        make_console().print(f"origin [bold]{meta['origin']}[/] · shipped history to {meta['last_reported']} · "
+                             f"data: {safe(_short_path(meta['history']))}" + (f" + {safe(meta['actuals'])}" if meta.get("actuals") else ""))
     print_rolling(rolling)
     if result is None:
         return
@@ -662,45 +707,37 @@ def print_update(result: Any) -> None:
     """The variance report: surprises, driver updates, revised key lines, and the bridge of cloud revenue."""
     import polars as pl
 
-    from cloudmodel.analyses.update import REVENUE
-    from cloudmodel.inputs.periods import Period, quarter_label
-
     meta = result.meta
     console = make_console()
-    console.print(f"update: origin {meta['origin']} → {meta['new_origin']} with {meta['actuals']} "
-                  f"(new quarters: {', '.join(meta['new_quarters']) or 'none'}); {meta['draws']} draws, "
-                  f"effective sample size {meta['effective_sample_size']:,.0f}; residual persistence "
-                  f"{meta['state']['persistence']:.3f}, σ {meta['state']['sigma']:.4f}")
+    console.print(f"update: origin {meta['origin']} (last reported {meta['last_reported_at_origin']}) → last reported "
+                  f"{meta['last_reported']} with {safe(meta['actuals'])} (new quarters: {', '.join(meta['new_quarters']) or 'none'}); "
+                  "deterministic: no draws, no seed")
+    gains = meta["update"]["gains"]
+    console.print("residual states: " + ", ".join(f"{k.partition('.')[2]} {v:.2f}" for k, v in gains.items())
+                  + f"; spreads: growth gap {meta['update']['spreads']['revenue']:.4f}, margin {meta['update']['spreads']['margin']:.4f}")
     if result.surprises:
         print_frame(pl.DataFrame(result.surprises).select("line", "period", "forecast", "actual", "low", "high", "pct_error",
                                                           "within_bounds"), "Forecast (made at the origin) against actual")
     moved = [r for r in result.drivers if r["change"] != 0]
     if moved:
         print_frame(pl.DataFrame(moved).select("driver", "prior", "posterior", "p5", "p95", "low", "high", "outside_range"),
-                    "Driver updates (posterior mean and 90% band; outside_range: the data push it outside the report's range)")
+                    "Driver updates (posterior and 90% band; outside_range: the data push it outside the report's range)")
         conflicts = [r["driver"] for r in moved if r["outside_range"]]
         if conflicts:
             console.print(f"prior–data conflict: the actuals push {', '.join(conflicts)} outside the report's range")
     else:
-        console.print("No driver moved: the actuals are what the forecast expected.")
-    print_frame(pl.DataFrame(result.revised).select("line", "period", "origin_forecast", "drivers_only", "updated", "change"),
-                "Revised key lines")
-    by = {}
+        console.print("No driver moved: the evidence since the report's origin does not reach any driver.")
+    print_frame(pl.DataFrame(result.revised).select("line", "period", "origin_forecast", "updated", "change"), "Revised key lines")
+    if meta["rows_not_used"]:
+        print_frame(pl.DataFrame(meta["rows_not_used"]), "Rows of the file not used, and why")
+    totals: dict[tuple[str, str], dict[str, float]] = {}
     for b in result.bridge:
-        if b["line"] == REVENUE:
-            key = b["period"]
-            parts = by.setdefault(key, {"residual": 0.0, "drivers": 0.0})
-            parts["residual" if b["component"] == "residual" else "drivers"] += b["contribution"]
-    if by:
-        print_frame(pl.DataFrame([{"period": k, "drivers": v["drivers"], "residual": v["residual"],
-                                   "total": v["drivers"] + v["residual"]} for k, v in by.items()]),
-                    "Bridge of cloud revenue: origin forecast → updated (drivers + residual state = change)")
-        following = quarter_label(Period.parse(meta["new_origin"]).fiscal_quarters()[0] + 1)
-        parts = [b for b in result.bridge if b["line"] == REVENUE and b["period"] == following]
-        if parts:
-            parts.sort(key=lambda b: -abs(b["contribution"]))
-            print_frame(pl.DataFrame([{"component": b["component"], "contribution": b["contribution"]} for b in parts]),
-                        f"Cloud revenue {following}: how much of the change went to each driver and to the residual")
+        if b["line"] == "cloud.revenue" and b["period"].startswith("FY") and "Q" not in b["period"]:
+            parts = totals.setdefault((b["period"], b["via"]), {"contribution": 0.0})
+            parts["contribution"] += b["contribution"]
+    if totals:
+        print_frame(pl.DataFrame([{"period": p, "via": v, "contribution": c["contribution"]} for (p, v), c in totals.items()]),
+                    "Bridge of cloud revenue by year: origin forecast → updated, by driver and state (adds up to the change)")
 
 
 def print_quarterly(result: Any) -> None:
@@ -709,6 +746,6 @@ def print_quarterly(result: Any) -> None:
 
     stats = result.stats.filter(pl.col("stat").is_in(["p5", "p50", "p95"]))
     wide = stats.pivot(on="stat", index=["line", "period", "unit"], values="value", aggregate_function="first")
-    make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · with the residual state "
-                         f"(forecast-error uncertainty from the rolling-origin backtest)")
+    make_console().print(f"simulate {result.meta['draws']:,} draws · seed {result.meta['seed']} · each forecast quarter draws "
+                         "the residual states' innovations (the forecast error the reported quarters show)")
     print_frame(wide.select("line", "period", "p5", "p50", "p95", "unit"), "Distribution by period")

@@ -128,14 +128,14 @@ class Sheets:
     forecast: Any
 
 
-def build(fc: Any, history: Any, timeline: Any, extra: Any) -> Sheets:
-    """The workbook's cells for a forecast (its drivers, history cut and timeline)."""
-    from cloudmodel.engine import observed_actuals, to_raw
+def build(fc: Any, history: Any, timeline: Any) -> Sheets:
+    """The workbook's cells for a forecast (its drivers, the history as known at its origin, its timeline)."""
+    from cloudmodel.engine import observed, to_raw
     from cloudmodel.result import add_checks, build_rows
 
     refs, driver_rows, derived = _driver_refs(fc.drivers)
     layout = Layout.of(timeline)
-    evaluation = SheetEvaluation(refs, history, timeline, observed_actuals(history, extra, timeline.origin), layout)
+    evaluation = SheetEvaluation(refs, history, timeline, observed(history), layout)
     STRICT[0] = True
     try:
         evaluation.run()
@@ -144,10 +144,15 @@ def build(fc: Any, history: Any, timeline: Any, extra: Any) -> Sheets:
     raw = to_raw(evaluation)
     rows = build_rows(raw, history)
     check_names = add_checks(rows, raw, history, fc.drivers)
-    for driver_id in fc.drivers:
+    for driver_id, d in fc.drivers.items():
         if driver_id.startswith("group.table4."):
             line, _, year = driver_id.rpartition("_fy")
-            rows.put(line, f"FY{year}", refs[driver_id], fc.rows.basis(line, f"FY{year}"))
+            basis = fc.rows.basis(line, f"FY{year}")
+            cell = refs[driver_id]
+            reported = history.fiscal_year_total("group_revenue_rmb_mn", int(year))
+            if basis == "estimate" and d.unit == "RMB_mn" and reported is not None:  # scaled to the reported total
+                cell = cell * reported / refs[f"group.table4.revenue_fy{year}"]
+            rows.put(line, f"FY{year}", cell, basis)
     return Sheets(fc.drivers, driver_rows, derived, layout, evaluation, rows, check_names, fc)
 
 
@@ -363,7 +368,9 @@ def _write_readme(sheet: Any, sheets: Sheets, formulas: int) -> None:
         "cloudmodel: a live model of Alibaba Cloud, the group and the valuation",
         "",
         f"Scenario: {meta['scenario']}; overrides: {meta['overrides'] or 'none'}; drivers hash {meta['drivers_hash']}.",
-        f"Last reported quarter (origin): {meta['origin']}; horizon {meta['horizon']}.",
+        f"Origin: {meta['origin']} ({meta['view']}); last reported quarter {meta['last_reported']}; horizon {meta['horizon']}.",
+        f"Data: the reported history {meta['history']}" + (f" and the actuals file {meta['actuals']}" if meta['actuals'] else "") + ".",
+        "Drivers of kind 'estimated' are the residual states' gains, estimated at the origin from what was reported by then.",
         f"{formulas} formula cells. Edit a blue input on Drivers and every quantity, output, check and target follows.",
         "",
         "Drivers: every input, in its canonical unit (ratios as decimals, money in RMB mn, counts), with its range,",
@@ -402,7 +409,7 @@ def save(fc: Any, path: str | Path, force: bool = False) -> int:
     """``forecast --format xlsx --output PATH``: the live workbook of a forecast, written atomically."""
     from cloudmodel.present.output import write_atomic
 
-    sheets = build(fc, fc.history, fc.timeline, fc.extra)
+    sheets = build(fc, fc.history, fc.timeline)
     counted: list[int] = []
     write_atomic(Path(path), lambda target: counted.append(write_workbook(sheets, target)), force)
     return counted[0]
