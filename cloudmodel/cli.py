@@ -72,6 +72,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import warnings
 
+        from cloudmodel.errors import suggestion_budget
         from cloudmodel.inputs.files import reset_inputs
 
         reset_inputs()
@@ -79,7 +80,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         # warnings about them would only add lines of source code to stderr.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
-            return func(*args, **kwargs)
+            with suggestion_budget(MAX_PROBLEMS_SHOWN):  # a did-you-mean only for the problems shown
+                return func(*args, **kwargs)
         except InputError as exc:
             lines = [str(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
             if len(exc.problems) > MAX_PROBLEMS_SHOWN:
@@ -116,7 +118,15 @@ def verb(*params: Any, name: str = "") -> Callable[[Callable[..., Any]], Callabl
     return register
 
 
+#: Most ``--set`` options of one run: a driver is set once, and the model has a few hundred.
+#: More belong in a scenario file (at most ``inputs.drivers.MAX_OVERRIDES`` overrides).
+MAX_SETS = 1_000
+
+
 def parse_sets(items: list[str] | None) -> dict[str, str]:
+    if items and len(items) > MAX_SETS:
+        raise InputError.one("--set", "", None, f"is given {len(items):,} times; a run takes at most {MAX_SETS:,}",
+                             "put many overrides in a scenario file: --scenario FILE")
     overrides: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")

@@ -24,6 +24,12 @@ EXIT_USAGE = 2
 HELP_FLAGS = ("--help", "-h")
 
 
+#: Most words a command line may have. argparse's time grows with the square of the number of
+#: options, so a generated command line of a hundred thousand ``--set``s would take minutes; 5,000
+#: words is ten times any real use, and parsing them takes well under a second.
+MAX_WORDS = 5_000
+
+
 class UsageError(Exception):
     """Bad usage of the command line (exit 2)."""
 
@@ -209,6 +215,9 @@ class App:
         if not argv or argv[0] in HELP_FLAGS:
             sys.stdout.write(self.help())
             return 0
+        if len(argv) > MAX_WORDS:
+            return self.usage_error(f"the command line has {len(argv):,} words; at most {MAX_WORDS:,} are read "
+                                    "(put many overrides in a scenario file: --scenario FILE)")
         verb, rest = argv[0], argv[1:]
         command = self.commands.get(verb)
         if command is None:
