@@ -53,16 +53,30 @@ REPORT_HINT = ("this is a bug in cloudmodel, not a problem with your input; plea
 def fail(message: str, code: int = EXIT_INPUT) -> None:
     from cloudmodel.errors import clean_text
 
-    sys.stderr.write(f"cloudmodel: error: {clean_text(message)}\n")
+    _say(f"cloudmodel: error: {clean_text(message)}\n")
     raise SystemExit(code)
+
+
+def _say(text: str) -> None:
+    """A message on stderr; a closed or full stderr loses it, never the exit code."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def internal_error(exc: BaseException) -> None:
     from cloudmodel.errors import clean_text, shown
 
     text = clean_text(str(exc).splitlines()[0] if str(exc) else "")
-    sys.stderr.write(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
+    _say(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
     raise SystemExit(EXIT_INTERNAL)
+
+
+#: System errors that are the machine's state, not a bug: exit 2 with the system's reason.
+IO_ERRNOS = ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "EPIPE", "ENXIO", "EACCES", "EPERM")
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,16 +106,25 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc), code=EXIT_CHECK)
         except CloudmodelError as exc:
             fail(str(exc))
-        except BrokenPipeError:
-            sys.stderr.close()
+        except BrokenPipeError:  # stdout is written through output.to_stdout; this is a last resort
+            from cloudmodel.present.output import _silence_stdout
+
+            _silence_stdout()
+            fail("stdout: the reader closed the pipe before the whole output was written (broken pipe)")
+        except OSError as exc:
+            import errno
+
+            if exc.errno not in {getattr(errno, name, None) for name in IO_ERRNOS} - {None}:
+                internal_error(exc)
+            fail(f"{exc.filename or 'a file'}: cannot be written or read: {exc.strerror or exc}")
         except KeyboardInterrupt:
-            sys.stderr.write("cloudmodel: interrupted\n")
+            _say("cloudmodel: interrupted\n")
             raise SystemExit(EXIT_INTERRUPTED) from None
         except SystemExit as exc:
             from cloudmodel.present.output import Terminated
 
             if isinstance(exc, Terminated):  # SIGTERM while a file was written: it was removed
-                sys.stderr.write("cloudmodel: terminated; nothing was written\n")
+                _say("cloudmodel: terminated; nothing was written\n")
             raise
         except Exception as exc:  # anything else is our bug: exit 3, never a traceback
             internal_error(exc)
@@ -158,6 +181,10 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
         from cloudmodel.present import render
 
         render.UNITS = units
+    if not output:  # the output goes to stdout: refuse a closed one before any work
+        from cloudmodel.present.output import require_stdout
+
+        require_stdout()
     if output:
         from pathlib import Path
 
@@ -173,10 +200,15 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
 def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],
             document: Any, inputs: Any = ()) -> None:
     """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``), the rest
-    goes through :func:`cloudmodel.present.output.emit_frames`."""
+    goes through :func:`cloudmodel.present.output.emit_frames`. ``output`` ``-`` is stdout."""
     if fmt == "table":
-        if not output:
-            show()
+        if not output or output == "-":
+            from cloudmodel.present.output import to_stdout
+            from cloudmodel.present.render import captured_stdout
+
+            with captured_stdout() as buffer:
+                show()
+            to_stdout(buffer.getvalue())
             return
         from cloudmodel.present.output import write_text
         from cloudmodel.present.render import captured
@@ -251,6 +283,9 @@ def _check_plot(plot: str | None, output: str | None, force: bool) -> None:
         return
     if output and os.path.abspath(plot) == os.path.abspath(output):
         raise InputError.one("--plot", "", plot, "is also the --output file; give two different files")
+    if plot == "-" and (not output or output == "-"):
+        raise InputError.one("--plot", "", plot, "would put the PNG on stdout together with the tables",
+                             "give --output FILE for the tables, or a file name for --plot")
     _plot_target(plot, force)
 
 
@@ -723,11 +758,10 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
                             actuals=loaded, period=period)
     if plot:
-        from pathlib import Path
 
         from cloudmodel.present.charts import fan_and_histogram
 
-        fan_and_histogram(result, Path(plot), force, history=history, drivers=driver_set)
+        fan_and_histogram(result, _plot_target(plot, force), force, history=history, drivers=driver_set)
     meta = result.meta | {"scenario": scenario, "probabilities": result.probabilities,
                           "variance_shares": result.attribution.to_dicts()}
     if fmt == "parquet":
@@ -795,10 +829,12 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     from cloudmodel.inputs.history import load_history
     from cloudmodel.inputs.periods import quarter_label
     from cloudmodel.model import load_drivers
-    from cloudmodel.present.output import check_output, write_atomic
+    from cloudmodel.present.output import STDOUT, check_output, require_stdout, save_text
 
     check_format(fmt)
     check_units(units)
+    if fmt == "table" or not output:
+        require_stdout()
     driver_set, history = load_drivers(drivers), load_history()
     toml_output = output if fmt == "table" else None
     if output and not write:
@@ -811,8 +847,10 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     elif toml_output:
         target = check_output(toml_output, "toml", force, [d.file for d in driver_set.values()])
     if target is not None:  # --write deliberately replaces calibrated.toml: that is what it is for
-        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force=write or force)
+        save_text(target, text, force=write or force)
         load_drivers(target.parent) if write else None  # a written drivers directory must still load
+    if target == STDOUT:  # --output -: the TOML alone, so that it can be piped
+        return
     old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
     document = result | {"previous": old, "written": str(target) if target else None}
 
@@ -940,15 +978,30 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
     check_output(output, "html", force, [actuals] if actuals else [])
     target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force,
                         draws=draws or DEFAULT_DRAWS, seed=seed, units=units)
-    sys.stdout.write(f"wrote {target}\n")
+    from cloudmodel.present.output import STDOUT, notice
+
+    if target != STDOUT:  # the note is written: a closed or broken stdout only loses this line (exit 0)
+        notice(f"wrote {target}\n")
+
+
+def _print(text: str) -> None:
+    """--help and the command list: through output.to_stdout (a closed, full or broken stdout is exit 2)."""
+    from cloudmodel.present.output import to_stdout
+
+    to_stdout(text)
+
+
+app.out = _print
 
 
 def main() -> None:
     try:
         raise SystemExit(app.run(sys.argv[1:]))
     except KeyboardInterrupt:  # outside a command (while parsing): still no traceback
-        sys.stderr.write("cloudmodel: interrupted\n")
+        _say("cloudmodel: interrupted\n")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except InputError as exc:  # writing --help failed
+        fail(str(exc))
 
 
 if __name__ == "__main__":

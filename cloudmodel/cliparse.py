@@ -187,6 +187,7 @@ class App:
     def __init__(self, prog: str, help: str) -> None:
         self.prog, self.doc = prog, help
         self.commands: dict[str, Command] = {}
+        self.out: Callable[[str], Any] = lambda text: sys.stdout.write(text)  # --help goes here
 
     def command(self, *params: Option | Argument, name: str = "", formats: tuple[str, ...] = ()) -> Callable:
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -213,7 +214,7 @@ class App:
         """Parse ``argv`` (without the program name), call the command; return the exit code."""
         argv = list(argv)
         if not argv or argv[0] in HELP_FLAGS:
-            sys.stdout.write(self.help())
+            self.out(self.help())
             return 0
         if len(argv) > MAX_WORDS:
             return self.usage_error(f"the command line has {len(argv):,} words; at most {MAX_WORDS:,} are read "
@@ -228,7 +229,7 @@ class App:
             return self.usage_error(f"no such command {verb!r}{hint}")
         words = rest[:rest.index("--")] if "--" in rest else rest
         if any(w in HELP_FLAGS for w in words):
-            sys.stdout.write(command.help(self.prog, self.width()))
+            self.out(command.help(self.prog, self.width()))
             return 0
         try:
             kwargs = command.parse(self.prog, rest)
