@@ -79,8 +79,22 @@ def internal_error(exc: BaseException) -> None:
 IO_ERRNOS = ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "EPIPE", "ENXIO", "EACCES", "EPERM")
 
 
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's errors into one clear message and an exit code, never a traceback."""
+def _own_hints(problems: list[Any], options: frozenset[str] | None) -> list[Any]:
+    """The problems with any hint that names an option this verb lacks dropped (a library hint
+    written for another verb: "give a later --horizon" to backtest, which has none).
+    tests/test_hostile2.py checks statically that no hint does; this keeps it true at run time."""
+    if options is None:
+        return problems
+    import dataclasses
+    import re
+
+    return [dataclasses.replace(p, hint="") if set(re.findall(r"--[a-z][a-z-]*", str(p.hint))) - options else p
+            for p in problems]
+
+
+def friendly(func: Callable[..., Any], options: frozenset[str] | None = None) -> Callable[..., Any]:
+    """Turn the library's errors into one clear message and an exit code, never a traceback.
+    ``options`` are the verb's own (``--help`` among them): a hint naming another is not shown."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -97,7 +111,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             with suggestion_budget(MAX_PROBLEMS_SHOWN):  # a did-you-mean only for the problems shown
                 return func(*args, **kwargs)
         except InputError as exc:
-            lines = [str(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+            lines = [str(p) for p in _own_hints(exc.problems[:MAX_PROBLEMS_SHOWN], options)]
             if len(exc.problems) > MAX_PROBLEMS_SHOWN:
                 lines.append(f"… and {len(exc.problems) - MAX_PROBLEMS_SHOWN:,} more")
             head = f"{len(exc.problems)} problems:\n  " if len(exc.problems) > 1 else ""
@@ -135,7 +149,10 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 def verb(*params: Any, name: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a command: its options and arguments, once; errors become exit codes."""
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        wrapped = friendly(func)
+        from cloudmodel.cliparse import Option
+
+        names = frozenset(n for p in params if isinstance(p, Option) for n in p.names) | {"--help"}
+        wrapped = friendly(func, names)
         app.command(*params, name=name or func.__name__.removesuffix("_cmd"))(wrapped)
         return wrapped
     return register
@@ -149,7 +166,7 @@ MAX_SETS = 1_000
 def parse_sets(items: list[str] | None) -> dict[str, str]:
     if items and len(items) > MAX_SETS:
         raise InputError.one("--set", "", None, f"is given {len(items):,} times; a run takes at most {MAX_SETS:,}",
-                             "put many overrides in a scenario file: --scenario FILE")
+                             "put many overrides in a scenario file instead")
     overrides: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -188,13 +205,13 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
     if output:
         from pathlib import Path
 
-        from cloudmodel.present.output import check_extension, check_target
+        from cloudmodel.present.output import check_format_extension, check_target
 
         check_target(output, force, inputs)
         # An existing file may be an input the run has not loaded yet (refused once it is, whatever
         # its name), and a new *.toml may land in a drivers folder: their extension is checked at the write.
         if not os.path.lexists(output) and Path(output).suffix.lower() != ".toml":
-            check_extension(output, fmt)
+            check_format_extension(output, fmt)
 
 
 def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],

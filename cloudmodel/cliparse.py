@@ -218,7 +218,7 @@ class App:
             return 0
         if len(argv) > MAX_WORDS:
             return self.usage_error(f"the command line has {len(argv):,} words; at most {MAX_WORDS:,} are read "
-                                    "(put many overrides in a scenario file: --scenario FILE)")
+                                    "(put many overrides in a scenario file instead)")
         verb, rest = argv[0], argv[1:]
         command = self.commands.get(verb)
         if command is None:

@@ -336,12 +336,22 @@ def check_extension(path: str | Path, fmt: str, option: str = "--output") -> Non
     allowed = EXTENSIONS.get(fmt, ())
     if not suffix or suffix in allowed or not allowed:
         return
-    other = next((name for name, ends in EXTENSIONS.items() if suffix in ends), None)
-    # --format is an option of the verbs writing FORMATS (and calibrate's TOML): not report's html, not --plot
-    with_format = option == "--output" and (fmt in FORMATS or fmt == "toml")
-    hint = f"name it {Path(str(path)).stem}{allowed[0]}" + (f", or give --format {other}" if with_format and other in FORMATS else "")
     raise InputError.one(option, "", str(path), f"has the extension {suffix}, which does not match the format {fmt} "
-                         f"(expected {' or '.join(allowed)})", hint)
+                         f"(expected {' or '.join(allowed)})", f"name it {Path(str(path)).stem}{allowed[0]}")
+
+
+def check_format_extension(path: str | Path, fmt: str) -> None:
+    """:func:`check_extension` for the ``--output`` of a verb that has ``--format``: the hint also
+    offers the format the extension names (report, calibrate's TOML and ``--plot`` have none)."""
+    try:
+        check_extension(path, fmt)
+    except InputError as exc:
+        suffix = Path(str(path)).suffix.lower()
+        other = next((name for name, ends in EXTENSIONS.items() if suffix in ends), None)
+        if other not in FORMATS:
+            raise
+        first = exc.problems[0]
+        raise InputError.one(first.file, first.key, first.value, first.rule, f"{first.hint}, or give --format {other}") from None
 
 
 def check_output(path: str | Path | None, fmt: str, force: bool, inputs: Iterable[str | Path] = (),
