@@ -29,9 +29,9 @@ app = App("cloudmodel", "cloudmodel: Alibaba Cloud, layer by layer, from the rep
 ALL_FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 DRIVERS = option("--drivers", help="Directory of driver files (default: the shipped drivers/).", metavar="DIR")
 FORMAT = option("--format", "-f", dest="fmt", default="table", metavar="FORMAT",
-                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output).")
+                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output; - is stdout, not a terminal).")
 OUTPUT = option("--output", "-o", metavar="FILE",
-                help="Write to this file (atomically; its extension must match the format) instead of stdout.")
+                help="Write to this file (atomically; its extension must match the format) instead of stdout; - is stdout.")
 FORCE = option("--force", kind=bool, help="Replace an existing output file.")
 SET = option("--set", dest="set_", many=True, metavar="ID=VALUE",
              help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")
