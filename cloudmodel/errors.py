@@ -64,7 +64,7 @@ class InputError(CloudmodelError):
 
     def __init__(self, problems: Iterable[InputProblem]):
         self.problems = list(problems)
-        super().__init__()
+        super().__init__(self.problems)  # args as given: the error pickles and copies
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
