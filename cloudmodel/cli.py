@@ -29,9 +29,9 @@ app = App("cloudmodel", "cloudmodel: Alibaba Cloud, layer by layer, from the rep
 ALL_FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 DRIVERS = option("--drivers", help="Directory of driver files (default: the shipped drivers/).", metavar="DIR")
 FORMAT = option("--format", "-f", dest="fmt", default="table", metavar="FORMAT",
-                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output).")
+                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output; - is stdout, not a terminal).")
 OUTPUT = option("--output", "-o", metavar="FILE",
-                help="Write to this file (atomically; its extension must match the format) instead of stdout.")
+                help="Write to this file (atomically; its extension must match the format) instead of stdout; - is stdout.")
 FORCE = option("--force", kind=bool, help="Replace an existing output file.")
 SET = option("--set", dest="set_", many=True, metavar="ID=VALUE",
              help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")
@@ -56,25 +56,54 @@ REPORT_HINT = ("this is a bug in cloudmodel, not a problem with your input; plea
 def fail(message: str, code: int = EXIT_INPUT) -> None:
     from cloudmodel.errors import clean_text
 
-    sys.stderr.write(f"cloudmodel: error: {clean_text(message)}\n")
+    _say(f"cloudmodel: error: {clean_text(message)}\n")
     raise SystemExit(code)
+
+
+def _say(text: str) -> None:
+    """A message on stderr; a closed or full stderr loses it, never the exit code."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def internal_error(exc: BaseException) -> None:
     from cloudmodel.errors import clean_text, shown
 
     text = clean_text(str(exc).splitlines()[0] if str(exc) else "")
-    sys.stderr.write(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
+    _say(f"cloudmodel: internal error: {type(exc).__name__}: {shown(text)[1:-1]}\n  ({REPORT_HINT})\n")
     raise SystemExit(EXIT_INTERNAL)
 
 
-def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's errors into one clear message and an exit code, never a traceback."""
+#: System errors that are the machine's state, not a bug: exit 2 with the system's reason.
+IO_ERRNOS = ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "EPIPE", "ENXIO", "EACCES", "EPERM")
+
+
+def _own_hints(problems: list[Any], options: frozenset[str] | None) -> list[Any]:
+    """The problems with any hint that names an option this verb lacks dropped (a library hint
+    written for another verb: "give a later --horizon" to backtest, which has none).
+    tests/test_hostile2.py checks statically that no hint does; this keeps it true at run time."""
+    if options is None:
+        return problems
+    import dataclasses
+    import re
+
+    return [dataclasses.replace(p, hint="") if set(re.findall(r"--[a-z][a-z-]*", str(p.hint))) - options else p
+            for p in problems]
+
+
+def friendly(func: Callable[..., Any], options: frozenset[str] | None = None) -> Callable[..., Any]:
+    """Turn the library's errors into one clear message and an exit code, never a traceback.
+    ``options`` are the verb's own (``--help`` among them): a hint naming another is not shown."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import warnings
 
+        from cloudmodel.errors import suggestion_budget
         from cloudmodel.inputs.files import reset_inputs
 
         reset_inputs()
@@ -82,9 +111,10 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         # warnings about them would only add lines of source code to stderr.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
-            return func(*args, **kwargs)
+            with suggestion_budget(MAX_PROBLEMS_SHOWN):  # a did-you-mean only for the problems shown
+                return func(*args, **kwargs)
         except InputError as exc:
-            lines = [str(p) for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
+            lines = [str(p) for p in _own_hints(exc.problems[:MAX_PROBLEMS_SHOWN], options)]
             if len(exc.problems) > MAX_PROBLEMS_SHOWN:
                 lines.append(f"… and {len(exc.problems) - MAX_PROBLEMS_SHOWN:,} more")
             head = f"{len(exc.problems)} problems:\n  " if len(exc.problems) > 1 else ""
@@ -93,16 +123,25 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc), code=EXIT_CHECK)
         except CloudmodelError as exc:
             fail(str(exc))
-        except BrokenPipeError:
-            sys.stderr.close()
+        except BrokenPipeError:  # stdout is written through output.to_stdout; this is a last resort
+            from cloudmodel.present.output import _silence_stdout
+
+            _silence_stdout()
+            fail("stdout: the reader closed the pipe before the whole output was written (broken pipe)")
+        except OSError as exc:
+            import errno
+
+            if exc.errno not in {getattr(errno, name, None) for name in IO_ERRNOS} - {None}:
+                internal_error(exc)
+            fail(f"{exc.filename or 'a file'}: cannot be written or read: {exc.strerror or exc}")
         except KeyboardInterrupt:
-            sys.stderr.write("cloudmodel: interrupted\n")
+            _say("cloudmodel: interrupted\n")
             raise SystemExit(EXIT_INTERRUPTED) from None
         except SystemExit as exc:
             from cloudmodel.present.output import Terminated
 
             if isinstance(exc, Terminated):  # SIGTERM while a file was written: it was removed
-                sys.stderr.write("cloudmodel: terminated; nothing was written\n")
+                _say("cloudmodel: terminated; nothing was written\n")
             raise
         except Exception as exc:  # anything else is our bug: exit 3, never a traceback
             internal_error(exc)
@@ -113,13 +152,24 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 def verb(*params: Any, name: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a command: its options and arguments, once; errors become exit codes."""
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        wrapped = friendly(func)
+        from cloudmodel.cliparse import Option
+
+        names = frozenset(n for p in params if isinstance(p, Option) for n in p.names) | {"--help"}
+        wrapped = friendly(func, names)
         app.command(*params, name=name or func.__name__.removesuffix("_cmd"))(wrapped)
         return wrapped
     return register
 
 
+#: Most ``--set`` options of one run: a driver is set once, and the model has a few hundred.
+#: More belong in a scenario file (at most ``inputs.drivers.MAX_OVERRIDES`` overrides).
+MAX_SETS = 1_000
+
+
 def parse_sets(items: list[str] | None) -> dict[str, str]:
+    if items and len(items) > MAX_SETS:
+        raise InputError.one("--set", "", None, f"is given {len(items):,} times; a run takes at most {MAX_SETS:,}",
+                             "put many overrides in a scenario file instead")
     overrides: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -151,25 +201,34 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
         from cloudmodel.present import render
 
         render.UNITS = units
+    if not output:  # the output goes to stdout: refuse a closed one before any work
+        from cloudmodel.present.output import require_stdout
+
+        require_stdout()
     if output:
         from pathlib import Path
 
-        from cloudmodel.present.output import check_extension, check_target
+        from cloudmodel.present.output import check_format_extension, check_target
 
         check_target(output, force, inputs)
         # An existing file may be an input the run has not loaded yet (refused once it is, whatever
         # its name), and a new *.toml may land in a drivers folder: their extension is checked at the write.
         if not os.path.lexists(output) and Path(output).suffix.lower() != ".toml":
-            check_extension(output, fmt)
+            check_format_extension(output, fmt)
 
 
 def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],
             document: Any, inputs: Any = ()) -> None:
     """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``), the rest
-    goes through :func:`cloudmodel.present.output.emit_frames`."""
+    goes through :func:`cloudmodel.present.output.emit_frames`. ``output`` ``-`` is stdout."""
     if fmt == "table":
-        if not output:
-            show()
+        if not output or output == "-":
+            from cloudmodel.present.output import to_stdout
+            from cloudmodel.present.render import captured_stdout
+
+            with captured_stdout() as buffer:
+                show()
+            to_stdout(buffer.getvalue())
             return
         from cloudmodel.present.output import write_text
         from cloudmodel.present.render import captured
@@ -245,6 +304,9 @@ def _check_plot(plot: str | None, output: str | None, force: bool) -> None:
         return
     if output and os.path.abspath(plot) == os.path.abspath(output):
         raise InputError.one("--plot", "", plot, "is also the --output file; give two different files")
+    if plot == "-" and (not output or output == "-"):
+        raise InputError.one("--plot", "", plot, "would put the PNG on stdout together with the tables",
+                             "give --output FILE for the tables, or a file name for --plot")
     _plot_target(plot, force)
 
 
@@ -704,11 +766,10 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
                             conditions=conditions, keep_draws=fmt == "parquet", precision=precision,
                             living=basis.living, period=period)
     if plot:
-        from pathlib import Path
 
         from cloudmodel.present.charts import fan_and_histogram
 
-        fan_and_histogram(result, Path(plot), force, history=history, drivers=driver_set)
+        fan_and_histogram(result, _plot_target(plot, force), force, history=history, drivers=driver_set)
     meta = basis.describe() | result.meta | {"scenario": scenario, "probabilities": result.probabilities,
                           "variance_shares": result.attribution.to_dicts()}
     if fmt == "parquet":
@@ -776,10 +837,12 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     from cloudmodel.inputs.history import load_history
     from cloudmodel.inputs.periods import quarter_label
     from cloudmodel.model import load_drivers
-    from cloudmodel.present.output import check_output, write_atomic
+    from cloudmodel.present.output import STDOUT, check_output, require_stdout, save_text
 
     check_format(fmt)
     check_units(units)
+    if fmt == "table" or not output:
+        require_stdout()
     driver_set, history = load_drivers(drivers), load_history()
     toml_output = output if fmt == "table" else None
     if output and not write:
@@ -794,8 +857,10 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     elif toml_output:
         target = check_output(toml_output, "toml", force, [d.file for d in driver_set.values()])
     if target is not None:  # --write deliberately replaces calibrated.toml: that is what it is for
-        write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"), force=write or force)
+        save_text(target, text, force=write or force)
         load_drivers(target.parent) if write else None  # a written drivers directory must still load
+    if target == STDOUT:  # --output -: the TOML alone, so that it can be piped
+        return
     old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
     document = result | {"previous": old, "written": str(target) if target else None}
 
@@ -934,15 +999,30 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
     check_output(output, "html", force, [actuals] if actuals else [])
     target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force, origin=origin,
                         draws=draws or DEFAULT_DRAWS, seed=seed, units=units)
-    sys.stdout.write(f"wrote {target}\n")
+    from cloudmodel.present.output import STDOUT, notice
+
+    if target != STDOUT:  # the note is written: a closed or broken stdout only loses this line (exit 0)
+        notice(f"wrote {target}\n")
+
+
+def _print(text: str) -> None:
+    """--help and the command list: through output.to_stdout (a closed, full or broken stdout is exit 2)."""
+    from cloudmodel.present.output import to_stdout
+
+    to_stdout(text)
+
+
+app.out = _print
 
 
 def main() -> None:
     try:
         raise SystemExit(app.run(sys.argv[1:]))
     except KeyboardInterrupt:  # outside a command (while parsing): still no traceback
-        sys.stderr.write("cloudmodel: interrupted\n")
+        _say("cloudmodel: interrupted\n")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except InputError as exc:  # writing --help failed
+        fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,12 @@ EXIT_USAGE = 2
 HELP_FLAGS = ("--help", "-h")
 
 
+#: Most words a command line may have. argparse's time grows with the square of the number of
+#: options, so a generated command line of a hundred thousand ``--set``s would take minutes; 5,000
+#: words is ten times any real use, and parsing them takes well under a second.
+MAX_WORDS = 5_000
+
+
 class UsageError(Exception):
     """Bad usage of the command line (exit 2)."""
 
@@ -181,6 +187,7 @@ class App:
     def __init__(self, prog: str, help: str) -> None:
         self.prog, self.doc = prog, help
         self.commands: dict[str, Command] = {}
+        self.out: Callable[[str], Any] = lambda text: sys.stdout.write(text)  # --help goes here
 
     def command(self, *params: Option | Argument, name: str = "", formats: tuple[str, ...] = ()) -> Callable:
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -207,8 +214,11 @@ class App:
         """Parse ``argv`` (without the program name), call the command; return the exit code."""
         argv = list(argv)
         if not argv or argv[0] in HELP_FLAGS:
-            sys.stdout.write(self.help())
+            self.out(self.help())
             return 0
+        if len(argv) > MAX_WORDS:
+            return self.usage_error(f"the command line has {len(argv):,} words; at most {MAX_WORDS:,} are read "
+                                    "(put many overrides in a scenario file instead)")
         verb, rest = argv[0], argv[1:]
         command = self.commands.get(verb)
         if command is None:
@@ -219,7 +229,7 @@ class App:
             return self.usage_error(f"no such command {verb!r}{hint}")
         words = rest[:rest.index("--")] if "--" in rest else rest
         if any(w in HELP_FLAGS for w in words):
-            sys.stdout.write(command.help(self.prog, self.width()))
+            self.out(command.help(self.prog, self.width()))
             return 0
         try:
             kwargs = command.parse(self.prog, rest)

@@ -23,6 +23,9 @@ A CSV or Parquet file with columns ``period, line, value`` and optionally ``unit
 * **One quarter, one label.** ``FY2025Q4`` and ``CY2025Q1`` are the same quarter: giving both
   (for the same line) is a duplicate, whatever the values.
 
+* **Bounded.** At most :data:`MAX_ACTUALS_ROWS` rows (100,000) and 64 columns, checked before the
+  rows are read (for Parquet, from the file's footer, before anything is decompressed).
+
 Every problem is reported with the file, row, column, value and rule, all at once.
 """
 
@@ -45,6 +48,16 @@ OPTIONAL = ("unit", "restates", "low", "high", "source")
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 #: Largest actuals file read. A quarter adds a handful of rows; 16 MB is decades of every line.
 MAX_ACTUALS_BYTES = 16 * 1024 * 1024
+#: Most rows an actuals file may have. A quarter's results add a few dozen rows (every line the
+#: model has, once), so a hundred years of quarters is a few thousand; 100,000 is far beyond real
+#: use, while a million-row file (a data dump, a decompression bomb) is refused before its rows
+#: are read, so every run costs at most seconds, whatever the file holds.
+MAX_ACTUALS_ROWS = 100_000
+#: Most columns: the format has eight (period, line, value and the optional ones).
+MAX_ACTUALS_COLUMNS = 64
+#: Most bytes a Parquet file's rows may take once decompressed (its row groups' own count, read
+#: from the footer before anything is decompressed): a real file of 100,000 rows is a few MB.
+MAX_PARQUET_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 #: The largest size a reported figure can plausibly have, by unit. Money: RMB 10 trillion (1e7
 #: RMB mn) is ten times Alibaba's group revenue; counts: ten billion is more than every person
 #: and device; ratios: 100 is a growth of 10,000%. Beyond these a figure is a typo or an attack,
@@ -121,6 +134,7 @@ def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                                  "rename it .csv, or write real Parquet")
         if data[-4:] != PARQUET_MAGIC:
             raise InputError.one(str(path), "", None, "is a truncated or corrupt Parquet file (no footer)")
+        _check_parquet_size(path, data)
         import polars as pl
 
         try:
@@ -132,18 +146,54 @@ def _table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return header, rows
     text = decode_text(data, str(path))
     reader = csv.reader(io.StringIO(text))
+    table = []
     try:
-        table = [row for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                table.append(row)
+                if len(table) > MAX_ACTUALS_ROWS + 1:  # the header and one row too many: stop reading
+                    _too_many_rows(path, f"more than {MAX_ACTUALS_ROWS:,}")
     except csv.Error as exc:
         raise InputError.one(str(path), "", None, f"is not valid CSV: {exc}") from None
     if not table:
         raise InputError.one(str(path), "", None, "is empty", "expected a header period,line,value and rows")
+    _check_columns(path, len(table[0]))
     header = [h.strip() for h in table[0]]
     rows = []
     for cells in table[1:]:
         rows.append({h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
                     | ({"__extra__": ",".join(cells[len(header):])} if len(cells) > len(header) else {}))
     return header, rows
+
+
+def _too_many_rows(path: Path, count: str) -> None:
+    raise InputError.one(str(path), "", None, f"has {count} rows; an actuals file has at most {MAX_ACTUALS_ROWS:,}",
+                         "a quarter adds a few dozen rows: is this the right file?")
+
+
+def _check_columns(path: Path, count: int) -> None:
+    if count > MAX_ACTUALS_COLUMNS:
+        raise InputError.one(str(path), "header", None, f"has {count:,} columns; an actuals file has at most "
+                             f"{MAX_ACTUALS_COLUMNS}", "the header is period,line,value[,unit,restates,low,high,source]")
+
+
+def _check_parquet_size(path: Path, data: bytes) -> None:
+    """Refuse a Parquet file whose footer says it holds too many rows, columns or decompressed
+    bytes, before a row is decompressed (a small file can expand to gigabytes)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+        rows, columns = meta.num_rows, meta.num_columns
+        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except Exception as exc:  # pyarrow raises several types for a corrupt footer
+        raise InputError.one(str(path), "", None, f"cannot be read as Parquet: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    if rows > MAX_ACTUALS_ROWS:
+        _too_many_rows(path, f"{rows:,}")
+    _check_columns(path, columns)
+    if expanded > MAX_PARQUET_UNCOMPRESSED_BYTES:
+        raise InputError.one(str(path), "", None, f"expands to {expanded:,} bytes once decompressed; an actuals file may "
+                             f"take at most {MAX_PARQUET_UNCOMPRESSED_BYTES:,}", "is this the right file?")
 
 
 def load_actuals(path: str | Path, history: History | None = None) -> Actuals:

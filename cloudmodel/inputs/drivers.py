@@ -48,6 +48,10 @@ KINDS = ("report", "outside", "derived", "assumption", "calibrated")
 #: estimated at the origin from what was reported by then (:mod:`cloudmodel.living`), never in a file.
 RUN_KINDS = (*KINDS, "estimated")
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bernoulli")
+#: Most overrides one scenario file, or the ``--set`` options of one run, may give. A driver is set
+#: at most once and the model has a few hundred; 10,000 leaves room for a drivers folder of one's
+#: own, while a file of a million ids is refused before any is looked up.
+MAX_OVERRIDES = 10_000
 _REQUIRED_BY_KIND = {
     "report": ("quote", "where"),
     "outside": ("source",),
@@ -140,7 +144,11 @@ class DriverSet(Mapping):
         return self.drivers[driver_id]
 
     def with_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> DriverSet:
-        """A copy with values replaced (strings with units are parsed); derived ones recomputed."""
+        """A copy with values replaced (strings with units are parsed); derived ones recomputed.
+        At most :data:`MAX_OVERRIDES` of them (a scenario file's or the ``--set`` options')."""
+        if len(overrides) > MAX_OVERRIDES:
+            raise InputError.one(where, "", None, f"gives {len(overrides):,} overrides; at most {MAX_OVERRIDES:,} are "
+                                 "accepted", f"the model has {len(self.drivers):,} drivers: each is set at most once")
         problems: list[InputProblem] = []
         drivers = dict(self.drivers)
         applied = dict(self.overrides)
@@ -308,6 +316,9 @@ MAX_DRIVER_FILE_BYTES = 1024 * 1024
 #: folder has a dozen files and under 200 kB; these limits are a hundred times that, and keep a
 #: folder given by mistake (a home folder, a data dump) from being read whole.
 MAX_DRIVER_FILES = 1000
+#: Most drivers a folder may define: the shipped folder has a few hundred; validating each costs
+#: a schema check, so a folder of a hundred thousand generated entries is refused before that.
+MAX_DRIVERS = 10_000
 MAX_DRIVERS_TOTAL_BYTES = 16 * 1024 * 1024
 #: Deepest nesting a driver or scenario file may have. Real files are three levels deep (file →
 #: [[driver]] → distribution); a hostile file nested thousands deep would exhaust the parser's stack.
@@ -484,6 +495,7 @@ def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
 
     problems: list[InputProblem] = []
     drivers: dict[str, Driver] = {}
+    count = 0
     for file, raw_bytes in contents:
         name = str(file)
         try:
@@ -491,6 +503,11 @@ def _validate(contents: list[tuple[Path, bytes]]) -> dict[str, Driver]:
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        entries = data.get("driver")
+        count += len(entries) if isinstance(entries, list) else 0
+        if count > MAX_DRIVERS:  # before validating them: each costs a schema check
+            raise InputError.one(str(file.parent), "", None, f"holds more than {MAX_DRIVERS:,} [[driver]] entries "
+                                 f"(counted up to {file.name})", "is this the right folder?")
         try:
             content = DriverFile.model_validate(data)
         except ValidationError as exc:

@@ -6,6 +6,8 @@ written atomically like every other output (``--plot``).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ LAYER_COLOURS = ("#1d3557", "#457b9d", "#a8dadc", "#e76f51", "#f4a261")
 LAYERS = tuple((label, key, colour) for (label, key), colour in zip(LAYER_LABELS, LAYER_COLOURS, strict=True))
 
 
+#: Every chart is drawn with these: user text (a scenario name, a driver id, a line) is plain
+#: text, never mathtext (``$x$`` would be italic, ``$$`` a parse error) nor TeX.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
 def _pyplot():
     import matplotlib
 
@@ -24,6 +31,21 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def plain_text(draw: Callable[..., None]) -> Callable[..., None]:
+    """Run a chart function — building the figure and saving it, when tick labels are made —
+    under :data:`PLAIN_TEXT`."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        import matplotlib
+
+        _pyplot()
+        with matplotlib.rc_context(PLAIN_TEXT):
+            draw(*args, **kwargs)
+
+    return wrapper
 
 
 def _save(fig: Any, path: Path, force: bool, dpi: int = 120) -> None:
@@ -47,6 +69,7 @@ def _label(value: float, unit: str) -> str:
 
 # ----------------------------------------------------------------------------- waterfall
 
+@plain_text
 def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = False) -> None:
     """A waterfall of a bridge: start, one bar per contribution (largest first; those that round to
     nothing left out), end. The axis is zoomed on the levels the bars reach and every bar — the
@@ -105,6 +128,7 @@ def _axis_label(unit: str) -> str:
 
 # ----------------------------------------------------------------------------- forecast
 
+@plain_text
 def forecast_chart(fc: Any, path: Path, force: bool = False) -> None:
     """Revenue mix by layer (stacked, RMB bn, totals labelled) and the EBITA margins (%), by
     fiscal year; reported years marked A."""
@@ -145,6 +169,7 @@ def forecast_chart(fc: Any, path: Path, force: bool = False) -> None:
     _save(fig, path, force)
 
 
+@plain_text
 def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = False) -> None:
     """Cloud revenue (RMB bn) and the target price per ADS (USD) by scenario and year; base marked."""
     plt = _pyplot()
@@ -173,6 +198,7 @@ def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = Fals
     _save(fig, path, force)
 
 
+@plain_text
 def tornado_chart(frame: Any, outputs: list[tuple[str, str]], path: Path, force: bool = False, top: int = 12) -> None:
     """A tornado per output: the output at each driver's low and high around the base (marked),
     largest swing on top, values labelled."""
@@ -205,6 +231,7 @@ def tornado_chart(frame: Any, outputs: list[tuple[str, str]], path: Path, force:
 
 # ----------------------------------------------------------------------------- simulation
 
+@plain_text
 def fan_and_histogram(result: Any, path: Path, force: bool = False, history: Any = None, drivers: Any = None) -> None:
     """A fan chart of cloud revenue (RMB bn: p5–p95, p25–p75, median) after its reported history,
     and a histogram of the target price per ADS in the report's target year with the base case

@@ -614,13 +614,13 @@ def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, A
                draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
     """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
     never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
-    from cloudmodel.present.output import check_target, write_atomic
+    from cloudmodel.present.output import check_target, save_text
 
     inputs = [actuals] if isinstance(actuals, str | Path) else []
     check_target(path, force, inputs)  # refuse before the work, not after
     html = build_note(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units)
     target = check_target(path, force, inputs)
-    write_atomic(target, lambda p: p.write_text(html, encoding="utf-8"), force)
+    save_text(target, html, force)  # a file, or stdout for "-"
     return target
 
 

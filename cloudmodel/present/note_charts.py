@@ -46,7 +46,10 @@ FORECAST_ALPHA = 0.65  # forecast bars are lighter than reported ones
 WIDTH_IN, HEIGHT_IN = 6.2, 4.0  # inches at 72 px: ~450 × 290, scaled to the container (half the page, or a phone)
 FONT_SIZE = 9
 LABEL_SIZE = 7.5
-RC = {"svg.fonttype": "none", "svg.hashsalt": "cloudmodel-note", "font.size": FONT_SIZE,
+#: ``text.parse_math`` off: user text (scenario names, driver ids, labels) is drawn as written; a
+#: ``$`` would otherwise start matplotlib's mathtext (``$$`` is a parse error, ``$x$`` italic).
+RC = {"text.parse_math": False, "text.usetex": False,
+      "svg.fonttype": "none", "svg.hashsalt": "cloudmodel-note", "font.size": FONT_SIZE,
       "font.family": ["DejaVu Sans", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False,
       "axes.titlesize": FONT_SIZE + 2, "axes.titleweight": "bold", "axes.titlelocation": "left"}
 
@@ -116,8 +119,9 @@ def _inline(svg: str, name: str, title: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Text drawn as it is: a ``$`` would start matplotlib's math mode."""
-    return text.replace("$", r"\$")
+    """Text drawn as it is. Every chart is drawn under :data:`RC`, whose ``text.parse_math`` is
+    off, so nothing needs escaping (an escaped ``\\$`` would be drawn with its backslash)."""
+    return str(text)
 
 
 def _titles(ax: Any, title: str, note: str) -> None:

@@ -65,6 +65,37 @@ def captured(width: int = PIPE_WIDTH) -> Iterator[io.StringIO]:
         _capture = previous
 
 
+class _Buffer(io.StringIO):
+    """A text buffer that reports an encoding (rich draws ASCII boxes for a non-UTF-8 one)."""
+
+    def __init__(self, encoding: str):
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
+@contextlib.contextmanager
+def captured_stdout() -> Iterator[io.StringIO]:
+    """Everything printed inside goes to the returned buffer exactly as it would have gone to
+    stdout (its width, colours when it is a terminal, ASCII boxes when its encoding is not
+    UTF-8), to be written by :func:`cloudmodel.present.output.to_stdout`, which turns a closed,
+    full or broken stdout into a clear exit 2."""
+    global _capture
+    probe = make_console()
+    buffer = _Buffer(probe.encoding)
+    terminal = probe.is_terminal
+    previous, _capture = _capture, Console(file=buffer, width=probe.width, force_terminal=terminal,
+                                           color_system=probe.color_system if terminal else None,
+                                           legacy_windows=False)
+    try:
+        yield buffer
+    finally:
+        _capture = previous
+
+
 def shorten(text: str, width: int = SOURCE_CHARS) -> str:
     """At most ``width`` characters, cut at a space (never inside a number or a word)."""
     text = re.sub(r"\s+", " ", text).strip()

@@ -222,10 +222,13 @@ def _write_drivers(book: Any, formats: _Formats, sheets: Sheets) -> int:
 
 
 def _clean(value: str) -> str:
-    """Text for a cell: no control characters (a cell starting with = would be read as a formula
-    by some readers, so such text gets a leading apostrophe-free space)."""
-    value = re.sub(r"[\x00-\x1f\x7f]", " ", value or "")
-    return " " + value if value.startswith(("=", "+", "-", "@")) else value
+    """Text for a cell: no control characters, and text a spreadsheet would read as a formula
+    (``=…``, ``+…``, ``-…``, ``@…``) with a leading apostrophe, as in every CSV and Excel output
+    (:func:`cloudmodel.present.output.escape_text`). The cell is a string either way; the
+    apostrophe keeps it one when it is edited, re-saved by another tool or exported to CSV."""
+    from cloudmodel.present.output import escape_text
+
+    return escape_text(re.sub(r"[\x00-\x1f\x7f]", " ", value or ""))
 
 
 def _period_basis(sheets: Sheets, name: str, label: str, index: int) -> str:
@@ -346,7 +349,7 @@ def _write_targets(book: Any, formats: _Formats, sheets: Sheets, where: dict[tup
         for column, key in enumerate(keys):
             value = target[key]
             if isinstance(value, str):
-                sheet.write_string(row, column, value)
+                sheet.write_string(row, column, _clean(value))
             elif value is not None:
                 sheet.write_number(row, column, value, formats.get(unit) if key != "tolerance" else None)
         model = f"{OUTPUTS}!$C${where[(target['line'], target['period'])] + 1}"
@@ -383,16 +386,21 @@ def _write_readme(sheet: Any, sheets: Sheets, formulas: int) -> None:
         "Shading: grey = actual, blue = estimate, white = forecast. Money is shown in RMB bn, counts in 万.",
     ]
     for row, line in enumerate(lines):
-        sheet.write_string(row, 0, line)
+        sheet.write_string(row, 0, _clean(line))
     sheet.set_column(0, 0, 120)
 
 
 def write_workbook(sheets: Sheets, path: str | Path) -> int:
     """Write the workbook to ``path`` (a new file; the caller makes the write atomic). Returns the
     number of formula cells."""
+    import io
+
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    from cloudmodel.present.output import WORKBOOK_OPTIONS, write_bytes
+
+    buffer = io.BytesIO()  # zipped in memory, then written: a full disk is one plain OSError
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS | {"in_memory": True})
     formats = _Formats(book)
     readme = book.add_worksheet(README)
     count = _write_drivers(book, formats, sheets)
@@ -402,6 +410,7 @@ def write_workbook(sheets: Sheets, path: str | Path) -> int:
     count += outputs + _write_checks(book, formats, sheets) + _write_targets(book, formats, sheets, where)
     _write_readme(readme, sheets, count)
     book.close()
+    write_bytes(Path(path), buffer.getvalue())
     return count
 
 
