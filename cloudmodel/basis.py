@@ -42,6 +42,18 @@ class Basis:
         changes and the residual states' estimated parameters)."""
         return self.living.drivers
 
+    def past(self, last: int) -> Any:
+        """The basis's own evaluation to quarter ``last`` (drivers as updated, no scenario): a run of a
+        scenario on this basis takes every reported period from it — history is pinned."""
+        if not hasattr(self, "_past"):
+            self._past = {}
+        if last not in self._past:
+            from cloudmodel.engine import evaluate, make_timeline
+
+            timeline = make_timeline(self.drivers, self.history, last)
+            self._past[last] = evaluate(self.drivers.values_by_id(), self.history, timeline)
+        return self._past[last]
+
     def describe(self) -> dict[str, Any]:
         """What every output's header says: the origin, the last reported quarter, the data."""
         from cloudmodel.engine import report_origin
@@ -58,13 +70,15 @@ class Basis:
         return self.last == report_origin(self.base)
 
 
-def parse_origin(label: str | None, history: History) -> int:
+def parse_origin(label: str | int | None, history: History) -> int:
     """``--origin``, parsed in one place for every verb: a fiscal quarter from the first with a year of
     reported quarters before it (default: the shipped history's last quarter). ``report`` is the
     report's own origin."""
     earliest = history.first_quarter + QUARTERS_PER_YEAR - 1  # a year of reported quarters: the anchor of an early origin
     if label is None:
         return history.last_quarter
+    if isinstance(label, int):
+        return label
     if label.strip().lower() == "report":
         from cloudmodel.engine import report_origin
 
@@ -93,18 +107,29 @@ def prepare(drivers: DriverSet | None = None, drivers_dir: str | Path | None = N
 
     base = drivers if drivers is not None else load_drivers(drivers_dir)
     shipped = history if history is not None else load_history()
-    origin_q = origin if isinstance(origin, int) else parse_origin(origin, shipped)
+    origin_q = parse_origin(origin, shipped)
     if origin_q > shipped.last_quarter and actuals is None:
         raise InputError.one("--origin", "", quarter_label(origin_q), f"is after {quarter_label(shipped.last_quarter)}, "
                              "the last quarter of the shipped history", "give the quarters since in an actuals file (--actuals)")
     cut = shipped.up_to(origin_q) if origin_q < shipped.last_quarter else shipped
     if actuals is not None and not hasattr(actuals, "rows"):
         actuals = load_actuals(actuals, cut)
+    from cloudmodel.constraints import validate
+
+    validate(base)
     known = as_known(cut, actuals)
     if known.last_quarter < origin_q:
         raise InputError.one("--origin", "", quarter_label(origin_q), f"no reported cloud revenue from "
                              f"{quarter_label(known.last_quarter + 1)} to the origin", "give those quarters in an actuals file")
-    return Basis(base, known, origin_q, actuals, update_at(base, known))
+    try:
+        living = update_at(base, known)
+    except (ZeroDivisionError, OverflowError, FloatingPointError) as exc:
+        where = f"the drivers and {actuals.file}" if actuals is not None else "the drivers"
+        raise InputError.one("update", "", None, f"the update on what was reported cannot be computed with {where} "
+                             f"({type(exc).__name__}: {exc})", "check the actuals' units and values, and the drivers' bounds") from None
+    basis = Basis(base, known, origin_q, actuals, living)
+    living.drivers.basis = basis
+    return basis
 
 
 __all__ = ["Basis", "parse_origin", "prepare"]

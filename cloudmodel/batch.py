@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cloudmodel.engine import Raw, Timeline, default_last_quarter, make_timeline, run
+from cloudmodel.engine import Raw, Timeline, default_last_quarter, make_timeline, pins, run
 from cloudmodel.inputs.drivers import DriverSet, evaluate_formula, formula_names
 from cloudmodel.inputs.history import History
 from cloudmodel.inputs.periods import Period, Rollup
@@ -55,7 +55,7 @@ def run_cases(drivers: DriverSet, history: History, changes: Mapping[str, Any], 
     """One engine run over every case at once."""
     if timeline is None:
         timeline = make_timeline(drivers, history, last if last is not None else default_last_quarter(drivers, history.last_quarter))
-    return run(values_with(drivers, changes), history, timeline)
+    return run(values_with(drivers, changes), history, timeline, past=pins(drivers, timeline))
 
 
 

@@ -232,8 +232,18 @@ def observed(history: History) -> dict[str, dict[int, float]]:
             for line, metric in LINE_METRICS.items()}
 
 
+def pins(drivers: Any, timeline: Timeline) -> Evaluation | None:
+    """The evaluation that pins a run's reported periods: its basis's own (drivers as updated on what was
+    reported, no scenario), when the drivers come from a basis with this origin (:mod:`cloudmodel.basis`)."""
+    basis = getattr(drivers, "basis", None)
+    if basis is None or basis.last != timeline.origin:
+        return None
+    return basis.past(timeline.last)
+
+
 def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline, trace: bool = False,
-             names: Iterable[str] | None = None, shocks: Mapping[str, Mapping[int, Any]] | None = None) -> Evaluation:
+             names: Iterable[str] | None = None, shocks: Mapping[str, Mapping[int, Any]] | None = None,
+             past: Evaluation | None = None) -> Evaluation:
     """Every quantity of the graph over the timeline (see :mod:`cloudmodel.graph`), or only
     ``names`` (which must hold, in declaration order, every quantity they read)."""
     seen = observed(history)
@@ -242,11 +252,11 @@ def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline, tr
         raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
                              "no reported cloud revenue for this quarter, which lies before the origin",
                              "add it to the actuals file, or move the origin back")
-    return Evaluation(values, history, timeline, seen, trace=trace, shocks=shocks).run(names)
+    return Evaluation(values, history, timeline, seen, trace=trace, shocks=shocks, past=past).run(names)
 
 
 def run(values: Mapping[str, Any], history: History, timeline: Timeline, names: Iterable[str] | None = None,
-        shocks: Mapping[str, Mapping[int, Any]] | None = None) -> Raw:
+        shocks: Mapping[str, Mapping[int, Any]] | None = None, past: Evaluation | None = None) -> Raw:
     """Every line for every quarter (and fiscal year) of the timeline; see the module docstring.
 
     ``history`` is what was reported by the origin (:func:`cloudmodel.inputs.actuals.as_known`: the
@@ -254,8 +264,8 @@ def run(values: Mapping[str, Any], history: History, timeline: Timeline, names: 
     ``cloud.ebita`` are the reported quarters; the latest ``cloud.ai.customers`` and
     ``cloud.deepseek.dau_hosted`` re-anchor the adoption curve and the DeepSeek traffic path.
     ``names`` limits the run to those quantities (see :func:`cloudmodel.lineage.quantities_for`);
-    lines of the others are absent."""
-    return to_raw(evaluate(values, history, timeline, names=names, shocks=shocks))
+    lines of the others are absent. ``past`` pins every reported period to another evaluation (:func:`pins`)."""
+    return to_raw(evaluate(values, history, timeline, names=names, shocks=shocks, past=past))
 
 
 def to_raw(evaluation: Evaluation) -> Raw:

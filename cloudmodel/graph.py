@@ -41,6 +41,7 @@ class Quantity:
     time: str  # QUARTER, YEAR or CONSTANT
     line: str | None
     module: str
+    path: bool = False  # a level path: in a run pinned to a basis, it continues from its value at the origin
 
     @property
     def doc(self) -> str:
@@ -52,12 +53,12 @@ _FUNCTIONS: dict[str, Callable[[Context], Any]] = {}  # name -> function, for th
 _CONSTANTS: set[str] = set()
 
 
-def _register(time: str, line: str | None) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
+def _register(time: str, line: str | None, path: bool = False) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
     def wrap(function: Callable[[Context], Any]) -> Callable[[Context], Any]:
         name = function.__name__
         if name in QUANTITIES:
             raise ValueError(f"quantity {name} is defined twice")
-        QUANTITIES[name] = Quantity(name, function, time, line, function.__module__.rpartition(".")[2])
+        QUANTITIES[name] = Quantity(name, function, time, line, function.__module__.rpartition(".")[2], path)
         _FUNCTIONS[name] = function
         if time == CONSTANT:
             _CONSTANTS.add(name)
@@ -65,9 +66,12 @@ def _register(time: str, line: str | None) -> Callable[[Callable[[Context], Any]
     return wrap
 
 
-def per_quarter(line: str | None = None):
-    """Declare a quantity with a value per quarter (stocks at the quarter end, flows over it)."""
-    return _register(QUARTER, line)
+def per_quarter(line: str | None = None, path: bool = False):
+    """Declare a quantity with a value per quarter (stocks at the quarter end, flows over it). A ``path``
+    (customers, penetration, usage per customer, traffic) is a level the drivers shape from an anchor:
+    in a run pinned to a basis (:class:`Evaluation`'s ``past``) it continues from the basis's value at the
+    origin, so that a scenario moves its course after the origin, not its level there."""
+    return _register(QUARTER, line, path)
 
 
 def per_year(line: str | None = None):
@@ -176,9 +180,11 @@ class Evaluation:
 
     def __init__(self, values: Mapping[str, Any], history: Any, timeline: Any,
                  observed: Mapping[str, Mapping[int, float]], trace: bool = False,
-                 shocks: Mapping[str, Mapping[int, Any]] | None = None):
+                 shocks: Mapping[str, Mapping[int, Any]] | None = None, past: Evaluation | None = None):
         self.values = values
         self.shocks = shocks or {}
+        self.past = past  # the basis's own evaluation: every value of a reported period is its (history pinned)
+        self._path_scale: dict[str, Any] = {}
         self.history = history
         self.timeline = timeline
         self.observed = observed
@@ -193,11 +199,35 @@ class Evaluation:
         self.forward_references += 1
         return self._compute(name, at)
 
+    def pinned(self, name: str, at: int | None) -> bool:
+        """Whether ``name`` at ``at`` belongs to a reported period that the basis pins: a quarter up to the
+        origin, a fiscal year that ends by it (constants are the run's own)."""
+        if self.past is None or at is None:
+            return False
+        time = QUANTITIES[name].time
+        if time == QUARTER:
+            return at <= self.timeline.origin
+        return time == YEAR and 4 * at + 3 <= self.timeline.origin  # the year's fourth quarter (periods.fiscal_index)
+
     def _compute(self, name: str, at: int | None) -> Any:
-        reads = None if self.reads is None else self.reads.setdefault((name, at), set())
-        result = _FUNCTIONS[name](Context(self, at, reads))
+        if self.pinned(name, at):
+            result = self.past.value(name, at)
+        else:
+            reads = None if self.reads is None else self.reads.setdefault((name, at), set())
+            result = _FUNCTIONS[name](Context(self, at, reads))
+            if self.past is not None and QUANTITIES[name].path and at is not None and result is not None:
+                result = result * self._scale(name)
         self.memo[name][at] = result
         return result
+
+    def _scale(self, name: str) -> Any:
+        """A path's continuation factor: the basis's value at the origin over this run's own there."""
+        if name not in self._path_scale:
+            origin = self.timeline.origin
+            own = _FUNCTIONS[name](Context(self, origin, None))
+            pinned = self.past.value(name, origin)
+            self._path_scale[name] = 1.0 if own is None or pinned is None else _ratio(pinned, own)
+        return self._path_scale[name]
 
     def run(self, names: Iterable[str] | None = None) -> Evaluation:
         quarters = list(self.timeline.quarters)
@@ -208,6 +238,18 @@ class Evaluation:
                 if at not in memo:
                     self._compute(name, at)
         return self
+
+
+def _ratio(a: Any, b: Any) -> Any:
+    """a ÷ b, 1 where b is 0 (a path at 0 at the origin has nothing to continue from)."""
+    if isinstance(b, int | float):
+        return 1.0 if b == 0 else a / b
+    if getattr(b, "excel", False):  # a spreadsheet formula: the cell divides
+        return a / b
+    import numpy as np
+
+    b = np.asarray(b)
+    return np.where(b == 0, 1.0, np.asarray(a) / np.where(b == 0, 1.0, b))
 
 
 def reference(values: Mapping[str, Any], history: Any, timeline: Any,

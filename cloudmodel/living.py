@@ -242,7 +242,7 @@ def make_update(base: DriverSet, history: History) -> Update:
 
     origin, after = history.last_quarter, report_origin(base)
     prior = settings(base)
-    drivers, posterior = base, None
+    drivers, posterior, fitted_with = base, None, None
     for _ in range(MAX_ROUNDS):
         revenue, margin = _graph_gaps(drivers, history)
         gains, spreads, why = estimate_gains([revenue[q] for q in sorted(revenue)], [margin[q] for q in sorted(margin)], prior)

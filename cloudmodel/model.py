@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudmodel.basis import Basis, parse_origin, prepare  # noqa: F401 - re-exported
-from cloudmodel.engine import default_horizon, horizon_quarter, make_timeline, run
+from cloudmodel.constraints import LAYER_LINES, _validate_values, relation_limits  # noqa: F401 - re-exported
+from cloudmodel.engine import default_horizon, horizon_quarter, make_timeline, pins, run
 from cloudmodel.errors import InputError, InputProblem, did_you_mean
 from cloudmodel.inputs.drivers import DriverSet, decode_text
 from cloudmodel.inputs.drivers import load_drivers as _load_drivers
@@ -207,7 +208,7 @@ class Forecast:
         formulas' inputs."""
         from cloudmodel.lineage import drivers_of
 
-        return drivers_of(line, self.drivers, period=period)
+        return drivers_of(line, self.drivers, self.history, self.timeline, period=period)
 
 
 def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
@@ -322,76 +323,6 @@ def _add_table4(rows: Rows, drivers: DriverSet, history: History, timeline: Any)
             rows.put(growth, f"FY{year}", now / before - 1, "estimate")
 
 
-#: Relations between drivers that bounds alone cannot express: (smaller, larger), strictly.
-RELATIONS = (
-    ("ai.penetration_target", "ai.penetration_ceiling"),
-    ("ai.penetration_dec2024", "ai.penetration_ceiling"),
-    ("ai.customers_dec2024", "customers.total"),
-    ("ai.customers_feb2025", "customers.total"),
-    ("apple.tier1_users", "apple.tier2_users"),
-    ("apple.tier2_users", "apple.tier3_users"),
-    ("apple.licence_tier1_units", "apple.licence_tier2_units"),
-    ("apple.licence_tier2_units", "apple.licence_tier3_units"),
-)
-
-#: Drivers a formula divides by (or raises to a negative power): each must be strictly positive.
-DENOMINATORS = ("customers.total", "price.qwen_blended_cy2024", "price.qwen_cut_ratio", "price.qwen_max_before",
-                "capex.plan_years", "capex.baseline_years", "capex.useful_life_years", "valuation.usd_cny",
-                "valuation.ads_count", "valuation.shares_per_ads", "apple.tier1_users",
-                "maas.plugins_per_ai_customer_cy2024")
-
-#: Shares of CY2024 cloud revenue set by drivers; IaaS is the residual (1 − these − MaaS).
-LAYER_SHARES = ("paas.share", "saas.share", "solutions.share")
-LAYER_LINES = tuple(f"cloud.revenue.{layer}" for layer in ("iaas", "paas", "saas", "maas", "solutions"))
-
-
-def relation_limits(driver_id: str, values: dict[str, Any]) -> tuple[float, float]:
-    """The interval the relations allow ``driver_id`` given the other drivers' values."""
-    lo, hi = -math.inf, math.inf
-    for smaller, larger in RELATIONS:
-        if smaller not in values or larger not in values:
-            continue
-        if driver_id == smaller:
-            hi = min(hi, values[larger])
-        if driver_id == larger:
-            lo = max(lo, values[smaller])
-    if driver_id in DENOMINATORS:
-        lo = max(lo, 0.0)
-    return lo, hi
-
-
-def _where(drivers: DriverSet, driver_id: str) -> str:
-    d = drivers[driver_id]
-    return drivers.sources.get(driver_id, "--set") if d.overridden else d.file
-
-
-def _validate_values(drivers: DriverSet) -> None:
-    """Constraints checked after overrides and scenarios, before computing: every value finite
-    and within its driver's bounds; relations; positive denominators; layer shares that leave
-    IaaS a non-negative residual. Every broken one is reported."""
-    v = drivers.values_by_id()
-    problems = []
-    for key, d in drivers.items():
-        lo, hi = d.bounds
-        if not math.isfinite(d.value) or not lo <= d.value <= hi:
-            problems.append(InputProblem(_where(drivers, key), key, d.value, f"must be finite and within [{lo:g}, {hi:g}] ({d.unit})"))
-    for smaller, larger in RELATIONS:
-        if smaller in v and larger in v and not v[smaller] < v[larger]:
-            problems.append(InputProblem(_where(drivers, smaller), smaller, v[smaller], f"must be below {larger} ({v[larger]:g})"))
-    for key in DENOMINATORS:
-        if key in v and not v[key] > 0:
-            problems.append(InputProblem(_where(drivers, key), key, v[key], "must be strictly positive (the model divides by it)"))
-    shares = [k for k in LAYER_SHARES if k in v]
-    total = sum(v[k] for k in shares)
-    if shares and not total < 1:
-        moved = [k for k in shares if drivers[k].overridden] or shares
-        problems.append(InputProblem(_where(drivers, moved[0]), " + ".join(shares), total,
-                                     "layer shares of cloud revenue must sum to less than 1 (IaaS is the rest)",
-                                     f"overridden: {', '.join(moved)}" if any(drivers[k].overridden for k in shares) else ""))
-    if problems:
-        raise InputError(problems)
-
-
 def _first_bad(table: Any) -> tuple[str, str, float] | None:
     """The earliest (line, period, value) that is not finite, or a negative layer revenue."""
     import polars as pl
@@ -440,7 +371,7 @@ def _check_origin_before_horizon(label: str, last: int, origin: int, origin_give
         raise InputError.one("--horizon", "", label, f"the horizon must end after the last actual quarter {quarter_label(origin)}")
     if origin >= last:
         raise InputError.one("--origin", "", quarter_label(origin), f"is not before the horizon's last quarter "
-                             f"{quarter_label(last)}: nothing would be left to forecast", "give a later --horizon")
+                             f"{quarter_label(last)}: nothing would be left to forecast", "end the horizon later, or move the origin back")
 
 
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
@@ -448,7 +379,7 @@ _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
 
 def _compute(driver_set: DriverSet, history: History, timeline: Any) -> Any:
     """Engine and rows of one driver set (for the finiteness check and its blame)."""
-    raw = run(driver_set.values_by_id(), history, timeline)
+    raw = run(driver_set.values_by_id(), history, timeline, past=pins(driver_set, timeline))
     return raw, build_rows(raw, history)
 
 
@@ -456,7 +387,7 @@ def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timel
     """The engine run; an arithmetic failure (a division by zero, an overflow) is an input error
     naming the driver that caused it."""
     try:
-        return run(driver_set.values_by_id(), history, timeline)
+        return run(driver_set.values_by_id(), history, timeline, past=pins(driver_set, timeline))
     except _ARITHMETIC as exc:
         problem = f"the model cannot be computed with these drivers ({type(exc).__name__}: {exc})"
 

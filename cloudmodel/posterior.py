@@ -35,7 +35,7 @@ import numpy as np
 
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History, Observation
-from cloudmodel.inputs.periods import Period, quarter_label
+from cloudmodel.inputs.periods import quarter_label
 
 Z90 = 1.6448536269514722  # standard normal quantile at 95%: [low, high] is a 90% interval
 STEP = 1e-4  # finite-difference step, in prior standard deviations
@@ -299,7 +299,7 @@ def _result(drivers, params, z, covariance, residuals, r_prior, r_post, gains, i
         d = drivers[p.driver]
         lo, hi = d.bounds
 
-        def back(zj):
+        def back(zj, p=p, lo=lo, hi=hi):
             return float(min(hi, max(lo, p.transform.back(p.centre + p.scale * zj))))
 
         value = back(z[j]) if abs(z[j]) > 1e-12 else d.value

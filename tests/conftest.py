@@ -69,6 +69,13 @@ def report(report_basis):
     return cloudmodel.forecast(basis=report_basis)
 
 
+@pytest.fixture(params=["report", "today"])
+def on(request):
+    """The drivers and history of the report's own view and of today's (the residual states at work)."""
+    basis = request.getfixturevalue("report_basis" if request.param == "report" else "basis")
+    return basis.drivers, basis.history
+
+
 @pytest.fixture(scope="session")
 def rdrivers(report_basis):
     """The drivers the report's view runs on (the files', with the residual states' gains estimated there)."""

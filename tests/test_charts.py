@@ -48,10 +48,10 @@ def test_waterfall_never_clips_and_labels_every_bar(figures, base, tmp_path):
     assert ax.get_title() and "RMB" in ax.get_ylabel()
 
 
-def test_forecast_chart_has_mix_and_margins(figures, base, tmp_path):
+def test_forecast_chart_has_mix_and_margins(figures, report, tmp_path):
     from cloudmodel.present.charts import forecast_chart
 
-    forecast_chart(base, tmp_path / "f.png")
+    forecast_chart(report, tmp_path / "f.png")
     mix, margins = figures[0].axes
     assert "RMB bn" in mix.get_title() and "RMB bn" in mix.get_ylabel()
     assert {"IaaS", "PaaS", "SaaS", "MaaS", "Industry solutions"} <= set(_legend(mix))
@@ -60,7 +60,8 @@ def test_forecast_chart_has_mix_and_margins(figures, base, tmp_path):
     assert any(t.get_text().endswith("A") for t in mix.get_xticklabels())
 
 
-def test_tornado_chart_marks_the_base(figures, drivers, history, tmp_path):
+def test_tornado_chart_marks_the_base(figures, rdrivers, rhistory, tmp_path):
+    drivers, history = rdrivers, rhistory
     from cloudmodel.analyses.whatif import tornado
     from cloudmodel.present.charts import tornado_chart
 
@@ -71,10 +72,11 @@ def test_tornado_chart_marks_the_base(figures, drivers, history, tmp_path):
     assert any(label.startswith("base ") for label in _legend(ax)) and _texts(ax)
 
 
-def test_fan_chart_shows_history_and_histogram_marks_base_and_target(figures, drivers, history, tmp_path):
+def test_fan_chart_shows_history_and_histogram_marks_base_and_target(figures, rdrivers, rhistory, tmp_path):
     from cloudmodel.analyses.simulate import simulate
     from cloudmodel.present.charts import fan_and_histogram
 
+    drivers, history = rdrivers, rhistory
     result = simulate(drivers, history, 2000, 0)
     fan_and_histogram(result, tmp_path / "s.png", history=history, drivers=drivers)
     fan, hist = figures[0].axes

@@ -19,12 +19,16 @@ def test_forecast_json_document(cli):
     assert set(doc) == {"meta", "rows"}
     meta = doc["meta"]
     assert meta["scenario"] == "base" and meta["overrides"] == {} and len(meta["drivers_hash"]) == 16
-    assert meta["checks_ok"] and meta["targets_ok"]
+    assert meta["checks_ok"] and not meta["targets_apply"]  # today: the report's targets are history
+    assert (meta["origin"], meta["last_reported"], meta["report_origin"]) == ("FY2026Q4", "FY2026Q4", "FY2025Q3")
     rows = {(r["line"], r["period"]): r for r in doc["rows"]}
     assert set(next(iter(rows.values()))) == {"line", "period", "basis", "value", "unit"}
     assert rows[("cloud.revenue", "FY2024")]["value"] == 106_374
-    assert rows[("cloud.revenue_growth", "FY2026")]["value"] == pytest.approx(0.15)
-    assert rows[("valuation.target.usd_per_ads", "FY2026")]["unit"] == "USD"
+    assert rows[("cloud.revenue", "FY2026")]["value"] == 158_132 and rows[("cloud.revenue", "FY2026")]["basis"] == "actual"
+    assert rows[("valuation.target.usd_per_ads", "FY2027")]["unit"] == "USD"
+    report = json.loads(cli("forecast", "--origin", "FY2025Q3", "--format", "json").stdout)
+    assert report["meta"]["targets_ok"] and report["meta"]["targets_apply"]
+    assert next(r["value"] for r in report["rows"] if (r["line"], r["period"]) == ("cloud.revenue_growth", "FY2026")) == pytest.approx(0.15)
 
 
 def test_one_definition_gives_parser_and_help(cli, monkeypatch):
@@ -66,7 +70,7 @@ def test_help_lists_verbs_and_options(cli):
 
 
 def test_set_with_units_moves_the_forecast(cli):
-    doc = json.loads(cli("forecast", "--format", "json", "--set", "ai.penetration_target=20%").stdout)
+    doc = json.loads(cli("forecast", "--origin", "report", "--format", "json", "--set", "ai.penetration_target=20%").stdout)
     assert doc["meta"]["overrides"] == {"ai.penetration_target": 0.2}
     value = next(r["value"] for r in doc["rows"] if r["line"] == "cloud.ai.penetration" and r["period"] == "CY2025")
     assert value == pytest.approx(0.20)
@@ -130,10 +134,11 @@ def test_driver_files_are_never_an_output(cli, drivers_copy):
 def test_table_output_shows_layers_targets_and_checks(cli):
     result = cli("forecast")
     assert result.code == 0
-    for text in ("Alibaba Cloud revenue by layer", "IaaS", "FY2024 A", "The report's own figures", "Checks", "Target per ADS"):
+    for text in ("Alibaba Cloud revenue by layer", "IaaS", "FY2026 A", "FY2027 E", "The report's own figures", "Checks",
+                 "Target per ADS", "origin FY2026Q4", "last reported FY2026Q4"):
         assert text in result.stdout
     quarterly = cli("forecast", "--period", "quarter")
-    assert "FY2025Q4" in quarterly.stdout
+    assert "FY2027Q1" in quarterly.stdout
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
@@ -162,7 +167,7 @@ def test_python_dash_m_in_a_subprocess():
     done = subprocess.run([sys.executable, "-m", "cloudmodel", "forecast", "--format", "json"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["meta"]["targets_ok"]
+    assert json.loads(done.stdout)["meta"]["checks_ok"]
     bad = subprocess.run([sys.executable, "-m", "cloudmodel", "forecast", "--set", "nope=1"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown driver id" in bad.stderr and "Traceback" not in bad.stderr

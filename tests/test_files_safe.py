@@ -44,8 +44,8 @@ VERBS = {
     "explain --plot": ["explain", "cloud.revenue", "--vs-scenario", "{scenario}", "--plot"],
     "explain --from --plot": ["explain", "cloud.revenue", "--from", "FY2025", "--plot"],
     "calibrate": ["calibrate", "--output"],
-    "backtest": ["backtest", "--actuals", "{actuals}", "--draws", "0", "--format", "json", "--output"],
-    "update": ["update", "--actuals", "{actuals}", "--draws", "64", "--format", "json", "--output"],
+    "backtest": ["backtest", "--actuals", "{actuals}", "--format", "json", "--output"],
+    "update": ["update", "--actuals", "{actuals}", "--format", "json", "--output"],
 }
 INPUTS = ("driver_file", "bull", "scenario", "actuals", "secret", "entry")
 

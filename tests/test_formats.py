@@ -19,13 +19,13 @@ VERBS = {
     "trace": ["trace", "cloud.revenue.maas"],
     "scenarios": ["scenarios", "bear", "base"],
     "sensitivity": ["sensitivity", "--line", "cloud.revenue"],
-    "solve": ["solve", "--target", "cloud.revenue_growth@FY2026=17%", "--vary", "ai.penetration_target"],
+    "solve": ["solve", "--target", "cloud.revenue_growth@FY2027=38%", "--vary", "growth.organic_long_run"],
     "explain": ["explain", "cloud.revenue", "--from", "FY2025"],
     "diff": ["diff", "{r}", "{s}"],
     "simulate": ["simulate", "--draws", "300"],
     "calibrate": ["calibrate"],
-    "backtest": ["backtest", "--actuals", "{a}", "--draws", "32"],
-    "update": ["update", "--actuals", "{a}", "--draws", "64"],
+    "backtest": ["backtest", "--actuals", "{a}"],
+    "update": ["update", "--actuals", "{a}"],
 }
 FORMATS = {"csv": ".csv", "json": ".json", "parquet": ".parquet", "xlsx": ".xlsx"}
 

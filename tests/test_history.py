@@ -21,10 +21,12 @@ def test_missing_ebita_quarters_are_derived_from_the_year(history):
     assert ("cloud_adj_ebita_rmb_mn", fiscal_index(2023, 1)) in history.derived
 
 
-def test_history_spans_fy2023q1_to_fy2025q3(history):
+def test_history_spans_fy2023q1_to_fy2026q4(history):
     assert history.first_quarter == fiscal_index(2023, 1)
-    assert history.last_quarter == fiscal_index(2025, 3)
+    assert history.last_quarter == fiscal_index(2026, 4)
     assert history.quarterly["cloud_revenue_rmb_mn"][fiscal_index(2025, 3)] == 31_742
+    assert history.quarterly["cloud_revenue_rmb_mn"][fiscal_index(2026, 4)] == 41_626
+    assert history.up_to(fiscal_index(2025, 3)).last_quarter == fiscal_index(2025, 3)
 
 
 def test_legacy_segment_is_not_mixed_in(history):

@@ -16,9 +16,12 @@ from cloudmodel.result import LINES
 MOVE = 1e-12  # relative change that counts as moving a line
 
 
-@pytest.fixture(scope="module")
-def moves(drivers, history, base):
-    """Every ranged driver at its low and its high, one batched run; per line, which drivers move it."""
+@pytest.fixture(scope="module", params=["report", "today"])
+def moves(request):
+    """Every ranged driver at its low and its high, one batched run; per line, which drivers move it (at the
+    report's origin, and today's, where the reported periods are pinned and only the forecast moves)."""
+    basis = request.getfixturevalue("report_basis" if request.param == "report" else "basis")
+    drivers, history, base = basis.drivers, basis.history, None
     ranged = sorted(k for k, d in drivers.items() if d.has_range and d.kind != "derived" and d.low != d.high)
     n = 2 * len(ranged) + 1
     changes = {}
@@ -27,6 +30,9 @@ def moves(drivers, history, base):
         column[2 * i], column[2 * i + 1] = drivers[driver_id].low, drivers[driver_id].high
         changes[driver_id] = column
     raw = run_cases(drivers, history, changes)
+    import cloudmodel
+
+    base = cloudmodel.forecast(basis=basis)
     periods = sorted({p for _, p in base.rows.cells})
     moved: dict[str, set[str]] = {}
     for line in LINES:
@@ -42,11 +48,11 @@ def moves(drivers, history, base):
             for i in np.flatnonzero(relative > MOVE):
                 found.add(ranged[i // 2])
         moved[line] = found
-    return ranged, moved
+    return ranged, moved, drivers, history
 
 
-def test_a_driver_that_moves_a_line_is_in_its_trace(drivers, history, moves):
-    ranged, moved = moves
+def test_a_driver_that_moves_a_line_is_in_its_trace(moves):
+    ranged, moved, drivers, history = moves
     listed = {line: set(drivers_of(line, drivers, history)) & set(ranged) for line in LINES}
     missing = {line: sorted(moved[line] - listed[line]) for line in LINES if moved[line] - listed[line]}
     assert not missing
@@ -55,10 +61,11 @@ def test_a_driver_that_moves_a_line_is_in_its_trace(drivers, history, moves):
     n_moved = sum(len(v) for v in moved.values())
     print(f"lineage: {len(LINES)} lines × {len(ranged)} ranged drivers = {checked} pairs checked; "
           f"{n_listed} listed, {n_moved} moved (listed but inert at the base point: {n_listed - n_moved})")
-    assert n_moved > 0.5 * n_listed  # most listed drivers do move their lines
+    assert n_moved > 0.3 * n_listed  # many listed drivers move their lines (today the reported periods are pinned)
 
 
-def test_every_listed_driver_is_read(drivers, history):
+def test_every_listed_driver_is_read(rdrivers, rhistory):
+    drivers, history = rdrivers, rhistory
     """By construction: every driver a trace lists is one a quantity read (or a derived driver's input)."""
     timeline = make_timeline(drivers, history, fiscal_index(2028, 4))
     reads = traced_reads(drivers, history, timeline)
@@ -71,7 +78,8 @@ def test_every_listed_driver_is_read(drivers, history):
             assert d is not None
 
 
-def test_trace_names_the_drivers_the_old_hand_lists_missed(drivers, history):
+def test_trace_names_the_drivers_the_old_hand_lists_missed(rdrivers, rhistory):
+    drivers, history = rdrivers, rhistory
     solutions = drivers_of("cloud.revenue.solutions", drivers, history)
     assert "ai.revenue_cy2024" in solutions and "ai.adoption_rate_past" in solutions
     # solutions are split from reported revenue in the past and grow from it: the forward adoption curve never enters
@@ -83,7 +91,8 @@ def test_trace_names_the_drivers_the_old_hand_lists_missed(drivers, history):
         f"group.table4.revenue_fy{y}" for y in (2023, 2024, 2025, 2026)]
 
 
-def test_trace_at_a_reported_period_names_no_forward_driver(drivers, history):
+def test_trace_at_a_reported_period_names_no_forward_driver(rdrivers, rhistory):
+    drivers, history = rdrivers, rhistory
     past = drivers_of("cloud.revenue.iaas", drivers, history, period="FY2024Q2")
     assert "ai.adoption_rate_past" in past and "maas.token_usage_growth_past" in past
     for forward in ("ai.penetration_target", "ai.penetration_ceiling", "growth.organic_fy2026", "maas.token_usage_growth",
@@ -94,7 +103,8 @@ def test_trace_at_a_reported_period_names_no_forward_driver(drivers, history):
     assert "growth.organic_fy2026" in drivers_of("cloud.revenue_growth", drivers, history, period="FY2026")
 
 
-def test_tornado_varies_exactly_the_lineage(drivers, history):
+def test_tornado_varies_exactly_the_lineage(rdrivers, rhistory):
+    drivers, history = rdrivers, rhistory
     from cloudmodel.analyses.whatif import tornado
 
     outputs = [("cloud.revenue.saas", "FY2026"), ("cloud.ai.customers", "FY2026")]
@@ -105,16 +115,18 @@ def test_tornado_varies_exactly_the_lineage(drivers, history):
                       and (drivers[k].low != drivers[k].value or drivers[k].high != drivers[k].value)}
 
 
-def test_simulation_draws_exactly_the_lineage_of_what_it_reports(drivers, history):
+def test_simulation_draws_exactly_the_lineage_of_what_it_reports(rdrivers, rhistory):
+    drivers, history = rdrivers, rhistory
     from cloudmodel.analyses.simulate import KEY_LINES, specs_for
 
-    drawn = {s.driver for s in specs_for(drivers)}
+    drawn = {s.driver for s in specs_for(drivers, history=history)}
     lineage = drivers_of_lines(KEY_LINES, drivers, history)
     assert drawn == {k for k in lineage if drivers[k].has_range and drivers[k].kind != "derived"
                      and drivers[k].low != drivers[k].high}
 
 
-def test_trace_cli_gives_the_recorded_lineage_and_the_formula(cli, drivers, history):
+def test_trace_cli_gives_the_recorded_lineage_and_the_formula(cli, basis):
+    drivers, history = basis.drivers, basis.history
     import json
 
     result = cli("trace", "cloud.maas.gpu_leasing", "--format", "json")

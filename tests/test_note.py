@@ -36,7 +36,17 @@ def note_html():
 
 
 def key_figures(fc):
-    """(line, period, text) that the headline must show, periods from the report's targets."""
+    """(line, period, text) that the headline must show: in the report's own view, periods from its
+    targets; today, the year the valuation is set on and the one after."""
+    if not fc.meta["targets_apply"]:
+        from cloudmodel.engine import target_year
+
+        value = target_year(fc.drivers, fc.timeline.origin)
+        years = [value, f"FY{int(value[2:]) + 1}"]
+        wanted = [("valuation.target.usd_per_ads", value, "USD"), ("valuation.target.hkd_per_share", value, "HKD")]
+        wanted += [(line, y, unit) for y in years for line, unit in (("cloud.revenue", "RMB_mn"), ("cloud.revenue_growth", "ratio"),
+                                                                     ("cloud.ebita_margin", "ratio"))]
+        return [(line, period, nb.fmt(fc.value(line, period), unit)) for line, period, unit in wanted]
     targets = fc.targets.to_dicts()
     value_period = next(t["period"] for t in targets if t["line"] == "valuation.target.usd_per_ads")
     fiscal = sorted({t["period"] for t in targets if t["period"].startswith("FY")})
@@ -120,9 +130,18 @@ def test_key_figures_and_periods(note_html, base_fc):
                          note_html)
         assert card is not None, (line, period)
         assert card.group(1) == text, (line, period, card.group(1), text)
+    assert "origin</dt><dd>FY2026Q4" in note_html and "last reported quarter</dt><dd>FY2026Q4" in note_html
+
+
+def test_the_reports_own_note(report):
+    """At the report's origin the note is the report's view: its figures, its target price."""
+    html = build_note(origin="report", draws=DRAWS)
+    for line, period, text in key_figures(report):
+        assert re.search(rf'data-line="{re.escape(line)}" data-period="{period}">.*?<div class="v">{re.escape(text)}<', html), (line, period)
     # the report's target price: USD 180.57 (±0.5%), as the contract says; the note shows the model's
-    target = base_fc.value("valuation.target.usd_per_ads", key_figures(base_fc)[0][1])
+    target = report.value("valuation.target.usd_per_ads", key_figures(report)[0][1])
     assert target == pytest.approx(180.57, rel=0.005)
+    assert "origin</dt><dd>FY2025Q3 (the report&#x27;s own view)" in html
 
 
 def test_layer_table_cells_match_the_forecast(note_html, base_fc):
@@ -180,15 +199,15 @@ def test_a_scenario_overrides_k_units_and_hostile_text(drivers_copy):
 
 def test_actuals_roll_forward_and_join_the_backtest(tmp_path):
     path = tmp_path / "actuals.csv"
-    path.write_text("period,line,value\nFY2025Q4,cloud.revenue,30127\n", encoding="utf-8")
+    path.write_text("period,line,value\nFY2027Q1,cloud.revenue,47000\n", encoding="utf-8")
     html = build_note(actuals=path, draws=100)
     rolled = cloudmodel.forecast(actuals=path)
-    assert rolled.meta["origin"] == "FY2025Q4"
+    assert rolled.meta["last_reported"] == "FY2027Q1" and rolled.meta["origin"] == "FY2026Q4"
     line, period, _ = key_figures(rolled)[2]
     assert re.search(rf'data-line="{line}" data-period="{period}">.*?<div class="v">{re.escape(nb.fmt(rolled.value(line, period), "RMB_mn"))}<',
                      html)
-    assert "actuals.csv: 1 row used" in html and "last reported quarter</dt><dd>FY2025Q4" in html
-    assert re.search(r"<td>cloud.revenue</td><td[^>]*>FY2025Q4</td><td[^>]*>model</td>", html)  # in the backtest
+    assert "actuals.csv" in html and "last reported quarter</dt><dd>FY2027Q1" in html
+    assert re.search(r"<td[^>]*>FY2027Q1</td>", html)  # the file's quarter is a target of the rolling backtest
 
 
 def test_bad_input_is_an_input_error():
@@ -225,7 +244,7 @@ def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_htm
     monkeypatch.setattr(cloudmodel.present.note, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
     target = tmp_path / "note.html"
     assert write_note(target, "bull", {"apple.users": "0"}, None, None, draws=100) == target
-    assert calls == [(("bull", {"apple.users": "0"}, None, None), {"draws": 100, "seed": 0, "units": "cn"})]
+    assert calls == [(("bull", {"apple.users": "0"}, None, None), {"origin": None, "draws": 100, "seed": 0, "units": "cn"})]
     first = target.read_bytes()
     assert first == note_html.encode("utf-8")
     with pytest.raises(InputError, match="already exists"):

@@ -24,7 +24,7 @@ def test_wheel_ships_drivers_and_fixtures_and_runs_elsewhere(tmp_path):
                    check=True, timeout=600)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import cloudmodel, cloudmodel.inputs.resources as r; fc = cloudmodel.forecast(); "
+    code = ("import cloudmodel, cloudmodel.inputs.resources as r; fc = cloudmodel.forecast(origin='report'); "
             "print(r.drivers_dir().parent.name, round(fc.value('cloud.revenue_growth', 'FY2026'), 4), fc.ok)")
     env = os.environ | {"PYTHONPATH": str(site)}
     done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)

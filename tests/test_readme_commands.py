@@ -165,4 +165,5 @@ def test_notebook_repr_is_compact(base):
     """repr and _repr_html_ show the key lines by fiscal year, not 15k characters of frames."""
     text, html = repr(base), base._repr_html_()
     assert len(text) < 2_000 and len(html) < 6_000
-    assert "USD 180.59" in text and "15.0%" in text and "<table>" in html and "A actual" in html
+    assert "origin FY2026Q4" in text and "34.0% A" in text and "<table>" in html and "A actual" in html
+    assert "FY2027" in text

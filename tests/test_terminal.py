@@ -31,13 +31,13 @@ VERBS = {
     "scenarios": ["scenarios"],
     "sensitivity": ["sensitivity", "--line", "cloud.revenue"],
     "sensitivity grid": ["sensitivity", "--grid", "ai.penetration_target,paas.share"],
-    "solve": ["solve", "--target", "cloud.revenue_growth@FY2026=17%", "--vary", "ai.penetration_target"],
+    "solve": ["solve", "--target", "cloud.revenue_growth@FY2027=38%", "--vary", "growth.organic_long_run"],
     "explain": ["explain", "cloud.revenue", "--vs-scenario", "bull"],
     "diff": ["diff", "{r}", "{s}"],
     "simulate": ["simulate", "--draws", "500"],
     "calibrate": ["calibrate"],
-    "backtest": ["backtest", "--actuals", "{a}", "--draws", "32"],
-    "update": ["update", "--actuals", "{a}", "--draws", "64"],
+    "backtest": ["backtest", "--actuals", "{a}"],
+    "update": ["update", "--actuals", "{a}"],
 }
 
 

@@ -105,7 +105,8 @@ def test_edited_inputs_follow_like_forecast_set(base_book):
     values = _outputs(recalculate(edited, folder))
     assert not _compare(values, expected)
     base = cloudmodel.forecast()
-    assert values[("valuation.target.usd_per_ads", "FY2026")] != pytest.approx(base.value("valuation.target.usd_per_ads", "FY2026"))
+    assert values[("valuation.target.usd_per_ads", "FY2027")] != pytest.approx(base.value("valuation.target.usd_per_ads", "FY2027"))
+    assert values[("cloud.revenue", "FY2026Q2")] == base.value("cloud.revenue", "FY2026Q2")  # history is pinned
 
 
 def test_sheets_columns_and_formulas(base_book):

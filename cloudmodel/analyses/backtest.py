@@ -61,10 +61,10 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     default: the last reported quarter of the history). Periods that end after the origin are
     compared; a year that straddles the origin is its known quarters plus the forecast ones."""
     from cloudmodel.analyses.baseline import describe, fit_baseline
-    from cloudmodel.model import forecast
 
     # the forecast sees only what was reported up to the origin (no look-ahead); so do the benchmarks
     from cloudmodel.basis import parse_origin
+    from cloudmodel.model import forecast
 
     origin_q = parse_origin(origin, history)
     known = actuals.before(origin_q)

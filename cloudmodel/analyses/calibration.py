@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cloudmodel.engine import Raw, make_timeline, run
-from cloudmodel.inputs.drivers import DriverSet, load_drivers
-from cloudmodel.inputs.history import History, load_history
+from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.inputs.history import History
 
 Target = Callable[[Raw], float]
 

@@ -59,9 +59,12 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
     order = sorted(scenarios, key=lambda n: scenarios[n].value(VALUATION_LINE, value_period))
     scenarios = {n: scenarios[n] for n in order}
     years = _fiscal_years(fc)
-    later = [y for y in years if int(y[2:]) > int(value_period[2:])]
-    horizon_year = later[0] if later else value_period
-    outputs = [(VALUATION_LINE, value_period), ("cloud.revenue", horizon_year)]
+    if basis.is_report_view:  # the report's own years: the figures it set
+        target_years = sorted({t["period"] for t in fc.targets.to_dicts() if t["period"].startswith("FY")})
+    else:  # the year the valuation is set on and the one after
+        later = [y for y in years if int(y[2:]) > int(value_period[2:])]
+        target_years = [value_period, later[0] if later else value_period]
+    outputs = [(VALUATION_LINE, value_period), ("cloud.revenue", target_years[-1])]
     sensitivity = tornado(fc.drivers, history, outputs).to_dicts()
     sim = simulate(fc.drivers, history, draws, seed, living=basis.living)
     if is_base:
@@ -75,15 +78,16 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
         changes = {k: target_set[k].value for k in target_set.overrides}
         shapley = shapley_bridge(basis.drivers, history, changes, VALUATION_LINE, value_period)
         shapley["vs"] = vs
-    before = years[years.index(value_period) - 1] if value_period in years and years.index(value_period) > 0 else None
-    component = component_bridge(fc, "cloud.revenue", value_period, before) if before else None
+    last = target_years[-1]
+    before = years[years.index(last) - 1] if last in years and years.index(last) > 0 else None
+    component = component_bridge(fc, "cloud.revenue", last, before) if before else None
     from cloudmodel.inputs.history import load_history
 
     shipped = load_history()
     backtest = rolling_backtest(basis.base, shipped.up_to(basis.origin) if basis.origin < shipped.last_quarter else shipped,
                                 basis.actuals)
     return {"fc": fc, "base_fc": base_fc, "is_base": is_base, "scenario": scenario, "history": history, "basis": basis,
-            "targets": fc.targets.to_dicts(), "value_period": value_period, "target_years": [value_period, horizon_year],
+            "targets": fc.targets.to_dicts(), "value_period": value_period, "target_years": target_years,
             "years": years, "scenarios": scenarios, "tornado": sensitivity, "tornado_outputs": outputs, "simulation": sim,
             "shapley": shapley, "component": component, "component_from": before,
             "backtest": backtest, "draws": draws, "seed": seed, "units": units}

@@ -183,6 +183,9 @@ class _Draws:
         self.correlation, self.outputs, self.conditions = correlation, outputs, conditions
         self.spreads = spreads
         self.joint = posterior_draws(specs, posterior, drivers)
+        from cloudmodel.engine import pins
+
+        self.past = pins(drivers, timeline)  # every reported period is the basis's: draws move only the future
         self.draws, self.dtype = draws, dtype
         self.sample_n = min(draws, SAMPLE_CAP)
         self.attribution_n = min(draws, ATTRIBUTION_SAMPLE)
@@ -225,7 +228,7 @@ class _Draws:
 
     def point(self) -> dict[tuple[str, str], float]:
         """The forecast itself: every output with the drivers at their values and no innovation."""
-        raw = run(self.drivers.values_by_id(), self.history, self.timeline, names=self.names)
+        raw = run(self.drivers.values_by_id(), self.history, self.timeline, names=self.names, past=self.past)
         return {key: float(line_values(raw, *key, 1, float)[0]) for key in self.outputs}
 
     def chunk(self, i: int) -> tuple[dict, list[int]]:
@@ -234,7 +237,7 @@ class _Draws:
         n = min(CHUNK, self.draws - start)
         rng = np.random.default_rng(self.streams[i])
         values, u = self.values(n, rng)
-        raw = run(values, self.history, self.timeline, names=self.names, shocks=self.shocks(n, rng))
+        raw = run(values, self.history, self.timeline, names=self.names, shocks=self.shocks(n, rng), past=self.past)
         sums = {}
         for key in self.outputs:
             value = line_values(raw, *key, n, self.dtype)

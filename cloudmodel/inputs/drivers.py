@@ -125,6 +125,7 @@ class DriverSet(Mapping):
     overrides: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # overridden id -> "--set" or "scenario NAME"
     updates: dict[str, tuple[float, float]] = field(default_factory=dict)  # updated id -> (file value, update)
+    basis: Any = field(default=None, repr=False, compare=False)  # the run's basis (cloudmodel.basis): it pins the past
 
     def __getitem__(self, key: str) -> Driver:
         return self.drivers[key]
@@ -182,7 +183,7 @@ class DriverSet(Mapping):
         problems = _compute_derived(drivers)
         if problems:
             raise InputError(problems)
-        return DriverSet(drivers, self.files_hash, self.directory, applied, sources, self.updates)
+        return DriverSet(drivers, self.files_hash, self.directory, applied, sources, self.updates, self.basis)
 
     def updated(self, changes: Mapping[str, float], added: Iterable[Driver] = (), where: str = "update") -> DriverSet:
         """A copy with the update's values (``changes``, in canonical units, within bounds) and drivers
@@ -200,7 +201,7 @@ class DriverSet(Mapping):
         problems = _compute_derived(drivers)
         if problems:
             raise InputError(problems)
-        return DriverSet(drivers, self.files_hash, self.directory, dict(self.overrides), dict(self.sources), updates)
+        return DriverSet(drivers, self.files_hash, self.directory, dict(self.overrides), dict(self.sources), updates, self.basis)
 
 
 def _type_name(value: Any) -> str:

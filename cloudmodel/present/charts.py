@@ -241,7 +241,7 @@ def fan_and_histogram(result: Any, path: Path, force: bool = False, history: Any
     from cloudmodel.present.defaults import target_year
 
     plt = _pyplot()
-    year = target_year(drivers)
+    year = target_year(drivers, history.last_quarter)
     stats = result.stats
     rows = stats.filter(stats["line"] == "cloud.revenue").to_dicts()
     periods = sorted({r["period"] for r in rows})

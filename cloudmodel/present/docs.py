@@ -5,10 +5,9 @@ A test regenerates the page and fails when the committed one is stale.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sys
 from pathlib import Path
+from typing import Any
 
 from cloudmodel.inputs.drivers import DriverSet, load_drivers
 from cloudmodel.inputs.units import display

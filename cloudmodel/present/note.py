@@ -24,11 +24,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from cloudmodel.analyses.note_data import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: E402 - the note's defaults
 from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present import numbers as nb
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
 
-from cloudmodel.analyses.note_data import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: E402 - the note's defaults
 TORNADO_BARS = 10  # drivers shown in the tornado chart (the table lists every one)
 BRIDGE_ROWS = 8  # the largest contributions drawn in a waterfall; the rest go into one bar
 BASE = "base"
@@ -146,11 +146,42 @@ def _p(text: str) -> str:
 
 # --------------------------------------------------------------------------- sections
 
+def _card(cells: _Cells, line: str, label: str, period: str, note: str) -> str:
+    unit = cells.unit(line)
+    return (f'<div class="kpi" data-line="{_e(line)}" data-period="{_e(period)}">'
+            f'<div class="k">{_e(label)} <span class="per">{_e(period)}</span></div>'
+            f'<div class="v">{_e(fmt(cells.value(line, period), unit))}</div>'
+            f'<div class="r">{_mark(cells.mark(line, period))} {_e(note)}</div></div>')
+
+
+def _today_cards(data: dict[str, Any], cells: _Cells) -> list[str]:
+    """Today's headline: the year the valuation is set on and the one after, each against the last
+    reported year (the report's own figures are in the targets table)."""
+    reported = next((y for y in reversed(data["years"]) if cells.mark("cloud.revenue", y) == "A"), None)
+    cards = []
+    for period in data["target_years"]:
+        for line, label in (("cloud.revenue", "Cloud revenue"), ("cloud.revenue_growth", "Cloud revenue growth"),
+                            ("cloud.ebita_margin", "Cloud adjusted EBITA margin")):
+            before = cells.value(line, reported) if reported else None
+            note = f"reported {reported}: {fmt(before, cells.unit(line))}" if before is not None else "the model's figure"
+            cards.append(_card(cells, line, label, period, note))
+    value = data["value_period"]
+    for line, label in ((VALUATION_LINE, "Target price per ADS"), (VALUATION_HKD, "Target price per HK share")):
+        report = next((t for t in data["targets"] if t["line"] == line), None)
+        note = f"the report: {fmt(report['report'], report['unit'])} ({report['period']})" if report else "the model's figure"
+        cards.append(_card(cells, line, label, value, note))
+    ai = [p for p in data["years"] if cells.value("cloud.ai.customers", p) is not None]
+    if ai:
+        cards.append(_card(cells, "cloud.ai.customers", "AI customers", data["target_years"][-1] if data["target_years"][-1] in ai
+                           else ai[-1], "end of the year"))
+    return cards
+
+
 def _headline(data: dict[str, Any]) -> str:
     fc, targets = data["fc"], data["targets"]
     cells = _Cells(fc)
-    cards = []
-    for line, label in HEADLINE:
+    cards = [] if fc.meta["targets_apply"] else _today_cards(data, cells)
+    for line, label in HEADLINE if fc.meta["targets_apply"] else ():
         for t in (t for t in targets if t["line"] == line):
             unit = t["unit"]
             model = t["model"]
@@ -167,11 +198,8 @@ def _headline(data: dict[str, Any]) -> str:
                 f'<div class="v">{_e(fmt(model, unit))}</div>'
                 f'<div class="r">report {_e(report)} · {_e(gap)}</div></div>')
     last = data["target_years"][-1]
-    revenue = cells.value("cloud.revenue", last)
-    cards.insert(0, f'<div class="kpi" data-line="cloud.revenue" data-period="{_e(last)}">'
-                    f'<div class="k">Cloud revenue <span class="per">{_e(last)}</span></div>'
-                    f'<div class="v">{_e(fmt(revenue, "RMB_mn"))}</div>'
-                    f'<div class="r">{_mark(cells.mark("cloud.revenue", last))} the model\'s figure</div></div>')
+    if fc.meta["targets_apply"]:
+        cards.insert(0, _card(cells, "cloud.revenue", "Cloud revenue", last, "the model's figure"))
     meta = fc.meta
     overrides = ", ".join(f"{k} = {fmt(v, fc.drivers[k].unit)}" for k, v in meta["overrides"].items()) or "none"
     facts = [("origin", f"{meta['origin']} ({meta['view']})"), ("last reported quarter", meta["last_reported"]),

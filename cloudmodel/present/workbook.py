@@ -89,13 +89,19 @@ class SheetEvaluation(Evaluation):
     """The graph evaluated on formulas: each quantity's value is the formula its function writes,
     and what other quantities read is a reference to the cell that holds it."""
 
-    def __init__(self, values: dict[str, Any], history: Any, timeline: Any, observed: Any, layout: Layout):
-        super().__init__(values, history, timeline, observed)
+    def __init__(self, values: dict[str, Any], history: Any, timeline: Any, observed: Any, layout: Layout,
+                 past: Evaluation | None = None):
+        super().__init__(values, history, timeline, observed, past=past)
         self.layout = layout
         self.cells: dict[tuple[str, int | None], Any] = {}  # (quantity, period) -> Formula or number
 
     def _compute(self, name: str, at: int | None) -> Any:
-        result = QUANTITIES[name].function(Context(self, at, None))
+        if self.pinned(name, at):  # a reported period: the basis's number, which no input moves
+            result = self.past.value(name, at)
+        else:
+            result = QUANTITIES[name].function(Context(self, at, None))
+            if self.past is not None and QUANTITIES[name].path and at is not None and result is not None:
+                result = result * self._scale(name)
         if isinstance(result, Formula) or (isinstance(result, int | float) and not isinstance(result, bool)):
             self.cells[(name, at)] = result
             result = cell(self.layout.sheet(name), self.layout.rows[name], self.layout.column(name, at), number(result))
@@ -130,12 +136,13 @@ class Sheets:
 
 def build(fc: Any, history: Any, timeline: Any) -> Sheets:
     """The workbook's cells for a forecast (its drivers, the history as known at its origin, its timeline)."""
-    from cloudmodel.engine import observed, to_raw
+    from cloudmodel.engine import observed, pins, to_raw
     from cloudmodel.result import add_checks, build_rows
 
     refs, driver_rows, derived = _driver_refs(fc.drivers)
     layout = Layout.of(timeline)
-    evaluation = SheetEvaluation(refs, history, timeline, observed(history), layout)
+    # history is pinned: the reported periods are the basis's numbers, an edited input moves only the forecast
+    evaluation = SheetEvaluation(refs, history, timeline, observed(history), layout, past=pins(fc.drivers, timeline))
     STRICT[0] = True
     try:
         evaluation.run()
@@ -153,6 +160,10 @@ def build(fc: Any, history: Any, timeline: Any) -> Sheets:
             if basis == "estimate" and d.unit == "RMB_mn" and reported is not None:  # scaled to the reported total
                 cell = cell * reported / refs[f"group.table4.revenue_fy{year}"]
             rows.put(line, f"FY{year}", cell, basis)
+    growth, revenue = "group.table4.revenue_growth", "group.table4.revenue"
+    for label in [p for (line, p) in list(rows.cells) if line == growth and fc.rows.basis(line, p) == "estimate"]:
+        before = f"FY{int(label[2:]) - 1}"
+        rows.put(growth, label, rows.get(revenue, label) / rows.get(revenue, before) - 1, "estimate")
     return Sheets(fc.drivers, driver_rows, derived, layout, evaluation, rows, check_names, fc)
 
 

@@ -13,7 +13,7 @@ from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
 from cloudmodel.layers import customers as formula
 
 
-@per_quarter("cloud.customers")
+@per_quarter("cloud.customers", path=True)
 def cloud_customers(model):
     """Cloud customers at the quarter end [count] = customers.total × (1 + g) ^ years from Dec 2024,
     with g = customers.growth_past up to December 2024 and customers.growth after it."""
@@ -44,7 +44,7 @@ def penetration_knots(model):
     return sorted(knots.items())
 
 
-@per_quarter("cloud.ai.penetration")
+@per_quarter("cloud.ai.penetration", path=True)
 def ai_penetration(model):
     """AI penetration at the quarter end [ratio]. Up to December 2024, the back-cast logistic
     p = c₀ / (1 + exp(ln(c₀/p₀ − 1) − k·years)) with c₀ = ai.penetration_ceiling_past and

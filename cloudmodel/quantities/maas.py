@@ -29,7 +29,7 @@ def call_price(model):
                                  model.driver("price.deepseek_v3"), anchor_price * model.driver("price.qwen_cut_ratio"))
 
 
-@per_quarter()
+@per_quarter(path=True)
 def usage_factor(model):
     """Tokens per AI customer relative to the anchor level [x] = (1 + g) ^ years at mid-quarter ×
     (price ÷ price.qwen_blended_cy2024) ^ −maas.token_price_elasticity, with g =
@@ -95,22 +95,20 @@ def plugin_revenue(model):
     return formula.plugin_revenue(model("plugin_price"), per_customer, model("ai_customers_average"))
 
 
-@per_quarter()
-def leasing_weight(model):
-    """AI customers raised to the leasing elasticity [count^ε] = A ^ maas.gpu_leasing_customer_elasticity."""
-    return model("ai_customers_average") ** model.driver("maas.gpu_leasing_customer_elasticity")
-
-
 @constant()
 def leasing_per_weight(model):
-    """GPU leasing per unit of A^ε [RMB_mn] = maas.gpu_leasing_cy2024 ÷ Σ_anchor A^ε."""
-    return formula.leasing_per_weighted_customer(model.driver("maas.gpu_leasing_cy2024"), model.anchor_sum("leasing_weight"))
+    """GPU leasing per unit of A^ε [RMB_mn] = maas.gpu_leasing_cy2024 ÷ Σ_anchor A^ε (the elasticity applied
+    here to the anchor year's AI customers, so the calibration and the forecast share one ε)."""
+    elasticity = model.driver("maas.gpu_leasing_customer_elasticity")
+    weights = sum(model("ai_customers_average", q) ** elasticity for q in model.timeline.anchor)
+    return formula.leasing_per_weighted_customer(model.driver("maas.gpu_leasing_cy2024"), weights)
 
 
-@per_quarter("cloud.maas.gpu_leasing")
+@per_quarter("cloud.maas.gpu_leasing", path=True)
 def gpu_leasing_revenue(model):
-    """GPU leasing revenue [RMB_mn] = leasing per A^ε × A^ε (meets the CY2024 amount exactly)."""
-    return model("leasing_per_weight") * model("leasing_weight")
+    """GPU leasing revenue [RMB_mn] = leasing per A^ε × A^ε, A the AI customers (quarter average) and ε
+    maas.gpu_leasing_customer_elasticity (meets the CY2024 amount exactly)."""
+    return model("leasing_per_weight") * model("ai_customers_average") ** model.driver("maas.gpu_leasing_customer_elasticity")
 
 
 # ----------------------------------------------------------------------------- DeepSeek hosting
@@ -129,7 +127,7 @@ def deepseek_dau_knots(model):
     return sorted(knots.items())
 
 
-@per_quarter()
+@per_quarter(path=True)
 def deepseek_dau(model):
     """DeepSeek DAU at the quarter end [count]: flat at the first known point before it, linear
     between known points, growing at deepseek.dau_growth_after_cy2025 after the last, that growth
