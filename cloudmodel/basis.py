@@ -96,6 +96,13 @@ def parse_origin(label: str | int | None, history: History) -> int:
     return origin
 
 
+def check_known(origin: int, shipped: History, actuals: Any = None) -> None:
+    """An origin after the shipped history needs an actuals file for the quarters since."""
+    if origin > shipped.last_quarter and actuals is None:
+        raise InputError.one("--origin", "", quarter_label(origin), f"is after {quarter_label(shipped.last_quarter)}, "
+                             "the last quarter of the shipped history", "give the quarters since in an actuals file (--actuals)")
+
+
 def prepare(drivers: DriverSet | None = None, drivers_dir: str | Path | None = None, history: History | None = None,
             actuals: Any = None, origin: str | int | None = None) -> Basis:
     """The basis of a run: the drivers, the history as known at ``origin`` with ``actuals`` (a path or
@@ -108,9 +115,7 @@ def prepare(drivers: DriverSet | None = None, drivers_dir: str | Path | None = N
     base = drivers if drivers is not None else load_drivers(drivers_dir)
     shipped = history if history is not None else load_history()
     origin_q = parse_origin(origin, shipped)
-    if origin_q > shipped.last_quarter and actuals is None:
-        raise InputError.one("--origin", "", quarter_label(origin_q), f"is after {quarter_label(shipped.last_quarter)}, "
-                             "the last quarter of the shipped history", "give the quarters since in an actuals file (--actuals)")
+    check_known(origin_q, shipped, actuals)
     cut = shipped.up_to(origin_q) if origin_q < shipped.last_quarter else shipped
     if actuals is not None and not hasattr(actuals, "rows"):
         actuals = load_actuals(actuals, cut)
@@ -132,4 +137,4 @@ def prepare(drivers: DriverSet | None = None, drivers_dir: str | Path | None = N
     return basis
 
 
-__all__ = ["Basis", "parse_origin", "prepare"]
+__all__ = ["Basis", "check_known", "parse_origin", "prepare"]

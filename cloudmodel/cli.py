@@ -406,8 +406,8 @@ def check_computed(raw: Any, line: str, period: str, option: str) -> None:
     check(raw, line, period, option)
 
 
-#: Draws of the rolling backtest's update at each origin: the update's own limit.
-MAX_BACKTEST_DRAWS = 1_000_000
+#: Most draws of the note's simulation (report --draws): the simulation's own limit.
+MAX_NOTE_DRAWS = 1_000_000
 
 
 def check_seed(seed: int) -> None:
@@ -430,10 +430,14 @@ def _basis(drivers: str | None = None, actuals: str | None = None, origin: str |
 
 
 def _scenario_on(basis: Any, scenario: str = "base", sets: list[str] | None = None) -> Any:
-    """The scenario's drivers (with --set on top) on the basis's updated drivers."""
-    from cloudmodel.model import scenario_drivers
+    """The scenario's drivers (with --set on top) on the basis's updated drivers, refused (exit 2, with
+    the driver that caused it) when their point forecast is not finite or leaves an output's domain:
+    every verb that moves drivers from there starts from a forecast the user could have asked for."""
+    from cloudmodel.model import forecast, scenario_drivers
 
-    return scenario_drivers(basis.drivers, scenario, parse_sets(sets))
+    overrides = parse_sets(sets)
+    forecast(scenario, overrides, basis=basis)
+    return scenario_drivers(basis.drivers, scenario, overrides)
 
 
 # ============================================================================ scenarios, sensitivity, solve
@@ -903,7 +907,7 @@ def backtest(actuals: str | None = None, origin: str | None = None, consensus: s
     growth, Holt–Winters, their combination and the press-reported consensus."""
     from cloudmodel.analyses.backtest import backtest as run_backtest
     from cloudmodel.analyses.backtest import load_consensus, rolling_backtest
-    from cloudmodel.basis import parse_origin
+    from cloudmodel.basis import check_known, parse_origin
     from cloudmodel.inputs.actuals import load_actuals
     from cloudmodel.inputs.history import load_history
     from cloudmodel.model import load_drivers, scenario_drivers
@@ -915,6 +919,7 @@ def backtest(actuals: str | None = None, origin: str | None = None, consensus: s
     history = load_history()
     driver_set = scenario_drivers(load_drivers(drivers), scenario)
     origin_q = parse_origin(origin, history)
+    check_known(origin_q, history, actuals)
     loaded = load_actuals(actuals, history.up_to(origin_q)) if actuals else None
     result = run_backtest(driver_set, history, loaded, origin_q) if loaded is not None else None
     rolling = rolling_backtest(driver_set, history, loaded.before(origin_q) if loaded is not None else None,
@@ -994,8 +999,8 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
 
     check_units(units)
     check_seed(seed)
-    if draws is not None and not 1 <= draws <= MAX_BACKTEST_DRAWS:
-        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_BACKTEST_DRAWS:,}")
+    if draws is not None and not 1 <= draws <= MAX_NOTE_DRAWS:
+        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_NOTE_DRAWS:,}")
     check_output(output, "html", force, [actuals] if actuals else [])
     target = write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force, origin=origin,
                         draws=draws or DEFAULT_DRAWS, seed=seed, units=units)

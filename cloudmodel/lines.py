@@ -7,7 +7,7 @@ renderers look their units up here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cloudmodel.inputs.periods import Rollup
 from cloudmodel.layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
@@ -30,6 +30,7 @@ class Line:
     denominator: str | None = None
     growth_of: str | None = None
     scale: float = 1.0  # for ratios whose parts are in different units (RMB_mn per token → 元/百万 tokens)
+    domain: tuple[float, float] | None = None  # the plausible range of a ratio (:data:`DOMAINS`)
 
 
 def _lines() -> dict[str, Line]:
@@ -91,7 +92,25 @@ def _lines() -> dict[str, Line]:
                               ("valuation.target.usd_per_ads", "USD", "Target price per ADS"),
                               ("valuation.target.hkd_per_share", "HKD", "Target price per HK share")):
         out.append(Line(name, unit, stock, label))
-    return {line.name: line for line in out}
+    return {line.name: replace(line, domain=_domain(line.name) if line.unit == "ratio" else None) for line in out}
+
+
+#: Plausible ranges of the ratio lines (``Line.domain``), our choice: a share or a penetration is a part of a whole
+#: (0 to 100%); a margin above 100% needs negative costs, and one below −100% costs of more than
+#: twice the revenue, which no cloud business of this size has reported (Alibaba Cloud's worst
+#: reported year is about −2%); a growth below −100% is a negative revenue. A forecast outside
+#: them is refused with the driver that caused it, like a non-finite number.
+MARGIN, PART, GROWTH = (-1.0, 1.0), (0.0, 1.0), (-1.0, float("inf"))
+
+
+def _domain(name: str) -> tuple[float, float] | None:
+    if "_margin" in name and not name.endswith(".gap") or name == "cloud.maas.margin":
+        return MARGIN
+    if "_share" in name or name.endswith("penetration"):
+        return PART
+    if "_growth" in name:
+        return GROWTH
+    return None
 
 
 LINES = _lines()

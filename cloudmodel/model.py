@@ -324,10 +324,15 @@ def _add_table4(rows: Rows, drivers: DriverSet, history: History, timeline: Any)
 
 
 def _first_bad(table: Any) -> tuple[str, str, float] | None:
-    """The earliest (line, period, value) that is not finite, or a negative layer revenue."""
+    """The earliest (line, period, value) that is not finite, a negative layer revenue, or a
+    ratio outside its plausible range (``Line.domain``)."""
     import polars as pl
 
-    bad = table.filter(~pl.col("value").is_finite() | (pl.col("line").is_in(LAYER_LINES) & (pl.col("value") < -CHECK_TOLERANCE)))
+    value, line = pl.col("value"), pl.col("line")
+    bad = ~value.is_finite() | (line.is_in(LAYER_LINES) & (value < -CHECK_TOLERANCE))
+    for name, (low, high) in _DOMAINS.items():
+        bad = bad | ((line == name) & ((value < low - CHECK_TOLERANCE) | (value > high + CHECK_TOLERANCE)))
+    bad = table.filter(bad)
     if bad.height == 0:
         return None
     from cloudmodel.inputs.periods import Period as _P
@@ -340,6 +345,28 @@ def _first_bad(table: Any) -> tuple[str, str, float] | None:
 
     rows = sorted(bad.select("line", "period", "value").iter_rows(), key=order)
     return rows[0]
+
+
+def _outside(line: str, x: float | None) -> bool:
+    """Whether a value is bad for its line: missing, not finite, a negative layer revenue, or out of its domain."""
+    if x is None or not math.isfinite(x):
+        return True
+    if line in LAYER_LINES and x < -CHECK_TOLERANCE:
+        return True
+    low, high = _DOMAINS.get(line, (-math.inf, math.inf))
+    return not low - CHECK_TOLERANCE <= x <= high + CHECK_TOLERANCE
+
+
+def _why_bad(line: str, value: float) -> str:
+    if not math.isfinite(value):
+        return f"is {value} (not a finite number); every number the model gives must be finite"
+    if line in _DOMAINS and line not in LAYER_LINES:
+        low, high = _DOMAINS[line]
+        span = f"{low:.0%} to {high:.0%}" if math.isfinite(high) else f"at least {low:.0%}"
+        share = f" ({value:.1%})" if abs(value) < 100 else ""
+        return (f"is {value:.4g}{share}, outside its plausible range {span}; a ratio the model gives "
+                "must stay in its domain (docs/contract.md, output domains)")
+    return "goes negative; no layer's revenue may be negative"
 
 
 def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
@@ -368,12 +395,14 @@ def _blame(base: DriverSet, driver_set: DriverSet, still_bad: Any) -> str:
 def _check_origin_before_horizon(label: str, last: int, origin: int, origin_given: bool) -> None:
     """The horizon ends after the origin (its own limits are checked by :func:`engine.horizon_quarter`)."""
     if origin >= last and not origin_given:
-        raise InputError.one("--horizon", "", label, f"the horizon must end after the last actual quarter {quarter_label(origin)}")
+        raise InputError.one("--horizon", "", label, f"does not end after the last reported quarter {quarter_label(origin)}: "
+                             "nothing would be left to forecast", "end the horizon later")
     if origin >= last:
         raise InputError.one("--origin", "", quarter_label(origin), f"is not before the horizon's last quarter "
                              f"{quarter_label(last)}: nothing would be left to forecast", "end the horizon later, or move the origin back")
 
 
+_DOMAINS = {name: line.domain for name, line in LINES.items() if line.domain is not None}
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
 
 
@@ -404,8 +433,9 @@ def _run_checked(base: DriverSet, driver_set: DriverSet, history: History, timel
 
 
 def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, history: History, timeline: Any) -> None:
-    """Finite or refused: a NaN, an infinity or a negative layer revenue is an input error naming
-    the first line and period it reaches and, best effort, the driver that caused it."""
+    """Finite and plausible or refused: a NaN, an infinity, a negative layer revenue or a ratio
+    outside its domain is an input error naming the first line and period it reaches and, best
+    effort, the driver that caused it."""
     found = _first_bad(table)
     if found is None:
         return
@@ -416,13 +446,9 @@ def _refuse_non_finite(table: Any, base: DriverSet, driver_set: DriverSet, histo
             _, rows = _compute(trial, history, timeline)
         except _ARITHMETIC:
             return True
-        x = rows.get(line, period)
-        return x is None or not math.isfinite(x) or (line in LAYER_LINES and x < -CHECK_TOLERANCE)
+        return _outside(line, rows.get(line, period))
 
     from cloudmodel.errors import NonFinite
 
-    what = "goes negative" if math.isfinite(value) else f"is {value} (not a finite number)"
     raise NonFinite([InputProblem("forecast", f"{line} at {period}", value if math.isfinite(value) else None,
-                                  f"{what}; every number the model gives must be finite"
-                                  + (" and no layer's revenue negative" if math.isfinite(value) else ""),
-                                  _blame(base, driver_set, still_bad))])
+                                  _why_bad(line, value), _blame(base, driver_set, still_bad))])
