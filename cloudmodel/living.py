@@ -3,11 +3,14 @@
 Given the drivers of the files and the history as known at the origin, :func:`update_at` makes one
 deterministic update — no draws, no seed:
 
-1. **The residual states' gains**, estimated on the reported quarters known at the origin: the
-   revenue state's level gain α, trend gain β and damping φ minimise the sum of squared one-step
-   innovations of the growth gaps (a fixed grid, with α(1 + β) ≤ 1 so that a surprise never raises
-   the next quarter's forecast by more than itself); the margin state's gain α_m minimises the
-   margin innovations. Their spreads σ follow, with the prior spreads of ``drivers/living.toml``
+1. **The residual states' gains**, estimated on the reported quarters known at the origin up to the
+   report's origin, and held from there on (a rule fixed before the first origin the update
+   serves: the quarters reported later then only filter the states, so a quarter reported as
+   forecast changes nothing and one reported above it raises the next by a fixed share of the
+   surprise): the revenue state's level gain α, trend gain β and damping φ minimise the sum of
+   squared one-step innovations of the growth gaps (a fixed grid, with α(1 + β) ≤ 1 and φ ≤ 0.9 so
+   that a surprise raises the next quarter's forecast by less than itself); the margin state's
+   gain α_m minimises the margin innovations. Their spreads σ follow, with the prior spreads of ``drivers/living.toml``
    counted as ``living.prior_weight`` pseudo-innovations and the degrees of freedom the estimated
    gains use up taken off (bands use the Student t quantile of those degrees of freedom). With too few quarters to tell, a stated
    rule: the latest gap carries (α = 1, β = 0, φ = 1).
@@ -31,10 +34,14 @@ from cloudmodel.inputs.history import History
 from cloudmodel.inputs.periods import quarter_label
 from cloudmodel.quantities.state import DAMPING, LEVEL_GAIN, MARGIN_GAIN, TREND_GAIN
 
-#: The grid the gains are estimated on: a fixed rule, set before the first origin. Steps of 0.05
-#: are finer than a dozen quarters can tell apart; the damping takes the values ETS practice uses.
+#: The grid the gains are estimated on: a fixed rule. Steps of 0.05 are finer than a dozen quarters
+#: can tell apart. The damping takes the lower half of ETS practice's range (0.8 to 0.98), 0.9 and
+#: 0.8, so that the state passes on at most α(1 + φβ) ≤ 0.95 of a surprise to the next quarter and
+#: leaves room for the drivers' share under the partial-adjustment rule (a surprise moves the next
+#: quarter by less than itself): with φ = 1 allowed the grid's edge passes it on whole, and a 10%
+#: surprise moved the next quarter by 10.2%.
 GAIN_STEPS = 20
-DAMPINGS = (1.0, 0.95, 0.9, 0.8)
+DAMPINGS = (0.9, 0.8)
 #: Fewer gaps than this and the gains are not estimated: the latest gap carries (α = 1, β = 0, φ = 1).
 MIN_GAPS = 3
 CARRY = {LEVEL_GAIN: 1.0, TREND_GAIN: 0.0, DAMPING: 1.0, MARGIN_GAIN: 1.0}
@@ -143,24 +150,29 @@ def _grid() -> list[tuple[float, float, float]]:
     return [(a, b, phi) for phi in DAMPINGS for b in steps for a in reversed(steps[1:]) if a * (1 + b) <= 1 + 1e-12]
 
 
-def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
-    """The gains and spreads from the gaps (in quarter order); see the module docstring."""
+def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str, float],
+                   held: tuple[int, int] | None = None) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
+    """The gains and spreads from the gaps (in quarter order); see the module docstring. ``held``: how
+    many of the revenue and margin gaps the gains are estimated on (those up to the report's origin,
+    for a later origin); the spreads use them all."""
     gains, why = dict(CARRY), {}
     n0 = prior["prior_weight"]
-    if len(revenue) >= MIN_GAPS:
-        best = min(_grid(), key=lambda p: sum(e * e for e in holt_innovations(revenue, *p)))
+    n_rev, n_mar = held if held is not None else (len(revenue), len(margin))
+    until = "up to the report's origin (held since)" if held is not None else "known at the origin"
+    if n_rev >= MIN_GAPS:
+        best = min(_grid(), key=lambda p: sum(e * e for e in holt_innovations(revenue[:n_rev], *p)))
         gains[LEVEL_GAIN], gains[TREND_GAIN], gains[DAMPING] = best
-        text = f"least squares of the one-step innovations of {len(revenue)} growth gaps known at the origin"
+        text = f"least squares of the one-step innovations of the {n_rev} growth gaps {until}"
     else:
-        text = f"only {len(revenue)} growth gaps known: the stated rule, the latest gap carries"
+        text = f"only {n_rev} growth gaps {until}: the stated rule, the latest gap carries"
     for key in (LEVEL_GAIN, TREND_GAIN, DAMPING):
         why[key] = text
-    if len(margin) >= MIN_GAPS:
+    if n_mar >= MIN_GAPS:
         steps = [k / GAIN_STEPS for k in range(1, GAIN_STEPS + 1)]
-        gains[MARGIN_GAIN] = min(reversed(steps), key=lambda a: sum(e * e for e in level_innovations(margin, a)))
-        why[MARGIN_GAIN] = f"least squares of the one-step innovations of {len(margin)} margin gaps known at the origin"
+        gains[MARGIN_GAIN] = min(reversed(steps), key=lambda a: sum(e * e for e in level_innovations(margin[:n_mar], a)))
+        why[MARGIN_GAIN] = f"least squares of the one-step innovations of the {n_mar} margin gaps {until}"
     else:
-        why[MARGIN_GAIN] = f"only {len(margin)} margin gaps known: the stated rule, the latest gap carries"
+        why[MARGIN_GAIN] = f"only {n_mar} margin gaps {until}: the stated rule, the latest gap carries"
     e_rev = holt_innovations(revenue, gains[LEVEL_GAIN], gains[TREND_GAIN], gains[DAMPING]) if revenue else []
     e_mar = level_innovations(margin, gains[MARGIN_GAIN]) if margin else []
     # degrees of freedom: innovations less the gains estimated on them, plus the prior's pseudo-innovations
@@ -245,7 +257,9 @@ def make_update(base: DriverSet, history: History) -> Update:
     drivers, posterior, fitted_with = base, None, None
     for _ in range(MAX_ROUNDS):
         revenue, margin = _graph_gaps(drivers, history)
-        gains, spreads, why = estimate_gains([revenue[q] for q in sorted(revenue)], [margin[q] for q in sorted(margin)], prior)
+        held = (sum(q <= after for q in revenue), sum(q <= after for q in margin)) if origin > after else None
+        gains, spreads, why = estimate_gains([revenue[q] for q in sorted(revenue)], [margin[q] for q in sorted(margin)], prior,
+                                             held)
         if posterior is not None and gains == fitted_with:
             break
         if origin <= after:

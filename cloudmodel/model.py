@@ -331,7 +331,7 @@ def _first_bad(table: Any) -> tuple[str, str, float] | None:
     value, line = pl.col("value"), pl.col("line")
     bad = ~value.is_finite() | (line.is_in(LAYER_LINES) & (value < -CHECK_TOLERANCE))
     for name, (low, high) in _DOMAINS.items():
-        bad = bad | ((line == name) & ((value < low - CHECK_TOLERANCE) | (value > high + CHECK_TOLERANCE)))
+        bad = bad | ((line == name) & ((value < low - DOMAIN_TOLERANCE) | (value > high + DOMAIN_TOLERANCE)))
     bad = table.filter(bad)
     if bad.height == 0:
         return None
@@ -354,7 +354,7 @@ def _outside(line: str, x: float | None) -> bool:
     if line in LAYER_LINES and x < -CHECK_TOLERANCE:
         return True
     low, high = _DOMAINS.get(line, (-math.inf, math.inf))
-    return not low - CHECK_TOLERANCE <= x <= high + CHECK_TOLERANCE
+    return not low - DOMAIN_TOLERANCE <= x <= high + DOMAIN_TOLERANCE
 
 
 def _why_bad(line: str, value: float) -> str:
@@ -402,6 +402,8 @@ def _check_origin_before_horizon(label: str, last: int, origin: int, origin_give
                              f"{quarter_label(last)}: nothing would be left to forecast", "end the horizon later, or move the origin back")
 
 
+#: Rounding allowed at a domain's edge (a share of exactly 100% computed as 1 + 1e-15).
+DOMAIN_TOLERANCE = 1e-9
 _DOMAINS = {name: line.domain for name, line in LINES.items() if line.domain is not None}
 _ARITHMETIC = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
 

@@ -199,10 +199,32 @@ def fit(drivers: DriverSet, history: History, spreads: Mapping[str, float], afte
             grow *= 2
             if damping > 1e12 * float(np.max(np.diag(H))):  # no step lowers the cost: the optimum, to rounding
                 break
+    z, r, J, iterations = _polish(drivers, history, timeline, params, z, r, J, spreads, after, statements, iterations)
     H = J.T @ J + np.eye(k)
     covariance = np.linalg.inv(H)
     gains = covariance @ J.T  # the optimum's sensitivity to each residual (a linearisation)
     return _result(drivers, params, z, covariance, residuals, r0[:, 0], r, gains, iterations)
+
+
+#: Undamped Gauss–Newton steps after Levenberg–Marquardt stops, and the step they stop at: the
+#: optimum to rounding, wherever the damped path ended (a residual that is zero there, such as a
+#: quarter reported as forecast, then leaves the optimum exactly where it was).
+POLISH_STEPS, POLISH_TOLERANCE = 8, 1e-14
+
+
+def _polish(drivers, history, timeline, params, z, r, J, spreads, after, statements, iterations):
+    gradient = float(np.max(np.abs(J.T @ r + z)))
+    for _ in range(POLISH_STEPS):
+        step = -np.linalg.solve(J.T @ J + np.eye(len(z)), J.T @ r + z)
+        trial = z + step
+        r_trial, J_trial = _jacobian(drivers, history, timeline, params, trial, spreads, after, statements)
+        trial_gradient = float(np.max(np.abs(J_trial.T @ r_trial + trial)))
+        if not trial_gradient < gradient:  # no nearer the stationary point: rounding is all that is left
+            break
+        z, r, J, gradient, iterations = trial, r_trial, J_trial, trial_gradient, iterations + 1
+        if float(np.max(np.abs(step))) < POLISH_TOLERANCE:
+            break
+    return z, r, J, iterations
 
 
 def _cost(r: np.ndarray, z: np.ndarray) -> float:

@@ -144,7 +144,7 @@ def test_table_output_shows_layers_targets_and_checks(cli):
 @pytest.mark.parametrize(("args", "fragment"), [
     (["forecast", "--format", "yaml"], "unknown format"),
     (["forecast", "--horizon", "2030"], "accepted forms"),
-    (["forecast", "--horizon", "FY2024"], "must end after the last actual quarter"),
+    (["forecast", "--horizon", "FY2024"], "nothing would be left to forecast"),
     (["forecast", "--scenario", "bera"], "no such scenario"),
     (["forecast", "--period", "month"], "choose year, quarter or calendar"),
     (["drivers", "--kind", "guess"], "unknown kind"),

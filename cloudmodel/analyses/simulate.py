@@ -99,8 +99,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     _check_arguments(draws, precision, seed, period, keep_draws)
     origin = history.last_quarter
     last = horizon_quarter(horizon, drivers, origin)
-    first = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
-    timeline = make_timeline(drivers, history, last, first=first)
+    timeline = make_timeline(drivers, history, last, first=_first_quarter(drivers, history, origin))
     posterior = getattr(living, "posterior", None)
     specs = [] if collapse else specs_for(drivers, only, timeline, history, posterior)
     correlation = correlation_matrix(specs, correlate or {})
@@ -112,10 +111,12 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
                   np.dtype(precision).type, keep_draws, spreads, posterior)
     workers = workers or min(os.cpu_count() or 1, 4)
     clock = time.perf_counter()
+    point = run_.point()  # first: it drops the outputs the forecast has no value for
+    outputs = run_.outputs
     sums, hits = run_.all(workers)
     timings = {"draw_and_run_s": time.perf_counter() - clock}
     clock = time.perf_counter()
-    stats, records = _statistics(run_.samples, sums, outputs, draws, workers, run_.point())
+    stats, records = _statistics(run_.samples, sums, outputs, draws, workers, point)
     _refuse_non_finite(records, specs)
     probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
                       "line": c.line, "period": c.period,
@@ -154,6 +155,20 @@ def _check_arguments(draws: Any, precision: str, seed: Any, period: str, keep_dr
     if keep_draws and draws > MAX_KEPT_DRAWS:
         raise InputError.one("--draws", "", draws, f"writing every draw is limited to {MAX_KEPT_DRAWS:,} draws",
                              "write the summary instead, or run fewer draws")
+
+
+def _first_quarter(drivers: DriverSet, history: History, origin: int) -> int:
+    """The first quarter a simulation computes: the anchor year's, or earlier where the outputs need it
+    (the year before the first one shown, for its growth; the last year of reported group revenue,
+    which the group's forecast grows from)."""
+    from cloudmodel.engine import years_shown
+    from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+
+    anchor = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
+    shown = Period.parse(years_shown(drivers, origin, before=0)[0]).fiscal_quarters()[0] - QUARTERS_PER_YEAR
+    group = sorted(Period.parse(y).fiscal_quarters()[0] for y in history.annual.get("group_revenue_rmb_mn", {})
+                   if Period.parse(y).fiscal_quarters()[-1] <= origin)
+    return max(history.first_quarter, min(anchor, shown, *group[-1:]))
 
 
 def _outputs(drivers: DriverSet, origin: int, last: int, period: str) -> list[tuple[str, str]]:
@@ -227,9 +242,21 @@ class _Draws:
         return out
 
     def point(self) -> dict[tuple[str, str], float]:
-        """The forecast itself: every output with the drivers at their values and no innovation."""
+        """The forecast itself: every output with the drivers at their values and no innovation. An
+        output the forecast has no value for (the group before its base year is complete, at an early
+        origin) is dropped from the run."""
         raw = run(self.drivers.values_by_id(), self.history, self.timeline, names=self.names, past=self.past)
-        return {key: float(line_values(raw, *key, 1, float)[0]) for key in self.outputs}
+        out = {}
+        for key in self.outputs:
+            try:
+                out[key] = float(line_values(raw, *key, 1, float)[0])
+            except KeyError:
+                continue
+        self.outputs = [key for key in self.outputs if key in out]
+        self.samples = {key: self.samples[key] for key in self.outputs}
+        if self.kept is not None:
+            self.kept = {key: self.kept[key] for key in self.outputs}
+        return out
 
     def chunk(self, i: int) -> tuple[dict, list[int]]:
         """Draw and run chunk i; fill its slice of the samples; return its sums and condition hits."""

@@ -26,8 +26,13 @@ def cloud_customers(customers_total, customers_growth, years):
     return customers_total * (1 + customers_growth) ** years
 
 
+#: The smallest odds the logit takes: in float32 a penetration clipped just below its ceiling rounds
+#: to it (odds 0, log −∞); 1e-30 is representable there and already at the ceiling to the last bit.
+_MIN_ODDS = 1e-30
+
+
 def _logit(p, c):
-    return xp.log(c / xp.clip(p, _EPS * c, c * (1 - _EPS)) - 1)
+    return xp.log(xp.maximum(c / xp.clip(p, _EPS * c, c * (1 - _EPS)) - 1, _MIN_ODDS))
 
 
 def ai_penetration(years, penetration_start, penetration_target, penetration_ceiling, years_to_target, years_start=0.0):

@@ -100,14 +100,18 @@ def ebita_formula(model):
 
 @per_quarter("cloud.shared_opex")
 def shared_opex(model):
-    """Shared operating costs [RMB_mn]: in a reported quarter, gross profit − reported EBITA −
-    depreciation; else the formula less the margin state × revenue (what the reported margins say
-    the formula misses, :mod:`cloudmodel.quantities.state`)."""
+    """Shared operating costs [RMB_mn]: in a quarter with reported EBITA, gross profit − reported
+    EBITA − depreciation; else the formula less the margin state × revenue (what the reported margins
+    say the formula misses, :mod:`cloudmodel.quantities.state`) — in a quarter whose revenue is
+    reported but not its EBITA, the state's level carried from the quarter before."""
     reported = _reported_ebita(model)
     if reported is not None:
         return model("gross_profit") - reported - model("capex_depreciation")
     if model.quarter <= model.timeline.origin:  # a reported quarter without reported EBITA
-        return model("shared_opex_formula")
+        level = model("margin_level", model.quarter - 1) if model.quarter > model.timeline.first else None
+        if level is None:
+            return model("shared_opex_formula")
+        return model("shared_opex_formula") - model("state_applies") * level * model("cloud_revenue")
     return model("shared_opex_formula") - model("margin_state") * model("cloud_revenue")
 
 

@@ -59,12 +59,17 @@ def _grown(model, name, growth_id, quarter):
 
 
 def _base(model, name, anchor, growth_id=None):
-    """A non-AI base [RMB_mn]: in a reported quarter, non-AI revenue × its anchor-year share of the bases;
-    in a forecast quarter, the same quarter a year earlier × (1 + growth), the organic rate in force
-    (growth.organic_*) unless ``growth_id`` is given, × the revenue state's factor: the growth surprise
-    the reported quarters show carries into the next ones (:mod:`cloudmodel.quantities.state`)."""
-    if model.quarter <= model.timeline.origin:
+    """A non-AI base [RMB_mn]: in a reported quarter up to the report's origin, non-AI revenue × its
+    anchor-year share of the bases; in one reported after it, non-AI revenue × its share of the
+    drivers' forecast of the bases for that quarter (so a quarter reported as forecast splits as
+    forecast, and changes nothing after it); in a forecast quarter, the same quarter a year earlier ×
+    (1 + growth), the organic rate in force (growth.organic_*) unless ``growth_id`` is given, × the
+    revenue state's factor: the growth surprise the reported quarters show carries into the next
+    ones (:mod:`cloudmodel.quantities.state`)."""
+    if model.quarter <= min(model.timeline.origin, model.timeline.report_origin):
         return model("non_ai_revenue") * model(anchor) / model("base_total_anchor")
+    if model.quarter <= model.timeline.origin:
+        return model("non_ai_revenue") * _grown(model, name, growth_id, model.quarter) / model("non_ai_forecast")
     return _grown(model, name, growth_id, model.quarter) * model("revenue_state_factor")
 
 

@@ -71,7 +71,8 @@ def revenue_gap(model):
         return None
     if model.quarter <= model.timeline.origin:
         return xp.log(model("non_ai_revenue") / model("non_ai_forecast"))
-    return model("revenue_prediction") + model.shock("revenue")
+    prediction = model("revenue_prediction")
+    return (0.0 if prediction is None else prediction) + model.shock("revenue")  # no gap known yet: none to carry
 
 
 @per_quarter()
