@@ -267,8 +267,9 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
                                         f"with {ETS_MIN_QUARTERS} or more quarters",
                         "combination": "the equal-weight mean of the three above (those available)",
                         "consensus": "the sell-side consensus the press quoted before the print (fixtures/consensus_press.csv)"},
-            "hindsight": "at origins before the report's the drivers come from a March 2025 report that knew the quarters "
-                         "up to FY2025Q3: those scores test the structure with hindsight, not a forecast anyone could make"}
+            "hindsight": f"at origins before the report's ({quarter_label(after)}) the drivers come from a report that knew "
+                         f"the quarters up to {quarter_label(after)}: those scores test the structure with hindsight, not a "
+                         "forecast anyone could make"}
     return {"meta": meta, "rows": [{k: v for k, v in r.items() if k != "origin_q"} for r in rows], "summary": summary,
             "ebita": {"rows": ebita_rows, "summary": _ebita_summary(ebita_rows)}}
 

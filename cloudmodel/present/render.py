@@ -701,10 +701,12 @@ def print_rolling(result: dict[str, Any]) -> None:
                          nb.number(s_["mase"], 2) if s_["mase"] is not None else nb.MISSING,
                          nb.change(s_["bias_rmb_mn"], "RMB_mn", units=UNITS),
                          nb.ratio(s_["coverage_p5_p95"]) if "coverage_p5_p95" in s_ else nb.MISSING,
-                         nb.change(s_["winkler_rmb_mn"], "RMB_mn", units=UNITS) if "winkler_rmb_mn" in s_ else nb.MISSING])
-        show_table(f"Scores, {view} (MAPE in %; MASE: MAE over seasonal naive's, below 1 beats it; bias and Winkler in RMB)",
+                         nb.money(s_["winkler_rmb_mn"]) if "winkler_rmb_mn" in s_ else nb.MISSING,
+                         nb.money(s_["pinball_rmb_mn"]) if s_.get("pinball_rmb_mn") is not None else nb.MISSING])
+        show_table(f"Scores, {view} (MAPE in %; MASE: MAE over seasonal naive's, below 1 beats it; bias, Winkler "
+                   "(P5–P95 interval score) and pinball (P5 and P95 quantile loss) in RMB; lower is better)",
                    [Col("method", "left", fold=True, key=True), Col("n"), Col("MAPE"), Col("model MAPE, same quarters"),
-                    Col("MASE"), Col("bias"), Col("P5–P95 coverage"), Col("Winkler")], rows, console=console)
+                    Col("MASE"), Col("bias"), Col("P5–P95 coverage"), Col("Winkler"), Col("pinball")], rows, console=console)
     e = result["ebita"]["summary"]
     if e["n"]:
         console.print(f"cloud EBITA one step ahead, {e['n']} quarters: model MAPE {nb.ratio(e['model_mape'])}, latest margin × "
