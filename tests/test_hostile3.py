@@ -16,6 +16,7 @@ Classes (``Case.category``; ``test_every_class_has_cases`` keeps each one popula
   (RMB bn, 亿, RMB thousand, yuan; percent points for a growth).
 * ``header`` — a column named twice, in CSV and in Parquet.
 * ``restated`` — a restated year: its quarters scaled pro rata, or the restatement refused.
+* ``rows`` — ``update``: every row used (and how) or not used (and why).
 * ``at-once`` — several problems of several classes, all reported in one message.
 
 Each class has its neighbours: the nearest input that is fine, which must still run (exit 0).
@@ -36,7 +37,7 @@ from . import test_hostile as hostile
 from .conftest import copy_inputs, run_cli
 from .test_hostile import Env, _tree, _write
 
-CLASSES = ("domain", "ebita", "parts", "own-bounds", "growth", "slip", "header", "restated", "at-once")
+CLASSES = ("domain", "ebita", "parts", "own-bounds", "growth", "slip", "header", "restated", "rows", "at-once")
 #: Each case runs in under this many seconds (the issue's bound; the slowest, an update, takes about two).
 CASE_SECONDS = 5.0
 
@@ -278,7 +279,48 @@ CASES: list[Case] = [
          setup=_csv(HR + "FY2025Q1,cloud.revenue,126549,true\nFY2025,cloud.revenue,120000,true\n"), not_in=("2 problems",)),
     Case("neighbour: a year that agrees with the history needs no flag", "restated", F, 0, "",
          setup=_csv(HR + "FY2025,cloud.revenue,118028,\n"), check=_restated_year("cloud.revenue", "FY2025", 118028)),
+    Case("update: a restated year is used, with its quarters", "restated",
+         ["update", "--drivers", "{d}", "--actuals", "{a}", "--origin", "FY2025Q4", "--format", "json"], 0, "",
+         setup=_csv(HR + "FY2025,cloud.revenue,120000,true\n"),
+         check=_used("cloud.revenue@FY2025 (used as a figure: restates the history's FY2025; its quarters FY2025Q1, FY2025Q2, "
+                     "FY2025Q3, FY2025Q4 follow it")),
 
+    # ---------------------------------------------------------------- every row used or not, with why
+    Case("update: a bounds-only row after the last revenue quarter", "rows", U, 0, "", setup=_csv(HB + "FY2025Q4,cloud.ai.revenue_growth,,1.0,\n"),
+         check=_all(_not_used("cloud.ai.revenue_growth@FY2025Q4", "give cloud.revenue for FY2025Q4 too"), _every_row_accounted(1))),
+    Case("update: an EBITA-only row", "rows", U, 0, "", setup=_csv(H + "FY2025Q4,cloud.ebita,2420\n"),
+         check=_all(_not_used("cloud.ebita@FY2025Q4", "after FY2025Q3, the last quarter of reported cloud revenue"),
+                    _every_row_accounted(1))),
+    Case("update: a bounds-only row with its quarter's revenue", "rows", U, 0, "",
+         setup=_csv(HB + Q4 + "FY2025Q4,cloud.ai.revenue_growth,,1.0,\n"),
+         check=_all(_used("cloud.ai.revenue_growth@FY2025Q4 (a bound scored by the drivers' fit"), _every_row_accounted(3))),
+    Case("update: revenue and EBITA feed the states", "rows", U, 0, "", setup=_csv(HB + Q4),
+         check=_all(_used("cloud.revenue@FY2025Q4 (used as a figure: pins cloud revenue (actual) and feeds the revenue state",
+                          "cloud.ebita@FY2025Q4 (used as a figure: pins cloud EBITA (actual) and feeds the margin state"),
+                    _every_row_accounted(2))),
+    Case("update: a row known at the origin", "rows", U, 0, "", setup=_csv(HB + Q4 + "FY2025Q2,cloud.revenue,29610,,\n"),
+         check=_used("cloud.revenue@FY2025Q2 (known at the origin: agrees with the history)")),
+    Case("update: a statement at the report's origin", "rows", U, 0, "",
+         setup=_csv(HB + Q4 + "FY2025Q1,cloud.ai.revenue_growth,,1.0,\n"),
+         check=_not_used("cloud.ai.revenue_growth@FY2025Q1", "at or before the report's origin FY2025Q3")),
+    Case("update: no Apple launch reported", "rows", U, 0, "", setup=_csv(HB + Q4 + "FY2025Q4,cloud.apple.users_served,,,0\n"),
+         check=_used("cloud.apple.users_served@FY2025Q4 (read by the launch timing")),
+    Case("update: a line no driver of the fit reaches", "rows", U, 0, "",
+         setup=_csv(HB + Q4 + "FY2025,group.non_gaap_net_income,150000,,\n"),
+         check=_not_used("group.non_gaap_net_income@FY2025", "no driver the fit moves reaches")),
+    Case("update: AI customers re-anchor the curve, a group figure is pinned", "rows", U, 0, "",
+         setup=_csv(HB + Q4 + "FY2025Q4,cloud.ai.customers,42万,,\nFY2025Q4,group.revenue,236454,,\n"),
+         check=_used("cloud.ai.customers@FY2025Q4 (used as a figure: the latest cloud.ai.customers, re-anchors",
+                     "group.revenue@FY2025Q4 (used as a figure")),
+    Case("update: every row of a mixed file is accounted for", "rows", U, 0, "",
+         setup=_csv(HB + Q4 + "FY2025Q4,cloud.ai.revenue_growth,,1.0,\nFY2025Q2,cloud.revenue,29610,,\nFY2026Q1,cloud.ebita,2954,,\n"
+                    "FY2025Q4,cloud.apple.users_served,,,0\nFY2025,group.non_gaap_net_income,150000,,\n"
+                    "FY2025Q1,cloud.ai.revenue_growth,,1.0,\nFY2025Q4,group.revenue,236454,,\n"),
+         check=_every_row_accounted(9)),
+    Case("update, table: no driver moved, and what the rows did", "rows", UT, 0, "",
+         setup=_csv(HB + "FY2025Q4,cloud.ai.revenue_growth,,1.0,\n"),
+         check=lambda e, r: "1 not used" in r.stdout and "Rows of the file not used, and why" in r.stdout
+         and "give cloud.revenue for FY2025Q4 too" in r.stdout),
 
     # ---------------------------------------------------------------- every problem at once
     Case("a slip, a domain, an EBITA and a growth problem at once", "at-once", F, 2, "4 problems",
