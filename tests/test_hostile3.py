@@ -238,6 +238,11 @@ CASES: list[Case] = [
          setup=_csv(H + "FY2027Q1,cloud.ebita,3.8\n")),
     Case("a group revenue bound in RMB bn", "slip", F, 2, "row 2, column low = '250'",
          setup=_csv(HB + "FY2027Q1,group.revenue,,250,\n"), also=("looks like RMB bn",)),
+    Case("update on revenue typed in RMB bn (once: null revised lines, a NaN spread)", "slip", U, 2,
+         "30.127 RMB_mn is 1,054× smaller than the nearest reported cloud.revenue (31,742 RMB_mn, FY2025Q3)",
+         setup=_csv(H + "FY2025Q4,cloud.revenue,30.127\n"), also=("write 30127 or 30.127bn",)),
+    Case("backtest on revenue typed in 亿", "slip", ["backtest", "--drivers", "{d}", "--actuals", "{a}", "--format", "json"], 2,
+         "looks like RMB 亿", setup=_csv(H + "FY2027Q1,cloud.revenue,450\n")),
     Case("neighbour: a whole small EBITA may be near break-even", "slip", F, 0, "", setup=_csv(H + "FY2027Q1,cloud.ebita,4\n")),
     Case("neighbour: revenue a third above the last quarter", "slip", F, 0, "", setup=_csv(H + "FY2027Q1,cloud.revenue,45000\n")),
     Case("neighbour: revenue written 45bn", "slip", F, 0, "", setup=_csv(H + "FY2027Q1,cloud.revenue,45bn\n")),
@@ -317,6 +322,9 @@ CASES: list[Case] = [
                     "FY2025Q4,cloud.apple.users_served,,,0\nFY2025,group.non_gaap_net_income,150000,,\n"
                     "FY2025Q1,cloud.ai.revenue_growth,,1.0,\nFY2025Q4,group.revenue,236454,,\n"),
          check=_every_row_accounted(9)),
+    Case("update: a gap after the history is refused, not dropped", "rows", U, 2,
+         "cloud revenue of FY2025Q4 is missing: the reported quarters must follow one another",
+         setup=_csv(H + "FY2026Q1,cloud.revenue,33398\n"), also=("add FY2025Q4 to the actuals file",)),
     Case("update, table: no driver moved, and what the rows did", "rows", UT, 0, "",
          setup=_csv(HB + "FY2025Q4,cloud.ai.revenue_growth,,1.0,\n"),
          check=lambda e, r: "1 not used" in r.stdout and "Rows of the file not used, and why" in r.stdout

@@ -226,8 +226,7 @@ def _row_status(row: Any, file: str, fc0: Any, after: Any, before: Any) -> tuple
     before the report's origin for a statement (the fit weighs what was reported after it), for a
     line and period the model does not produce, for a statement no driver of the fit reaches, or
     for an AI-customers figure a later one supersedes."""
-    from cloudmodel.engine import _re_anchored, observed, report_origin
-    from cloudmodel.inputs.actuals import reported
+    from cloudmodel.engine import report_origin
     from cloudmodel.inputs.history import LINE_METRICS
     from cloudmodel.posterior import TIMING_LINES
 
@@ -236,13 +235,13 @@ def _row_status(row: Any, file: str, fc0: Any, after: Any, before: Any) -> tuple
     where = f"{file} row {row.row}"
     if end > last:
         why = f"after {quarter_label(last)}, the last quarter of reported cloud revenue"
-        if row.line != REVENUE and end == last + 1 and period.is_quarter:
+        if not period.is_quarter:
+            why += ": the period's quarters are not all reported"
+        elif row.line != REVENUE and end == last + 1:
             why += f": give cloud.revenue for {row.period} too, and this row counts"
-        elif row.line == REVENUE:
-            why += f": the quarters must follow one another from {quarter_label(last)}"
         return "", why
     if row.line in LINE_METRICS and row.value is not None and (period.is_quarter or period.kind == "FY"):
-        return _figure_status(row, period, where, fc0, after, before, reported, _re_anchored, observed)
+        return _figure_status(row, period, where, fc0, after, before)
     if row.line in TIMING_LINES:
         if row.value is None and row.high is not None and row.high <= 0:
             return f"read by the launch timing: no Apple launch by {row.period}, so the launch comes after it", None
@@ -269,9 +268,12 @@ def _row_status(row: Any, file: str, fc0: Any, after: Any, before: Any) -> tuple
             "posterior"), None
 
 
-def _figure_status(row: Any, period: Period, where: str, fc0: Any, after: Any, before: Any, reported: Any,
-                   re_anchored: Any, observed: Any) -> tuple[str, str | None]:
+def _figure_status(row: Any, period: Period, where: str, fc0: Any, after: Any, before: Any) -> tuple[str, str | None]:
     """How a figure row (a line the history carries) was used, or why not."""
+    from cloudmodel.engine import _re_anchored as re_anchored
+    from cloudmodel.engine import observed
+    from cloudmodel.inputs.actuals import reported
+
     origin = fc0.timeline.origin
     cut = before.history if before is not None else None
     if row.restates:
