@@ -70,7 +70,7 @@ def update(drivers: DriverSet, history: History, actuals: Any, origin: str | Non
                 "updated": fc1.rows.get(line, period), "unit": LINES[line].unit} for line, period in keys]
     for row in revised:
         row["change"] = row["updated"] - row["origin_forecast"]
-    surprises, used, not_used = _surprises(actuals, fc0, after)
+    surprises, used, not_used = _surprises(actuals, fc0, after, before)
     meta = {"origin": quarter_label(before.origin), "last_reported_at_origin": quarter_label(before.last),
             "last_reported": quarter_label(after.last), "actuals": actuals.file,
             "new_quarters": [quarter_label(q) for q in range(before.last + 1, after.last + 1)],
@@ -179,25 +179,22 @@ def _driver_rows(before: Any, after: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _surprises(actuals: Any, fc0: Any, after: Any) -> tuple[list[dict[str, Any]], list[str], list[dict[str, str]]]:
-    """Each row of the file after the origin against the origin's forecast; which rows were used and how,
-    and which were not, with why."""
+def _surprises(actuals: Any, fc0: Any, after: Any, before: Any = None) -> tuple[list[dict[str, Any]], list[str], list[dict[str, str]]]:
+    """Each row of the file after the origin against the origin's forecast; which rows were used and how
+    (``"line@period (how)"``), and which were not, with why (``{"row", "why"}``): see :func:`_row_status`."""
     origin, last = fc0.timeline.origin, after.last
     out, used, not_used = [], [], []
     for row in actuals.rows:
         key = f"{row.line}@{row.period}"
+        how, why = _row_status(row, actuals.file, fc0, after, before)
+        if why is not None:
+            not_used.append({"row": key, "why": why})
+        else:
+            used.append(f"{key} ({how})")
         end = Period.parse(row.period).fiscal_quarters()[-1]
-        if end <= origin:
-            used.append(key + " (known at the origin: agrees with the history)")
-            continue
-        if end > last:
-            not_used.append({"row": key, "why": f"after {quarter_label(last)}, the last quarter of reported cloud revenue"})
-            continue
         forecast = fc0.rows.get(row.line, row.period)
-        if forecast is None:
-            not_used.append({"row": key, "why": f"the model has no {row.line} for {row.period}"})
+        if end <= origin or end > last or forecast is None:
             continue
-        used.append(key)
         item = {"line": row.line, "period": row.period, "forecast": forecast, "actual": row.value, "low": row.low,
                 "high": row.high, "error": None, "pct_error": None, "within_bounds": None, "unit": LINES[row.line].unit}
         if row.value is not None:
@@ -215,6 +212,94 @@ def _surprises(actuals: Any, fc0: Any, after: Any) -> tuple[list[dict[str, Any]]
             out.append({"line": "cloud.ebita_margin", "period": label, "forecast": forecast, "actual": actual, "low": None,
                         "high": None, "error": forecast - actual, "pct_error": None, "within_bounds": None, "unit": "ratio"})
     return out, used, not_used
+
+
+def _row_status(row: Any, file: str, fc0: Any, after: Any, before: Any) -> tuple[str, str | None]:
+    """How one row of the actuals file was used, or why not: (how, None) or ("", why).
+
+    A row is **used as a figure** (it pins the reported history: cloud revenue feeds the revenue
+    state, cloud EBITA the margin state, the latest AI customers or hosted DeepSeek DAU re-anchor
+    their paths, a restated year rescales its quarters), **known at the origin** (a figure the
+    history already holds, which it agrees with), or **used as a statement scored by the fit** (a
+    bound, or a value of a line the history does not carry; or, for the Apple users served, read by
+    the launch timing). It is **not used** after the last quarter of reported cloud revenue, at or
+    before the report's origin for a statement (the fit weighs what was reported after it), for a
+    line and period the model does not produce, for a statement no driver of the fit reaches, or
+    for an AI-customers figure a later one supersedes."""
+    from cloudmodel.engine import report_origin
+    from cloudmodel.inputs.history import LINE_METRICS
+    from cloudmodel.posterior import TIMING_LINES
+
+    period = Period.parse(row.period)
+    end, last = period.fiscal_quarters()[-1], after.last
+    where = f"{file} row {row.row}"
+    if end > last:
+        why = f"after {quarter_label(last)}, the last quarter of reported cloud revenue"
+        if not period.is_quarter:
+            why += ": the period's quarters are not all reported"
+        elif row.line != REVENUE and end == last + 1:
+            why += f": give cloud.revenue for {row.period} too, and this row counts"
+        return "", why
+    if row.line in LINE_METRICS and row.value is not None and (period.is_quarter or period.kind == "FY"):
+        return _figure_status(row, period, where, fc0, after, before)
+    if row.line in TIMING_LINES:
+        if row.value is None and row.high is not None and row.high <= 0:
+            return f"read by the launch timing: no Apple launch by {row.period}, so the launch comes after it", None
+        return "", "only a bound high = 0 (no launch reported) is read on this line; the fit does not weigh it"
+    first = report_origin(after.drivers)
+    posterior = after.living.posterior
+    index = next((i for i, r in enumerate(posterior.residuals) if r.source == where), None) if posterior is not None else None
+    if index is None:
+        if end <= first:
+            return "", (f"a statement at or before the report's origin {quarter_label(first)}: the drivers there are the "
+                        "report's own reading of the history, and the fit weighs only what was reported after it")
+        if fc0.rows.get(row.line, row.period) is None:
+            return "", f"the model does not produce {row.line} for {row.period}"
+        return "", "not weighed by the drivers' fit"
+    at_prior, at_posterior = float(posterior.prior_residuals[index]), float(posterior.posterior_residuals[index])
+    reached = posterior.gains is not None and bool(np.any(posterior.gains[:, index] != 0))
+    kind = "a bound" if row.value is None else "a value of a line the history does not carry"
+    if at_prior != 0 and not reached:
+        return "", (f"{kind}, scored by the fit, but no driver the fit moves reaches {row.line} at {row.period}: it can "
+                    f"change nothing (its gap stays {at_prior:.2f} spreads)")
+    if row.value is None and at_prior == 0 and at_posterior == 0:
+        return f"{kind} scored by the drivers' fit: the forecast already meets it, so it moves no driver", None
+    return (f"{kind} scored by the drivers' fit: gap {at_prior:.2f} spreads at the prior, {at_posterior:.2f} at the "
+            "posterior"), None
+
+
+def _figure_status(row: Any, period: Period, where: str, fc0: Any, after: Any, before: Any) -> tuple[str, str | None]:
+    """How a figure row (a line the history carries) was used, or why not."""
+    from cloudmodel.engine import _re_anchored as re_anchored
+    from cloudmodel.engine import observed
+    from cloudmodel.inputs.actuals import reported
+
+    origin = fc0.timeline.origin
+    cut = before.history if before is not None else None
+    if row.restates:
+        changed = sorted({label for (metric, label), source in after.history.sources.items()
+                          if source.endswith(f"({where})") and label != row.period})
+        tail = f"; its quarters {', '.join(changed)} follow it (see their sources)" if changed else ""
+        return f"used as a figure: restates the history's {row.period}{tail}", None
+    if period.fiscal_quarters()[-1] <= origin and cut is not None and reported(cut, row.line, row.period) is not None:
+        return "known at the origin: agrees with the history", None
+    if not period.is_quarter:
+        return f"used as a figure: {row.line} {row.period} joins the reported history (checked against its quarters)", None
+    q = period.fiscal_quarters()[0]
+    if row.line == REVENUE:
+        weighed = any(e["source"] == where for e in after.living.evidence)
+        return ("used as a figure: pins cloud revenue (actual) and feeds the revenue state"
+                + ("; the drivers' fit weighs its surprise" if weighed else "")), None
+    if row.line == EBITA:
+        weighed = any(e["source"] == where for e in after.living.evidence)
+        return ("used as a figure: pins cloud EBITA (actual) and feeds the margin state"
+                + ("; the drivers' fit weighs its surprise" if weighed else "")), None
+    if row.line in ("cloud.ai.customers", "cloud.deepseek.dau_hosted"):
+        path = "the AI adoption curve" if row.line == "cloud.ai.customers" else "the hosted DeepSeek traffic path"
+        if (row.line, q) in re_anchored(observed(after.history), fc0.timeline):
+            return f"used as a figure: the latest {row.line}, re-anchors {path}", None
+        return "", f"only the latest {row.line} after the drivers' own date re-anchors {path}; this one is not it"
+    return f"used as a figure: {row.line} {row.period} joins the reported history (pinned where the model reports it)", None
 
 
 def check_actuals_given(actuals: Any) -> None:

@@ -759,8 +759,12 @@ def print_update(result: Any) -> None:
         if conflicts:
             console.print(f"prior–data conflict: the actuals push {', '.join(conflicts)} outside the report's range")
     else:
-        console.print("No driver moved: the evidence since the report's origin does not reach any driver.")
+        console.print("No driver moved: the evidence since the report's origin does not reach any driver "
+                      f"({len(meta['rows_used'])} rows of the file used, {len(meta['rows_not_used'])} not used: "
+                      "each is listed below with how or why).")
     print_frame(pl.DataFrame(result.revised).select("line", "period", "origin_forecast", "updated", "change"), "Revised key lines")
+    if meta["rows_used"]:
+        print_frame(pl.DataFrame({"row and how it was used": meta["rows_used"]}), "Rows of the file used, and how")
     if meta["rows_not_used"]:
         print_frame(pl.DataFrame(meta["rows_not_used"]), "Rows of the file not used, and why")
     totals: dict[tuple[str, str], dict[str, float]] = {}
