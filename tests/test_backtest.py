@@ -129,9 +129,11 @@ def test_a_row_that_contradicts_the_history_is_an_error_unless_restated(tmp_path
     path = _csv(tmp_path, "period,line,value\nFY2026Q4,cloud.revenue,41000\n")
     result = cli("forecast", "--actuals", str(path))
     assert result.code == 2 and "contradicts the reported history" in result.stderr and "41,626" in result.stderr
-    restated = _csv(tmp_path, "period,line,value,restates\nFY2026Q4,cloud.revenue,41000,true\n", name="r.csv")
+    restated = _csv(tmp_path, "period,line,value,restates\nFY2026Q4,cloud.revenue,41000,true\n"
+                              "FY2026,cloud.revenue,157506,true\n", name="r.csv")
     fc = cloudmodel.forecast(actuals=restated)
-    assert fc.value("cloud.revenue", "FY2026Q4") == 41_000
+    assert fc.value("cloud.revenue", "FY2026Q4") == 41_000 and fc.value("cloud.revenue", "FY2026") == pytest.approx(157_506)
+    assert fc.value("cloud.revenue", "FY2026Q1") == pytest.approx(33_398)  # the other quarters already sum to the rest
 
 
 def test_dau_re_anchors(tmp_path):
