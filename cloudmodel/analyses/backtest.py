@@ -150,19 +150,41 @@ def holt_winters_next(actual: dict[int, float], o: int) -> tuple[float, float] |
     quarters = [q for q in sorted(actual) if q <= o]
     if len(quarters) < ETS_MIN_QUARTERS:
         return None
+    series = [actual[q] for q in quarters]
+    key = _holt_winters_key(series)
+    from cloudmodel.inputs import cache
+
+    kept = cache.load(key, "", kind="holtwinters")
+    if kept is not None and isinstance(kept.get("forecast"), float) and isinstance(kept.get("sd"), float):
+        return kept["forecast"], kept["sd"]
     import warnings
 
     import numpy as np
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    y = np.array([actual[q] for q in quarters], dtype=float)
+    y = np.array(series, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=QUARTERS_PER_YEAR).fit()
     fitted = np.asarray(fit.fittedvalues, dtype=float)
     errors = np.log(y[QUARTERS_PER_YEAR:] / fitted[QUARTERS_PER_YEAR:])
     sd = float(np.sqrt(np.mean(errors**2))) if len(errors) else 0.0
-    return float(fit.forecast(1)[0]), sd
+    forecast = float(fit.forecast(1)[0])
+    cache.store(key, {"forecast": forecast, "sd": sd}, kind="holtwinters")
+    return forecast, sd
+
+
+def _holt_winters_key(series: list[float]) -> str:
+    """The cache key of a Holt–Winters fit: the series, the statsmodels release and this module's code
+    (the fit is deterministic given them; statsmodels' import alone costs about a second)."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    from cloudmodel.inputs import cache
+
+    what = {"series": series, "statsmodels": version("statsmodels"), "code": cache.source_version(("analyses",))}
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()
 
 
 def load_consensus(path: str | None = None) -> dict[int, dict[str, Any]]:
@@ -277,9 +299,9 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
 def band_quantile(dof: float) -> float:
     """The 95% quantile of a Student t with ``dof`` degrees of freedom: a P5–P95 band on a spread estimated
     from few quarters is wider than the normal's ±1.645."""
-    from scipy.stats import t
+    from scipy.special import stdtrit  # the t quantile, without scipy.stats' half-second import
 
-    return float(t.ppf(1 - BAND_ALPHA / 2, max(dof, 1.0)))
+    return float(stdtrit(max(dof, 1.0), 1 - BAND_ALPHA / 2))
 
 
 def _next_horizon(basis: Any) -> str | None:
