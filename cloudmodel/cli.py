@@ -348,11 +348,13 @@ def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = Fal
     records = _driver_records(driver_set, [i for i, d in driver_set.items() if not wanted or d.kind in wanted])
 
     def show() -> None:
-        from cloudmodel.present.render import drivers_table
+        from cloudmodel.present.render import drivers_table, header, make_console
 
+        make_console().print(header(basis.describe()))
         drivers_table(records)
 
-    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, records, _inputs(basis))
+    deliver(fmt, output, force, show, {"drivers": frame_of(records)}, {"meta": basis.describe(), "drivers": records},
+            _inputs(basis))
 
 
 def _inputs(basis: Any) -> list[str]:
@@ -831,10 +833,13 @@ def _correlations(correlate: list[str] | None) -> dict[tuple[str, str], float]:
 @verb(option("--write", kind=bool, help="Rewrite calibrated.toml in the drivers directory."),
       option("--output", "-o", metavar="FILE", help="With the table format: write the calibrated drivers (TOML) "
              "to this file; with another format, the fits in that format."),
-      FORCE, FORMAT, UNITS, DRIVERS, name="calibrate")
+      FORCE, FORMAT, UNITS, DRIVERS, ORIGIN, name="calibrate")
 def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = False, fmt: str = "table",
-                  units: str = "cn", drivers: str | None = None) -> None:
-    """Fit the reported history (statsmodels) and solve the report's targets; show or write the calibrated drivers."""
+                  units: str = "cn", drivers: str | None = None, origin: str | None = None) -> None:
+    """Fit the reported history (statsmodels) and solve the report's targets; show or write the calibrated
+    drivers. The fits shown are made on the history known at --origin (default: the last reported
+    quarter); the calibrated values, and what --write writes, are the report's calibration, made at its
+    origin whatever --origin says."""
     from pathlib import Path
 
     from cloudmodel.analyses.calibrate import CALIBRATED_FILE, calibrate, render_calibrated
@@ -848,11 +853,22 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     if fmt == "table" or not output:
         require_stdout()
     driver_set, history = load_drivers(drivers), load_history()
+    from cloudmodel.basis import parse_origin
+    from cloudmodel.engine import report_origin
+
+    report_q = report_origin(driver_set)
+    origin_q = parse_origin(origin, history)
+    if origin_q > history.last_quarter:
+        from cloudmodel.basis import check_known
+
+        check_known(origin_q, history)
     toml_output = output if fmt == "table" else None
     if output and not write:
         check_output(output, "toml" if fmt == "table" else fmt, force)
-    result = calibrate(driver_set, history)
-    from cloudmodel.engine import report_origin
+    result = calibrate(driver_set, history, None if origin_q == report_q else origin_q)
+    meta = {"origin": quarter_label(origin_q), "last_reported": quarter_label(min(origin_q, history.last_quarter)),
+            "report_origin": quarter_label(report_q), "history": history.file,
+            "calibrated_at": quarter_label(report_q)}
 
     text = render_calibrated(driver_set, result, quarter_label(report_origin(driver_set)))
     target = None
@@ -866,11 +882,13 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
     if target == STDOUT:  # --output -: the TOML alone, so that it can be piped
         return
     old = {k: driver_set[k].value for k in result["values"] if k in driver_set}
-    document = result | {"previous": old, "written": str(target) if target else None}
+    document = {"meta": meta} | result | {"previous": old, "written": str(target) if target else None}
 
     def show() -> None:
-        from cloudmodel.present.render import print_calibration
+        from cloudmodel.present.render import make_console, print_calibration
 
+        make_console().print(f"origin [bold]{meta['origin']}[/] (the fits) · the calibrated values at the report's "
+                             f"origin {meta['report_origin']} · data: {meta['history']}")
         print_calibration(result, driver_set, target)
 
     deliver(fmt, None if fmt == "table" else output, force, show, _calibration_frames(result, old), document,

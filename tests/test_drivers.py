@@ -66,12 +66,14 @@ def test_derived_values_follow_their_formulas(drivers):
 def test_json_lists_full_records_with_quotes(cli):
     result = cli("drivers", "--format", "json")
     assert result.code == 0, result.stderr
-    records = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["meta"]["origin"] == "FY2026Q4"
+    records = document["drivers"]
     assert len(records) >= 40
     quoted = [r for r in records if r["kind"] == "report"]
     assert all(r["quote"] for r in quoted)
     kinds = cli("drivers", "--format", "json", "--kind", "calibrated")
-    assert {r["kind"] for r in json.loads(kinds.stdout)} == {"calibrated"}
+    assert {r["kind"] for r in json.loads(kinds.stdout)["drivers"]} == {"calibrated"}
 
 
 def test_table_shows_every_driver(cli):

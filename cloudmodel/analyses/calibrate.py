@@ -76,9 +76,12 @@ def at_report_origin(drivers: DriverSet, history: History) -> tuple[DriverSet, H
     return basis.drivers, basis.history
 
 
-def calibrate(drivers: DriverSet, history: History) -> dict[str, Any]:
-    """Every fit and every calibrated value, on what the report knew (its origin); nothing is written.
-    The report's targets are the report's: the calibrated drivers that meet them are solved there."""
+def calibrate(drivers: DriverSet, history: History, origin: int | None = None) -> dict[str, Any]:
+    """Every fit and every calibrated value; nothing is written. The calibrated values and the reference
+    fits written beside them are always made on what the report knew (its origin): ``drivers/calibrated.toml``
+    is the report's calibration. With ``origin``, the fits shown (the baseline, the operating leverage)
+    are made on the history known then instead."""
+    shipped_drivers, shipped_history = drivers, history
     drivers, history = at_report_origin(drivers, history)
     baseline: BaselineFit = fit_baseline(history.quarterly[HISTORY_LINE])
     leverage = fit_operating_leverage(drivers, history)
@@ -92,7 +95,15 @@ def calibrate(drivers: DriverSet, history: History) -> dict[str, Any]:
                  for k, v in baseline.params.items()}
     reference |= {f"history.seasonal_index_q{k}": {"value": v, "se": baseline.seasonal_se[k]}
                   for k, v in baseline.seasonal.items()}
-    return {"baseline": describe(baseline), "operating_leverage": leverage, "values": values, "reference": reference}
+    shown_baseline, shown_leverage = baseline, leverage
+    if origin is not None:
+        from cloudmodel.basis import prepare
+
+        at = prepare(shipped_drivers, history=shipped_history, origin=origin)
+        shown_baseline = fit_baseline(at.history.quarterly[HISTORY_LINE])
+        shown_leverage = fit_operating_leverage(at.drivers, at.history)
+    return {"baseline": describe(shown_baseline), "operating_leverage": shown_leverage, "values": values,
+            "reference": reference}
 
 
 # --------------------------------------------------------------------------- the calibrated file
