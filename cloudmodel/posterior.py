@@ -36,8 +36,8 @@ import numpy as np
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History, Observation
 from cloudmodel.inputs.periods import quarter_label
+from cloudmodel.xp import Z90
 
-Z90 = 1.6448536269514722  # standard normal quantile at 95%: [low, high] is a 90% interval
 STEP = 1e-4  # finite-difference step, in prior standard deviations
 MAX_ITERATIONS = 200
 TOLERANCE = 1e-11  # on the gradient and the largest step, in prior standard deviations

@@ -14,6 +14,10 @@ from typing import Any
 
 Number = Any  # float or numpy.ndarray
 
+#: The standard normal's 95% quantile: [centre ± Z90 σ] is a 90% interval (the report's ranges read
+#: as 90% intervals, the P5–P95 bands).
+Z90 = 1.6448536269514722
+
 
 def _is_array(*xs: Any) -> bool:
     np = sys.modules.get("numpy")

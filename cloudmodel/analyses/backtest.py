@@ -31,6 +31,7 @@ from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
 from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, quarter_label
 from cloudmodel.lines import LINES
+from cloudmodel.xp import Z90
 
 
 def _observed(line: str, history: History, actuals: Actuals, origin: int) -> dict[int, float]:
@@ -125,7 +126,6 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 #: The interval the rolling backtest scores: P5–P95, a 90% band.
 BAND_ALPHA = 0.10
-Z90 = 1.6448536269514722
 #: Fewest reported quarters before an origin for a Holt–Winters fit (two seasonal cycles), as skill.py.
 ETS_MIN_QUARTERS = 8
 BASELINES = ("seasonal_naive", "yoy_carry", "holt_winters", "combination")
@@ -336,7 +336,7 @@ def _score_row(method: str, o: int, target: int, value: float, sd: float | None,
     if sd is not None:
         p5, p95 = value * math.exp(-Z90 * sd), value * math.exp(Z90 * sd)
         row |= {"p5": p5, "p95": p95, "covered": bool(p5 <= actual <= p95), "winkler": winkler(p5, p95, actual),
-                "pinball": (pinball(p5, actual, 0.05) + pinball(p95, actual, 0.95)) / 2}
+                "pinball": (pinball(p5, actual, BAND_ALPHA / 2) + pinball(p95, actual, 1 - BAND_ALPHA / 2)) / 2}
     return row
 
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.xp import Z90
 
-Z90 = 1.6448536269514722  # standard normal quantile at 95%: [low, high] is a 90% interval
 PERT_SHAPE = 4.0
 BETA_TABLE = 1 << 16
 #: Lines the simulation reports; their lineage names the drivers that are drawn.
