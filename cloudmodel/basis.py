@@ -54,6 +54,10 @@ class Basis:
             self._past[last] = evaluate(self.drivers.values_by_id(), self.history, timeline)
         return self._past[last]
 
+    def inputs(self) -> list[str]:
+        """The files a run on this basis reads (never written): the driver files and the actuals file."""
+        return [d.file for d in self.base.values()] + ([self.actuals.file] if self.actuals is not None else [])
+
     def describe(self) -> dict[str, Any]:
         """What every output's header says: the origin, the last reported quarter, the data."""
         from cloudmodel.engine import report_origin

@@ -246,6 +246,28 @@ def forecast(scenario: str = "base", overrides: Mapping[str, Any] | None = None,
     raise NonFinite([InputProblem("forecast", "", None, problem, cause)])
 
 
+def scenario_on(basis: Basis, scenario: str = "base", overrides: Mapping[str, Any] | None = None) -> DriverSet:
+    """The scenario's drivers (with overrides on top) on the basis's updated drivers, refused (exit 2, with
+    the driver that caused it) when their point forecast is not finite or leaves an output's domain:
+    every verb that moves drivers from there starts from a forecast the user could have asked for."""
+    forecast(scenario, overrides, basis=basis)
+    return scenario_drivers(basis.drivers, scenario, overrides)
+
+
+def check_strict(fc: Forecast) -> None:
+    """``--strict``: a failed check (or, in the report's own view, a report target off) is exit 1."""
+    from cloudmodel.errors import CheckFailed
+
+    if not fc.ok:
+        bad = fc.checks.filter(~fc.checks["ok"])
+        raise CheckFailed(f"{bad.height} check rows failed, e.g. {bad['line'][0]} at {bad['period'][0]}")
+    if fc.meta["targets_apply"] and not fc.targets["ok"].all():  # the report's own view only
+        off = fc.targets.filter(~fc.targets["ok"])
+        first = off.row(0, named=True)
+        raise CheckFailed(f"{off.height} report targets are off (--strict), e.g. {first['label']}: model "
+                          f"{first['model']:.6g}, report {first['report']:.6g} {first['unit']}")
+
+
 def timeline_of(basis: Basis, drivers: DriverSet, horizon: str | None = None) -> Any:
     """The timeline of a run on ``basis`` to ``horizon`` (default: the origin's default horizon)."""
     horizon = default_horizon(drivers, basis.last) if horizon is None else horizon
@@ -290,6 +312,7 @@ def _forecast(basis: Basis, scenario: str = "base", overrides: Mapping[str, Any]
         "targets_apply": basis.is_report_view,
         "update": basis.living.describe(),
         "drivers": {k: d.value for k, d in driver_set.items()},
+        "driver_units": {k: d.unit for k, d in driver_set.items()},
     }
     return Forecast(table, checks, targets, meta, driver_set, rows, history, timeline, basis)
 

@@ -108,7 +108,7 @@ def test_forecast_xlsx_is_the_live_workbook(cli, tmp_path):
 
 
 def test_report_writes_the_note(cli, tmp_path, monkeypatch):
-    import cloudmodel.present.note
+    import cloudmodel.analyses.note_data
 
     calls = {}
 
@@ -116,7 +116,7 @@ def test_report_writes_the_note(cli, tmp_path, monkeypatch):
         calls.update(path=path, scenario=scenario, overrides=overrides, actuals=actuals, drivers=drivers_dir, **kwargs)
         return path
 
-    monkeypatch.setattr(cloudmodel.present.note, "write_note", fake)
+    monkeypatch.setattr(cloudmodel.analyses.note_data, "write_note", fake)
     out = tmp_path / "note.html"
     result = cli("report", "--output", str(out), "--scenario", "bull", "--set", "apple.users=0", "--force",
                  "--drivers", str(DRIVERS), "--units", "k")

@@ -387,7 +387,7 @@ CASES: list[Case] = [
     Case("drivers table keeps the text as written", "injection", ["drivers", *D], 0, "", setup=SETUP,
          check=lambda e, r: "=HYPERLINK" in r.stdout and "'=HYPERLINK" not in r.stdout),
     Case("drivers json keeps the text as written", "injection", ["drivers", *D, *J], 0, "", setup=SETUP,
-         check=lambda e, r: {d["label"] for d in json.loads(r.stdout)} >= {P0, P1, P4, P6}),
+         check=lambda e, r: {d["label"] for d in json.loads(r.stdout)["drivers"]} >= {P0, P1, P4, P6}),
     Case("scenarios parquet keeps the names as written", "injection",
          ["scenarios", "base", *HOSTILE_SCENARIOS, *D, "--format", "parquet", "--output", "{t}/s.parquet"], 0, "",
          setup=SETUP, changes={"s.parquet"},
@@ -737,8 +737,10 @@ def test_every_option_a_hint_names_exists_on_the_verbs_that_can_raise_it():
     entry = {name: "cloudmodel.cli:" + getattr(command.func, "__wrapped__", command.func).__name__
              for name, command in app.commands.items()}
     assert all(e in calls for e in entry.values()), entry
-    # none left: cli.friendly still drops, at run time, a hint naming an option the verb lacks
-    KNOWN: set[tuple[str, str, str]] = set()
+    # cliframe.friendly still drops, at run time, a hint naming an option the verb lacks. One exception:
+    # calibrate fits at --origin through basis.prepare, whose origin-after-the-history error names
+    # --actuals; calibrate refuses such an origin itself first (analyses.calibrate.calibrate_at)
+    KNOWN: set[tuple[str, str, str]] = {("calibrate", "--actuals", "cloudmodel.basis:check_known")}
     bad = []
     for verb, first in entry.items():
         reached, todo = set(), [first]

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cloudmodel
+from cloudmodel.analyses.note_data import build_note, write_note
 from cloudmodel.errors import InputError
 from cloudmodel.present import numbers as nb
-from cloudmodel.present.note import build_note, write_note
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -238,10 +238,10 @@ def test_waterfalls_never_clip(start, steps):
 # --------------------------------------------------------------------------- writing
 
 def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_html):
-    import cloudmodel.present.note
+    import cloudmodel.analyses.note_data
 
     calls = []
-    monkeypatch.setattr(cloudmodel.present.note, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
+    monkeypatch.setattr(cloudmodel.analyses.note_data, "build_note", lambda *a, **k: calls.append((a, k)) or note_html)
     target = tmp_path / "note.html"
     assert write_note(target, "bull", {"apple.users": "0"}, None, None, draws=100) == target
     assert calls == [(("bull", {"apple.users": "0"}, None, None), {"origin": None, "draws": 100, "seed": 0, "units": "cn"})]
@@ -256,10 +256,10 @@ def test_write_note_atomic_and_refuses_overwrite(tmp_path, monkeypatch, note_htm
 
 
 def test_write_note_never_over_an_input(drivers_copy, monkeypatch, note_html):
-    import cloudmodel.present.note
+    import cloudmodel.analyses.note_data
 
     cloudmodel.load_drivers(drivers_copy)  # the run's driver files are registered as inputs
-    monkeypatch.setattr(cloudmodel.present.note, "build_note", lambda *a, **k: note_html)
+    monkeypatch.setattr(cloudmodel.analyses.note_data, "build_note", lambda *a, **k: note_html)
     target = Path(drivers_copy) / "apple.toml"
     before = target.read_bytes()
     with pytest.raises(InputError):

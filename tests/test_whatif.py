@@ -212,7 +212,7 @@ def test_diff_of_two_saved_runs(cli, tmp_path):
     assert cli("forecast", "--format", "json", "--output", str(a)).code == 0
     assert cli("forecast", "--format", "json", "--output", str(b), "--set", "apple.users=2000万").code == 0
     doc = json.loads(cli("diff", str(a), str(b), "--format", "json").stdout)
-    assert doc["drivers"] == [{"driver": "apple.users", "a": 1e7, "b": 2e7}]
+    assert doc["drivers"] == [{"driver": "apple.users", "a": 1e7, "b": 2e7, "unit": "count"}]
     moved = {(r["line"], r["period"]) for r in doc["outputs"] if r["change"] != 0}
     assert ("cloud.revenue", "FY2028") in moved and ("cloud.revenue", "FY2026") not in moved  # the Apple deal launches after the origin
     bad = cli("diff", str(a), str(tmp_path / "missing.json"))

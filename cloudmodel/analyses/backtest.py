@@ -385,3 +385,29 @@ def _mean(values: Any) -> float | None:
 
 
 __all__ = ["backtest", "rolling_backtest", "summarise", "seasonal_naive", "load_consensus", "winkler", "pinball"]
+
+
+def backtest_run(drivers_dir: str | None = None, actuals: str | None = None, origin: str | None = None,
+                 consensus: str | None = None, scenario: str = "base") -> dict[str, Any]:
+    """``backtest``: with an actuals file, the forecast made at ``origin`` held against it; always, the
+    rolling-origin backtest over the shipped history (and the file's quarters known by the origin)."""
+    from cloudmodel.basis import check_known, parse_origin
+    from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.inputs.drivers import load_drivers
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import scenario_drivers
+
+    history = load_history()
+    drivers = scenario_drivers(load_drivers(drivers_dir), scenario)
+    at = parse_origin(origin, history)
+    check_known(at, history, actuals)
+    loaded = load_actuals(actuals, history.up_to(at)) if actuals else None
+    result = backtest(drivers, history, loaded, at) if loaded is not None else None
+    rolling = rolling_backtest(drivers, history, loaded.before(at) if loaded is not None else None, load_consensus(consensus))
+    meta = {"origin": quarter_label(at), "last_reported": quarter_label(history.last_quarter), "history": history.file,
+            "actuals": actuals} | (result["meta"] if result else {})
+    document = {"meta": meta, "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
+                "rolling": rolling}
+    tables = {"rows": document["rows"], "summary": document["summary"], "rolling": rolling["rows"],
+              "rolling_summary": [r | {"view": view} for view, items in rolling["summary"].items() for r in items]}
+    return {"result": result, "rolling": rolling, "meta": meta, "document": document, "tables": tables}

@@ -28,11 +28,15 @@ from typing import Any
 from cloudmodel.analyses.baseline import BaselineFit, describe, fit_baseline
 from cloudmodel.analyses.calibration import solve_report_targets
 from cloudmodel.engine import make_timeline, run
-from cloudmodel.inputs.drivers import Driver, DriverSet
+from cloudmodel.errors import InputError
+from cloudmodel.inputs.drivers import (
+    CALIBRATED_FILE,  # the file calibrate writes
+    Driver,
+    DriverSet,
+)
 from cloudmodel.inputs.history import History
 from cloudmodel.inputs.periods import quarter_label
 
-CALIBRATED_FILE = "calibrated.toml"
 HISTORY_LINE = "cloud_revenue_rmb_mn"
 
 
@@ -182,3 +186,41 @@ def render_calibrated(drivers: DriverSet, result: dict[str, Any], as_of: str) ->
         if driver_id.removeprefix("history.") in REFERENCE and math.isfinite(fitted["value"]):
             blocks.append(_reference_record(driver_id, fitted, as_of))
     return header + "\n" + "\n".join(blocks)
+
+
+def calibrate_at(drivers_dir: str | None, origin: str | None) -> dict[str, Any]:
+    """``calibrate``: the fits on the history known at ``origin`` (default: the last reported quarter) and
+    the report's calibration (at its origin, whatever ``origin`` says), with the calibrated file's text
+    and the document's meta."""
+    from cloudmodel.basis import parse_origin
+    from cloudmodel.engine import report_origin
+    from cloudmodel.inputs.drivers import load_drivers
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.inputs.periods import quarter_label
+
+    drivers, history = load_drivers(drivers_dir), load_history()
+    report = report_origin(drivers)
+    at = parse_origin(origin, history)
+    if at > history.last_quarter:
+        raise InputError.one("--origin", "", quarter_label(at), f"is after {quarter_label(history.last_quarter)}, the "
+                             "last quarter of the shipped history: calibrate fits only what was reported")
+    result = calibrate(drivers, history, None if at == report else at)
+    meta = {"origin": quarter_label(at), "last_reported": quarter_label(min(at, history.last_quarter)),
+            "report_origin": quarter_label(report), "history": history.file, "calibrated_at": quarter_label(report)}
+    previous = {k: drivers[k].value for k in result["values"] if k in drivers}
+    return {"drivers": drivers, "result": result, "meta": meta, "previous": previous,
+            "text": render_calibrated(drivers, result, quarter_label(report)), "tables": calibration_tables(result, previous)}
+
+
+def calibration_tables(result: dict[str, Any], old: dict[str, float]) -> dict[str, list[dict[str, Any]]]:
+    """The calibration as tables (records): the calibrated values, every fit's parameters, the residuals by quarter."""
+    values = [{"driver": k, "file_value": old.get(k)} | {key: v.get(key) for key in ("value", "low", "high")}
+              for k, v in result["values"].items()]
+    base = result["baseline"]
+    params = [{"fit": "baseline", "parameter": k, "estimate": v, "std_error": base["bse"].get(k)} for k, v in base["params"].items()]
+    for name, fit in result["operating_leverage"].items():
+        params += [{"fit": f"operating_leverage.{name}", "parameter": k, "estimate": v, "std_error": fit["bse"].get(k)}
+                   for k, v in fit["params"].items()]
+    ols = result["operating_leverage"]["revenue"]["residuals"]
+    residuals = [{"quarter": q, "baseline": base["residuals"].get(q), "operating_leverage": v} for q, v in ols.items()]
+    return {"calibrated": values, "fits": params, "residuals": residuals}

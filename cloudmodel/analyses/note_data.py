@@ -93,4 +93,36 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
             "backtest": backtest, "draws": draws, "seed": seed, "units": units}
 
 
-__all__ = ["gather", "DEFAULT_DRAWS", "DEFAULT_SEED"]
+
+
+def build_note(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
+               drivers_dir: str | Path | None = None, *, origin: str | None = None, draws: int = DEFAULT_DRAWS,
+               seed: int = DEFAULT_SEED, units: str = "cn") -> str:
+    """The research note of a scenario (with ``--set`` overrides and an actuals file) as one HTML page.
+
+    ``scenario``: ``base``, a name in ``drivers/scenarios`` or a scenario file; ``overrides``:
+    ``{driver id: value}`` (values may carry units, ``"18%"``, ``"2000万"``); ``actuals``: a CSV
+    or Parquet actuals file (rolls the forecast forward and joins the backtest); ``draws`` and
+    ``seed``: the simulation; ``units``: counts in 万/亿 (``cn``) or k/m/bn (``k``).
+    Bad input raises :class:`cloudmodel.errors.InputError` (the CLI's exit 2)."""
+    from cloudmodel.present.note import render
+
+    return render(gather(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units))
+
+
+def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
+               drivers_dir: str | Path | None = None, *, force: bool = False, origin: str | None = None,
+               draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
+    """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
+    never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
+    from cloudmodel.present.output import check_target, save_text
+
+    inputs = [actuals] if isinstance(actuals, str | Path) else []
+    check_target(path, force, inputs)  # refuse before the work, not after
+    html = build_note(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units)
+    target = check_target(path, force, inputs)
+    save_text(target, html, force)  # a file, or stdout for "-"
+    return target
+
+
+__all__ = ["gather", "build_note", "write_note", "DEFAULT_DRAWS", "DEFAULT_SEED"]

@@ -221,3 +221,30 @@ def correlation_matrix(specs: list[Spec], pairs: dict[tuple[str, str], float]) -
 
 
 __all__ = ["KEY_LINES", "Spec", "correlation_matrix", "inverse_cdf", "sorted_percentiles", "specs_for", "uniforms"]
+
+
+def check_seed(seed: int) -> None:
+    if seed < 0:
+        raise InputError.one("--seed", "", seed, "a seed is a whole number 0 or above")
+
+
+def parse_correlations(correlate: list[str] | None) -> dict[tuple[str, str], float]:
+    pairs: dict[tuple[str, str], float] = {}
+    for item in correlate or []:
+        names, sep, value = item.partition("=")
+        parts = [p.strip() for p in names.split(",")]
+        try:
+            rho = float(value)
+        except ValueError:
+            rho = None
+        if not sep or len(parts) != 2 or rho is None:
+            raise InputError.one("--correlate", "", item, "expected A,B=RHO, e.g. ai.penetration_target,apple.users=0.5")
+        if parts[0] == parts[1]:
+            raise InputError.one("--correlate", "", item, "names the same driver twice; a correlation is between two drivers")
+        pair = tuple(sorted(parts))
+        if any(tuple(sorted(k)) == pair for k in pairs):
+            raise InputError.one("--correlate", "", item, f"the pair {pair[0]},{pair[1]} is given more than once")
+        if not -1 < rho < 1:
+            raise InputError.one("--correlate", "", item, "a correlation lies strictly between -1 and 1")
+        pairs[(parts[0], parts[1])] = rho
+    return pairs

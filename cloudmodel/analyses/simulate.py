@@ -411,3 +411,23 @@ def _refuse_non_finite(records: list[tuple], specs: list[Spec]) -> None:
             raise NonFinite.one("simulate", f"{line} at {period}", None,
                                 f"its {stat} is {value} (not a finite number): some draws give NaN or infinity",
                                 f"drawn drivers: {drawn}; check their ranges and distributions")
+
+
+def simulate_on(basis: Any, drivers: DriverSet, scenario: str = "base", *, draws: int, seed: int = 0,
+                prob: list[str] | None = None, correlate: list[str] | None = None, only: list[str] | None = None,
+                horizon: str | None = None, precision: str = "float32", period: str = "year",
+                keep_draws: bool = False) -> tuple[Simulation, dict[str, Any]]:
+    """``simulate``: the draws of a scenario's ``drivers`` on ``basis`` (its update's posterior and states),
+    with the command line's conditions (``LINE@PERIOD>VALUE``) and correlations (``A,B=RHO``) parsed;
+    the simulation and the document's meta."""
+    from cloudmodel.analyses.sampling import check_seed, parse_correlations
+    from cloudmodel.analyses.whatif import parse_condition
+
+    check_seed(seed)
+    conditions = [parse_condition(text, "--prob", (">", ">=", "<", "<=")) for text in prob or []]
+    pairs = parse_correlations(correlate)
+    result = simulate(drivers, basis.history, draws, seed, horizon=horizon, only=only, correlate=pairs,
+                      conditions=conditions, keep_draws=keep_draws, precision=precision, living=basis.living, period=period)
+    meta = basis.describe() | result.meta | {"scenario": scenario, "probabilities": result.probabilities,
+                                             "variance_shares": result.attribution.to_dicts()}
+    return result, meta

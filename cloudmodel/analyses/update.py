@@ -308,3 +308,19 @@ def check_actuals_given(actuals: Any) -> None:
 
 
 __all__ = ["Update", "update", "bridge_keys", "KEY_LINES"]
+
+
+def update_run(drivers_dir: str | None, actuals: str, origin: str | None = None, scenario: str = "base",
+               overrides: Any = None, horizon: str | None = None) -> Update:
+    """``update``: the files' drivers (a scenario and overrides as the prior) updated from ``origin``
+    (default: the shipped history's last quarter) on the actuals file."""
+    from cloudmodel.basis import parse_origin
+    from cloudmodel.inputs.actuals import load_actuals
+    from cloudmodel.inputs.drivers import load_drivers
+    from cloudmodel.inputs.history import load_history
+    from cloudmodel.model import scenario_drivers
+
+    history = load_history()
+    drivers = scenario_drivers(load_drivers(drivers_dir), scenario, overrides)
+    at = parse_origin(origin, history)
+    return update(drivers, history, load_actuals(actuals, history.up_to(at)), at, horizon)

@@ -42,6 +42,7 @@ GRID_STEPS = 5
 SOLVE_GRID = 65
 SOLVE_TOLERANCE = 1e-10
 MAX_SHAPLEY_DRIVERS = 15  # 2^15 cases in one batched run (~0.5 GB); beyond that, sequential
+VALUATION = "valuation.target.usd_per_ads"
 KEY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.revenue.maas",
              "cloud.ai.customers", "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income",
              "valuation.target.usd_per_ads")
@@ -295,7 +296,8 @@ def shapley_bridge(drivers: DriverSet, history: History, changes: Mapping[str, f
     for j, driver_id in enumerate(ids):
         without = subsets[~bits[j]]
         phi = float(np.sum(weights[sizes[without]] * (values[without | (1 << j)] - values[without])))
-        rows.append({"driver": driver_id, "from": drivers[driver_id].value, "to": changes[driver_id], "contribution": phi})
+        rows.append({"driver": driver_id, "from": drivers[driver_id].value, "to": changes[driver_id], "contribution": phi,
+                     "unit": drivers[driver_id].unit})
     base, new = float(values[0]), float(values[-1])
     return {"method": "shapley", "base": base, "new": new, "total_change": new - base, "rows": rows}
 
@@ -333,7 +335,9 @@ def component_bridge(fc: Any, line: str, period: str, start: str) -> dict[str, A
 def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any], lines: Sequence[str] = KEY_LINES) -> dict[str, Any]:
     """Drivers that differ between two saved forecast runs, and how key outputs moved."""
     da, db = a["meta"].get("drivers", {}), b["meta"].get("drivers", {})
-    drivers = [{"driver": k, "a": da.get(k), "b": db.get(k)} for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)]
+    units = (a["meta"].get("driver_units") or {}) | (b["meta"].get("driver_units") or {})  # saved since this round
+    drivers = [{"driver": k, "a": da.get(k), "b": db.get(k), "unit": units.get(k) if isinstance(units.get(k), str) else None}
+               for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)]
     rows_a = {(r["line"], r["period"]): r for r in a["rows"]}
     rows_b = {(r["line"], r["period"]): r for r in b["rows"]}
     outputs = []
@@ -349,3 +353,103 @@ def diff_runs(a: Mapping[str, Any], b: Mapping[str, Any], lines: Sequence[str] =
                      "b": {k: b["meta"].get(k) for k in ("scenario", "overrides", "drivers_hash")},
                      "same_driver_files": a["meta"].get("drivers_hash") == b["meta"].get("drivers_hash")},
             "drivers": drivers, "outputs": outputs}
+
+
+# --------------------------------------------------------------------------- the verbs' library calls
+
+def check_output_period(drivers: DriverSet, history: History, line: str, period: str, option: str = "--period") -> None:
+    """Refuse a line at a period the model does not compute (before its first year, after the horizon)."""
+    from cloudmodel.batch import check_computed, run_cases
+
+    check_computed(run_cases(drivers, history, {}), line, period, option)
+
+
+def scenario_table(basis: Any, names: Sequence[str] | None = None) -> dict[str, Any]:
+    """``scenarios``: the named scenarios (default bear, base, bull) side by side on ``basis``."""
+    from cloudmodel.engine import years_shown
+    from cloudmodel.model import forecast
+
+    results = {name: forecast(scenario=name, basis=basis) for name in (names or ["bear", "base", "bull"])}
+    years = years_shown(basis.drivers, basis.last, before=0)
+    frame = compare_scenarios(results, periods=years)
+    meta = basis.describe() | {"scenarios": {name: fc.meta["overrides"] for name, fc in results.items()}}
+    return {"frame": frame, "names": list(results), "years": years, "document": {"meta": meta, "rows": frame.to_dicts()}}
+
+
+def _grid_pair(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2:
+        raise InputError.one("--grid", "", text, "expected two driver ids, A,B")
+    if parts[0] == parts[1]:
+        raise InputError.one("--grid", "", text, "names the same driver twice; a grid is over two different drivers")
+    return parts
+
+
+def sensitivity(basis: Any, drivers: DriverSet, line: str | None, period: str | None, grid_of: str | None = None,
+                include_all: bool = False, scenario: str = "base") -> dict[str, Any]:
+    """``sensitivity``: the tornado of every ranged driver on the lines (default cloud revenue and the
+    target price) at ``period`` (default the valuation's year), or with ``grid_of`` (``A,B``) a grid."""
+    from cloudmodel.engine import target_year
+
+    history = basis.history
+    period = check_period(period or target_year(drivers, basis.last))
+    for out_line in ([check_line(line)] if line else ["cloud.revenue", VALUATION]):
+        check_output_period(drivers, history, out_line, period)
+    if grid_of:
+        parts, target_line = _grid_pair(grid_of), check_line(line or "cloud.revenue")
+        frame = grid(drivers, history, parts[0], parts[1], target_line, period)
+        meta = basis.describe() | {"line": target_line, "period": period, "grid": parts}
+        return {"kind": "grid", "frame": frame, "parts": parts, "line": target_line, "period": period,
+                "document": {"meta": meta, "rows": frame.to_dicts()}}
+    outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), (VALUATION, period)]
+    frame = tornado(drivers, history, outputs, include_all)
+    meta = basis.describe() | {"outputs": outputs, "scenario": scenario}
+    return {"kind": "tornado", "frame": frame, "outputs": outputs, "document": {"meta": meta, "rows": frame.to_dicts()}}
+
+
+def solve_target(basis: Any, drivers: DriverSet, target: str, vary: str) -> dict[str, Any]:
+    """``solve``: the value of ``vary`` that makes ``target`` (``LINE@PERIOD=VALUE``) hold."""
+    condition = parse_condition(target, "--target")
+    check_output_period(drivers, basis.history, condition.line, condition.period, "--target")
+    return solve(drivers, basis.history, condition, vary) | {"meta": basis.describe()}
+
+
+def explain(basis: Any, line: str, period: str | None, start: str | None, target: DriverSet | None,
+            label_of_target: str) -> dict[str, Any]:
+    """``explain``: the bridge of ``line`` at ``period`` from ``start`` (by component) or from base to
+    ``target``'s drivers (by driver, Shapley), with its label; refused when it is not finite."""
+    from cloudmodel.engine import target_year
+
+    period = check_period(period or target_year(basis.drivers, basis.last))
+    check_line(line, "explain")
+    if start is not None:
+        bridge = _period_bridge(basis, line, period, start)
+        label = f"{line}: {start} → {period}"
+    else:
+        check_output_period(basis.drivers, basis.history, line, period)
+        assert target is not None
+        bridge = shapley_bridge(basis.drivers, basis.history, {k: target[k].value for k in target.overrides}, line, period)
+        label = f"{line} at {period}: base → {label_of_target}"
+    numbers = [bridge["base"], bridge["new"], *(r["contribution"] for r in bridge["rows"])]
+    if not all(math.isfinite(x) for x in numbers):
+        from cloudmodel.errors import NonFinite
+
+        raise NonFinite.one("explain", f"{line} at {period}", None, "the bridge is not finite (NaN or infinity) for "
+                            "these drivers", "check the --set / scenario values")
+    meta = basis.describe() | {"line": line, "period": period, "method": bridge["method"], "base": bridge["base"],
+                               "new": bridge["new"], "total_change": bridge["total_change"], "label": label}
+    return {"bridge": bridge, "label": label, "document": {"meta": meta, "rows": bridge["rows"]}}
+
+
+def _period_bridge(basis: Any, line: str, period: str, start: str) -> dict[str, Any]:
+    from cloudmodel.model import forecast
+
+    check_period(start, "--from")
+    fc = forecast(basis=basis)
+    for label, option in ((period, "--period"), (start, "--from")):
+        if fc.rows.get(line, label) is None:
+            check_output_period(fc.drivers, basis.history, line, label, option)
+    try:
+        return component_bridge(fc, line, period, start)
+    except KeyError as exc:
+        raise InputError.one("--from", line, start, f"cannot bridge these periods: {exc.args[0]}") from None

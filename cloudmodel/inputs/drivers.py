@@ -52,6 +52,25 @@ DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "discrete", "bern
 #: at most once and the model has a few hundred; 10,000 leaves room for a drivers folder of one's
 #: own, while a file of a million ids is refused before any is looked up.
 MAX_OVERRIDES = 10_000
+#: The file of a drivers folder that ``calibrate --write`` rewrites (the report's calibration).
+CALIBRATED_FILE = "calibrated.toml"
+#: Most ``--set`` options of one run: a driver is set once, and the model has a few hundred.
+#: More belong in a scenario file (at most :data:`MAX_OVERRIDES` overrides).
+MAX_SETS = 1_000
+
+
+def parse_sets(items: list[str] | None) -> dict[str, str]:
+    """``--set ID=VALUE`` options as overrides (values still text: their units are parsed with the driver's)."""
+    if items and len(items) > MAX_SETS:
+        raise InputError.one("--set", "", None, f"is given {len(items):,} times; a run takes at most {MAX_SETS:,}",
+                             "put many overrides in a scenario file instead")
+    overrides: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError.one("--set", item, item, "expected ID=VALUE", "e.g. --set ai.penetration_target=18%")
+        overrides[key.strip()] = value.strip()
+    return overrides
 _REQUIRED_BY_KIND = {
     "report": ("quote", "where"),
     "outside": ("source",),
@@ -105,8 +124,10 @@ class Driver:
             "calibrated": f"meets {self.target}",
             "estimated": self.reason,
         }[self.kind] or ""
-        text = re.sub(r"\s+", " ", text)
-        return text if len(text) <= width else text[: width - 1] + "…"
+        text = re.sub(r"\s+", " ", text).strip()
+        if len(text) <= width:
+            return text
+        return text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"  # cut at a space, never inside a number
 
     def record(self) -> dict[str, Any]:
         """Full record for ``drivers --format json`` (the quote in full)."""
@@ -135,6 +156,12 @@ class DriverSet(Mapping):
 
     def __len__(self) -> int:
         return len(self.drivers)
+
+    def records(self, ids: Any = None) -> list[dict[str, Any]]:
+        """The drivers' full records (``drivers --format json``): the file's value beside the run's, and a
+        short source cut at a space."""
+        return [self[i].record() | {"file_value": self.updates.get(i, (self[i].value,))[0],
+                                    "short_source": self[i].short_source()} for i in (self.keys() if ids is None else ids)]
 
     def values_by_id(self) -> dict[str, float]:
         return {k: d.value for k, d in self.drivers.items()}

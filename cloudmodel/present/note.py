@@ -19,12 +19,10 @@ The page is deterministic: the same drivers, options and seed give the same byte
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
-from pathlib import Path
 from typing import Any
 
-from cloudmodel.analyses.note_data import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: E402 - the note's defaults
 from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present import numbers as nb
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
@@ -622,34 +620,4 @@ def _page(data: dict[str, Any]) -> str:
             "</footer></main></body></html>\n")
 
 
-def build_note(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-               drivers_dir: str | Path | None = None, *, origin: str | None = None, draws: int = DEFAULT_DRAWS,
-               seed: int = DEFAULT_SEED, units: str = "cn") -> str:
-    """The research note of a scenario (with ``--set`` overrides and an actuals file) as one HTML page.
-
-    ``scenario``: ``base``, a name in ``drivers/scenarios`` or a scenario file; ``overrides``:
-    ``{driver id: value}`` (values may carry units, ``"18%"``, ``"2000万"``); ``actuals``: a CSV
-    or Parquet actuals file (rolls the forecast forward and joins the backtest); ``draws`` and
-    ``seed``: the simulation; ``units``: counts in 万/亿 (``cn``) or k/m/bn (``k``).
-    Bad input raises :class:`cloudmodel.errors.InputError` (the CLI's exit 2)."""
-    from cloudmodel.analyses.note_data import gather
-
-    return render(gather(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units))
-
-
-def write_note(path: str | Path, scenario: str = BASE, overrides: Mapping[str, Any] | None = None, actuals: Any = None,
-               drivers_dir: str | Path | None = None, *, force: bool = False, origin: str | None = None,
-               draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, units: str = "cn") -> Path:
-    """Build the note and write it to ``path`` atomically; an existing file only with ``force``;
-    never over an input of the run, a symlink, a FIFO, a device or a folder. Returns the path."""
-    from cloudmodel.present.output import check_target, save_text
-
-    inputs = [actuals] if isinstance(actuals, str | Path) else []
-    check_target(path, force, inputs)  # refuse before the work, not after
-    html = build_note(scenario, overrides, actuals, drivers_dir, origin=origin, draws=draws, seed=seed, units=units)
-    target = check_target(path, force, inputs)
-    save_text(target, html, force)  # a file, or stdout for "-"
-    return target
-
-
-__all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "build_note", "render", "write_note"]
+__all__ = ["render"]

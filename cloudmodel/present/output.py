@@ -640,3 +640,23 @@ def emit_frames(fmt: str, frames: dict[str, Any], document: Any, output: str | N
 def write_text(output: str, text: str, force: bool, inputs: Iterable[str | Path] = (), fmt: str = "table") -> None:
     """Text (a table as the terminal shows it) to ``output``, atomically."""
     save_text(check_output(output, fmt, force, inputs), text, force)
+
+
+def save_calibrated(text: str, drivers: Any, write: bool, toml_output: str | None, force: bool,
+                    inputs: Iterable[str | Path]) -> Path | None:
+    """``calibrate``'s TOML: over ``calibrated.toml`` with ``--write`` (what it is for; the folder must still
+    load), to ``toml_output`` (never over an input), or nowhere (None)."""
+    from cloudmodel.inputs.drivers import CALIBRATED_FILE
+
+    if write:
+        target = Path(drivers.directory) / CALIBRATED_FILE
+    elif toml_output:
+        target = check_output(toml_output, "toml", force, list(inputs))
+    else:
+        return None
+    save_text(target, text, force=write or force)
+    if write:
+        from cloudmodel.inputs.drivers import load_drivers
+
+        load_drivers(target.parent)  # a written drivers directory must still load
+    return target

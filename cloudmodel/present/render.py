@@ -458,7 +458,16 @@ def print_frame(frame: Any, title: str, columns: dict[str, str] | None = None) -
     show_table(safe(title), cols, frame_rows(frame, names))
 
 
-def print_simulation(result: Any) -> None:
+def print_drivers(records: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    """``drivers``: the header line of the run, then every driver."""
+    make_console().print(header(meta))
+    drivers_table(records)
+
+
+def print_simulation(result: Any, period: str = "year") -> None:
+    if period == "quarter":
+        print_quarterly(result)
+        return
     import polars as pl
 
     console = make_console()
@@ -493,8 +502,11 @@ def print_simulation(result: Any) -> None:
                 Col("share")], rows, console=console)
 
 
-def print_calibration(result: Any, driver_set: Any, target: Any) -> None:
+def print_calibration(result: Any, driver_set: Any, target: Any, meta: dict[str, Any] | None = None) -> None:
     console = make_console()
+    if meta is not None:
+        console.print(f"origin [bold]{meta['origin']}[/] (the fits) · the calibrated values at the report's "
+                      f"origin {meta['report_origin']} · data: {safe(meta['history'])}")
     base = result["baseline"]
     money = {"level": "RMB_mn"}  # the baseline's level is quarterly cloud revenue
 
@@ -578,7 +590,7 @@ def print_bridge(bridge: dict[str, Any], label: str) -> None:
     rows = [["start", "", "", v(bridge["base"])]]
     for row in sorted(bridge["rows"], key=lambda r: -abs(r["contribution"])):
         driver = row["driver"]
-        driver_unit = _unit_of_driver(driver) or unit
+        driver_unit = row.get("unit") or _unit_of_driver(driver) or unit
         rows.append([safe(driver), _maybe(row.get("from"), driver_unit), _maybe(row.get("to"), driver_unit),
                      d(row["contribution"])])
     rows.append(["[bold]total change[/]", "", "", f"[bold]{d(bridge['total_change'])}[/]"])
@@ -587,22 +599,9 @@ def print_bridge(bridge: dict[str, Any], label: str) -> None:
                [Col("driver", "left", fold=True, key=True), Col("from"), Col("to"), Col("contribution")], rows)
 
 
-_driver_units: dict[str, str] = {}
-
-
 def _unit_of_driver(name: str) -> str | None:
-    """The unit of a driver (or an output line) by name, for labelling its values."""
-    unit = line_unit(name)
-    if unit:
-        return unit
-    if not _driver_units:
-        try:
-            from cloudmodel.model import load_drivers
-
-            _driver_units.update({i: d.unit for i, d in load_drivers().items()})
-        except Exception:  # noqa: BLE001 - a label only: the caller falls back to a plain number
-            _driver_units[""] = ""
-    return _driver_units.get(name) or None
+    """The unit of an output line by name, for labelling a value whose row gives no unit."""
+    return line_unit(name) or None
 
 
 def _maybe(x: Any, unit: str) -> str:
