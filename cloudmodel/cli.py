@@ -9,9 +9,27 @@ statsmodels) is imported inside the command that needs it, so ``forecast --forma
 
 from __future__ import annotations
 
-from typing import Any
-
-from cloudmodel.cliframe import deliver, plot_checked, print_text, start, verb_of
+from cloudmodel.cliframe import (
+    ACTUALS,
+    DRIVERS,
+    FORCE,
+    FORMAT,
+    HORIZON,
+    ORIGIN,
+    OUTPUTS,
+    SCENARIO,
+    SET,
+    UNITS,
+    basis_of,
+    deliver,
+    frames_of,
+    plot_checked,
+    plot_option,
+    print_text,
+    scenario_on,
+    start,
+    verb_of,
+)
 from cloudmodel.cliparse import App, argument, option
 from cloudmodel.errors import InputError
 from cloudmodel.present.formats import check_choice, check_format, check_units
@@ -19,49 +37,6 @@ from cloudmodel.present.formats import check_choice, check_format, check_units
 app = App("cloudmodel", "cloudmodel: Alibaba Cloud, layer by layer, from the report's drivers to the target price.")
 app.out = print_text
 verb = verb_of(app)
-
-DRIVERS = option("--drivers", help="Directory of driver files (default: the shipped drivers/).", metavar="DIR")
-FORMAT = option("--format", "-f", dest="fmt", default="table", metavar="FORMAT",
-                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output; - is stdout, not a terminal).")
-OUTPUT = option("--output", "-o", metavar="FILE",
-                help="Write to this file (atomically; its extension must match the format) instead of stdout; - is stdout.")
-FORCE = option("--force", kind=bool, help="Replace an existing output file.")
-SET = option("--set", dest="set_", many=True, metavar="ID=VALUE",
-             help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")
-ACTUALS = option("--actuals", metavar="FILE", help="Roll forward on reported quarters (CSV/Parquet: period,line,value).")
-SCENARIO = option("--scenario", "-s", default="base", metavar="NAME", help="base, a scenario name in drivers/scenarios, or a file.")
-UNITS = option("--units", default="cn", metavar="cn|k", help="Counts in tables: 万/亿 (cn) or k/m/bn (k).")
-HORIZON = option("--horizon", metavar="PERIOD", help="Last fiscal quarter or year, e.g. FY2030 (default: the model's horizon).")
-ORIGIN = option("--origin", metavar="QUARTER", help="Made as at this fiscal quarter, seeing no shipped figure after it "
-                "(default: the latest reported; 'report' is the report's own, FY2025Q3). An actuals file's later "
-                "quarters stand in for what was reported.")
-OUTPUTS = (FORMAT, OUTPUT, FORCE, UNITS)
-
-
-def plot_option(what: str) -> Any:
-    return option("--plot", metavar="FILE", help=f"Draw {what} (PNG).")
-
-
-def _basis(drivers: str | None = None, actuals: str | None = None, origin: str | None = None) -> Any:
-    """What the verb stands on (:func:`cloudmodel.basis.prepare`)."""
-    from cloudmodel.basis import prepare
-
-    return prepare(drivers_dir=drivers, actuals=actuals, origin=origin)
-
-
-def _on(basis: Any, scenario: str, set_: list[str] | None) -> Any:
-    """The scenario's drivers, with --set on top, on the basis (:func:`cloudmodel.model.scenario_on`)."""
-    from cloudmodel.inputs.drivers import parse_sets
-    from cloudmodel.model import scenario_on
-
-    return scenario_on(basis, scenario, parse_sets(set_))
-
-
-def _frames(tables: dict[str, Any]) -> dict[str, Any]:
-    from cloudmodel.present.output import frame_of
-
-    return {name: frame_of(rows) if rows else None for name, rows in tables.items()}
-
 
 # ============================================================================ forecast, drivers, trace
 
@@ -117,10 +92,10 @@ def drivers_cmd(fmt: str = "table", output: str | None = None, force: bool = Fal
     from cloudmodel.present.render import print_drivers
 
     start(fmt, units, output, force, [actuals] if actuals else [])
-    basis = _basis(drivers, actuals, origin)
+    basis = basis_of(drivers, actuals, origin)
     result = drivers_list(basis, kind)
     deliver(fmt, output, force, lambda: print_drivers(result["records"], basis.describe()),
-            _frames({"drivers": result["records"]}), result["document"], basis.inputs())
+            frames_of({"drivers": result["records"]}), result["document"], basis.inputs())
 
 
 @verb(argument("line", "An output line, e.g. cloud.revenue.maas, or LINE@PERIOD for one period.", metavar="LINE"),
@@ -132,10 +107,10 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
     from cloudmodel.present.render import drivers_table
 
     start(fmt, units, output, force, [actuals] if actuals else [])
-    basis = _basis(drivers, actuals, origin)
+    basis = basis_of(drivers, actuals, origin)
     result = run_trace(basis, line)
     deliver(fmt, output, force, lambda: drivers_table(result["records"], title=result["title"]),
-            _frames({"drivers": result["records"]}), result["document"], basis.inputs())
+            frames_of({"drivers": result["records"]}), result["document"], basis.inputs())
 
 
 # ============================================================================ scenarios, sensitivity, solve, explain
@@ -151,7 +126,7 @@ def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | 
 
     start(fmt, units, output, force, [actuals] if actuals else [])
     target = plot_checked(plot, output, force)
-    result = scenario_table(_basis(drivers, actuals, origin), names)
+    result = scenario_table(basis_of(drivers, actuals, origin), names)
     if target is not None:
         from cloudmodel.present.charts import scenarios_chart
 
@@ -173,8 +148,8 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
     from cloudmodel.analyses.whatif import sensitivity as run_sensitivity
     from cloudmodel.present.render import print_grid, print_tornado
 
-    basis = _basis(drivers, actuals, origin)
-    driver_set = _on(basis, scenario, set_)
+    basis = basis_of(drivers, actuals, origin)
+    driver_set = scenario_on(basis, scenario, set_)
     start(fmt, units, output, force)
     target = plot_checked(plot, output, force)
     if grid_ and plot:
@@ -204,10 +179,10 @@ def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None
 
     start(fmt, units, output, force, [actuals] if actuals else [])
     parse_condition(target, "--target")  # a bad target is refused before the update is made
-    basis = _basis(drivers, actuals, origin)
-    result = solve_target(basis, _on(basis, scenario, set_), target, vary)
+    basis = basis_of(drivers, actuals, origin)
+    result = solve_target(basis, scenario_on(basis, scenario, set_), target, vary)
     row = {"driver": vary, "target": target} | {k: v for k, v in result.items() if k != "meta"}
-    deliver(fmt, output, force, lambda: print_solve(result, vary, target), _frames({"solve": [row]}), result)
+    deliver(fmt, output, force, lambda: print_solve(result, vary, target), frames_of({"solve": [row]}), result)
 
 
 @verb(argument("line", "The output line to explain.", metavar="LINE"),
@@ -225,11 +200,11 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
     from cloudmodel.present.render import print_bridge
 
     check_format(fmt)
-    basis = _basis(drivers, actuals, origin)
+    basis = basis_of(drivers, actuals, origin)
     check_line(line, "explain")
     if (from_ is None) == (vs_scenario is None and not set_):
         raise InputError.one("explain", "", None, "give exactly one of --from PERIOD or --vs-scenario NAME (or --set ID=VALUE)")
-    other = None if from_ is not None else _on(basis, vs_scenario or "base", set_)
+    other = None if from_ is not None else scenario_on(basis, vs_scenario or "base", set_)
     start(fmt, units, output, force, basis.inputs())
     target = plot_checked(plot, output, force)
     label = (vs_scenario or "base") + (f" with {', '.join(set_)}" if set_ else "")
@@ -238,7 +213,7 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
         from cloudmodel.present.charts import waterfall
 
         waterfall(r["bridge"], r["label"], target, force)
-    deliver(fmt, output, force, lambda: print_bridge(r["bridge"], r["label"]), _frames({"bridge": r["bridge"]["rows"]}),
+    deliver(fmt, output, force, lambda: print_bridge(r["bridge"], r["label"]), frames_of({"bridge": r["bridge"]["rows"]}),
             r["document"], [actuals] if actuals else [])
 
 
@@ -252,7 +227,7 @@ def diff(a: str, b: str, fmt: str = "table", output: str | None = None, force: b
 
     start(fmt, units, output, force, [a, b])
     result = diff_runs(*(load_saved_run(name) for name in (a, b)))
-    frames = _frames({"drivers": result["drivers"], "outputs": result["outputs"]})
+    frames = frames_of({"drivers": result["drivers"], "outputs": result["outputs"]})
     if all(f is None for f in frames.values()):
         from cloudmodel.present.output import frame_of
 
@@ -288,8 +263,8 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
     check_choice("--period", period, ("year", "quarter"))
     if plot and period == "quarter":
         raise InputError.one("--plot", "", plot, "the fan chart is by fiscal year; drop --period quarter to draw it")
-    basis = _basis(drivers, actuals, origin)
-    driver_set = _on(basis, scenario, set_)
+    basis = basis_of(drivers, actuals, origin)
+    driver_set = scenario_on(basis, scenario, set_)
     target = plot_checked(plot, output, force)
     start(fmt, units, output, force, basis.inputs())
     result, meta = simulate_on(basis, driver_set, scenario, draws=draws, seed=seed, prob=prob,
@@ -305,7 +280,7 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
         emit(fmt, result.draws_frame if fmt == "parquet" else result.stats, None, output, force,
              meta=None if fmt == "parquet" else meta)
         return
-    frames = {"stats": result.stats, "variance_shares": result.attribution} | _frames({"probabilities": result.probabilities})
+    frames = {"stats": result.stats, "variance_shares": result.attribution} | frames_of({"probabilities": result.probabilities})
     deliver(fmt, output, force, lambda: print_simulation(result, period), frames, None)
 
 
@@ -338,7 +313,7 @@ def calibrate_cmd(write: bool = False, output: str | None = None, force: bool = 
         return
     document = {"meta": c["meta"]} | c["result"] | {"previous": c["previous"], "written": str(written) if written else None}
     deliver(fmt, None if fmt == "table" else output, force, lambda: print_calibration(c["result"], c["drivers"], written, c["meta"]),
-            _frames(c["tables"]), document, files)
+            frames_of(c["tables"]), document, files)
 
 
 @verb(option("--actuals", metavar="FILE", help="CSV/Parquet of reported figures: period,line,value[,unit]. "
@@ -360,7 +335,7 @@ def backtest(actuals: str | None = None, origin: str | None = None, consensus: s
     files = [a for a in (actuals, consensus) if a]
     start(fmt, units, output, force, files)
     r = backtest_run(drivers, actuals, origin, consensus, scenario)
-    deliver(fmt, output, force, lambda: print_backtest(r["result"], r["rolling"], r["meta"]), _frames(r["tables"]),
+    deliver(fmt, output, force, lambda: print_backtest(r["result"], r["rolling"], r["meta"]), frames_of(r["tables"]),
             r["document"], files)
 
 
@@ -383,11 +358,7 @@ def update_cmd(actuals: str, origin: str | None = None, scenario: str = "base", 
     result = update_run(drivers, actuals, origin, scenario, parse_sets(set_), horizon)
     document = result.document()
     deliver(fmt, output, force, lambda: print_update(result),
-            _frames({key: document[key] for key in ("surprises", "drivers", "bridge", "revised")}), document, [actuals])
-
-
-#: Most draws of the note's simulation (report --draws): the simulation's own limit.
-MAX_NOTE_DRAWS = 1_000_000
+            frames_of({key: document[key] for key in ("surprises", "drivers", "bridge", "revised")}), document, [actuals])
 
 
 @verb(option("--output", "-o", required=True, metavar="FILE.html", help="The HTML file to write (one self-contained page)."),
@@ -407,8 +378,7 @@ def report(output: str, scenario: str = "base", set_: list[str] | None = None, a
 
     check_units(units)
     check_seed(seed)
-    if draws is not None and not 1 <= draws <= MAX_NOTE_DRAWS:
-        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_NOTE_DRAWS:,}")
+    note_data.check_draws(draws)
     check_output(output, "html", force, [actuals] if actuals else [])
     target = note_data.write_note(output, scenario, parse_sets(set_), actuals, drivers, force=force, origin=origin,
                                   draws=draws or note_data.DEFAULT_DRAWS, seed=seed, units=units)

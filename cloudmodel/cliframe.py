@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from cloudmodel.cliparse import option
 from cloudmodel.errors import CheckFailed, CloudmodelError, InputError
 from cloudmodel.present.formats import ALL_FORMATS, check_format, check_units
 
@@ -221,3 +222,49 @@ def run(app: Any) -> None:
         raise SystemExit(EXIT_INTERRUPTED) from None
     except InputError as exc:  # writing --help failed
         fail(str(exc))
+
+
+# ============================================================================ the options many verbs share
+
+DRIVERS = option("--drivers", help="Directory of driver files (default: the shipped drivers/).", metavar="DIR")
+FORMAT = option("--format", "-f", dest="fmt", default="table", metavar="FORMAT",
+                help="table, csv, json, parquet or xlsx (parquet and xlsx need --output; - is stdout, not a terminal).")
+OUTPUT = option("--output", "-o", metavar="FILE",
+                help="Write to this file (atomically; its extension must match the format) instead of stdout; - is stdout.")
+FORCE = option("--force", kind=bool, help="Replace an existing output file.")
+SET = option("--set", dest="set_", many=True, metavar="ID=VALUE",
+             help="Override a driver: ID=VALUE, units allowed (ai.penetration_target=18%).")
+ACTUALS = option("--actuals", metavar="FILE", help="Roll forward on reported quarters (CSV/Parquet: period,line,value).")
+SCENARIO = option("--scenario", "-s", default="base", metavar="NAME", help="base, a scenario name in drivers/scenarios, or a file.")
+UNITS = option("--units", default="cn", metavar="cn|k", help="Counts in tables: 万/亿 (cn) or k/m/bn (k).")
+HORIZON = option("--horizon", metavar="PERIOD", help="Last fiscal quarter or year, e.g. FY2030 (default: the model's horizon).")
+ORIGIN = option("--origin", metavar="QUARTER", help="Made as at this fiscal quarter, seeing no shipped figure after it "
+                "(default: the latest reported; 'report' is the report's own, FY2025Q3). An actuals file's later "
+                "quarters stand in for what was reported.")
+OUTPUTS = (FORMAT, OUTPUT, FORCE, UNITS)
+
+
+def plot_option(what: str) -> Any:
+    return option("--plot", metavar="FILE", help=f"Draw {what} (PNG).")
+
+
+def basis_of(drivers: str | None = None, actuals: str | None = None, origin: str | None = None) -> Any:
+    """What the verb stands on (:func:`cloudmodel.basis.prepare`)."""
+    from cloudmodel.basis import prepare
+
+    return prepare(drivers_dir=drivers, actuals=actuals, origin=origin)
+
+
+def scenario_on(basis: Any, scenario: str, set_: list[str] | None) -> Any:
+    """The scenario's drivers, with --set on top, on the basis (:func:`cloudmodel.model.scenario_on`)."""
+    from cloudmodel.inputs.drivers import parse_sets
+    from cloudmodel.model import scenario_on as on
+
+    return on(basis, scenario, parse_sets(set_))
+
+
+def frames_of(tables: dict[str, Any]) -> dict[str, Any]:
+    """Records as polars frames for the machine formats (an empty table as none)."""
+    from cloudmodel.present.output import frame_of
+
+    return {name: frame_of(rows) if rows else None for name, rows in tables.items()}

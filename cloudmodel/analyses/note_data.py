@@ -16,6 +16,16 @@ VALUATION_LINE = "valuation.target.usd_per_ads"
 #: Draws of the note's simulation: enough for a stable p5–p95 band, small enough for a second.
 DEFAULT_DRAWS = 2_000
 DEFAULT_SEED = 0
+#: Most draws of the note's simulation (report --draws): a million keeps the page's build under a minute.
+MAX_DRAWS = 1_000_000
+
+
+def check_draws(draws: int | None) -> None:
+    """``report --draws``: a whole number from 1 to :data:`MAX_DRAWS` (None: the note's own)."""
+    if draws is not None and not 1 <= draws <= MAX_DRAWS:
+        from cloudmodel.errors import InputError
+
+        raise InputError.one("--draws", "", draws, f"the number of draws is a whole number from 1 to {MAX_DRAWS:,}")
 UNIT_SYSTEMS = ("cn", "k")
 
 
