@@ -77,10 +77,7 @@ def line_value(raw: Raw, line: str, label: str) -> Any:
             return line_value(raw, definition.growth_of, label) / line_value(raw, definition.growth_of, previous) - 1
         return line_value(raw, definition.numerator, label) / line_value(raw, definition.denominator, label) * definition.scale
     series = raw.quarterly[line]
-    quarters = period.fiscal_quarters()
-    if definition.rollup is Rollup.STOCK:
-        return series[quarters[-1]]
-    return sum(series[q] for q in quarters)
+    return definition.rollup.roll_up([series[q] for q in definition.rollup.quarters_read(period.fiscal_quarters())])
 
 
 def line_values(raw: Raw, line: str, label: str, n: int | tuple[int, ...], dtype: Any = float) -> np.ndarray:

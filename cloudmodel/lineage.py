@@ -69,10 +69,10 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     for label in labels:
         p = Period.parse(label)
         quarters = p.fiscal_quarters()
-        stock = definition is not None and definition.rollup.value == "stock"
+        read = definition.rollup.quarters_read(quarters) if definition is not None else quarters
         for name in names:
             time = QUANTITIES[name].time
-            ats = [None] if time == CONSTANT else [p.year] if time == YEAR else quarters[-1:] if stock else quarters
+            ats = [None] if time == CONSTANT else [p.year] if time == YEAR else read
             nodes |= {(name, at) for at in ats}
     return nodes
 

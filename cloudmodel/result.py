@@ -70,46 +70,50 @@ def _year_quarters(label: str) -> list[int]:
 
 def build_rows(raw: Raw, history: History) -> Rows:
     """Quarters from the engine, years rolled up, annual lines, growth and ratio lines."""
-    t = raw.timeline
     rows = Rows({})
-    quarters = list(t.quarters)
-    fiscal = years_covered(quarters, "FY")
-    calendar = years_covered(quarters, "CY")
-    base_lines = [name for name, line in LINES.items() if line.rollup is not Rollup.RATIO and name in raw.quarterly]
-    for name in base_lines:
-        series = raw.quarterly[name]
-        reported = raw.actual.get(name, set())
+    quarters = list(raw.timeline.quarters)
+    years = years_covered(quarters, "FY") + years_covered(quarters, "CY")
+    _put_quarters_and_years(rows, raw, quarters, years)
+    _put_group_history(rows, history, raw.timeline)
+    for name, by_year in raw.annual.items():
+        if name in LINES:
+            for year, value in sorted(by_year.items()):
+                rows.put(name, f"FY{year}", value, annual_basis(name, year, history, raw.timeline))
+    _put_ratios(rows, [quarter_label(q) for q in quarters] + years)
+    return rows
+
+
+def _put_quarters_and_years(rows: Rows, raw: Raw, quarters: list[int], years: list[str]) -> None:
+    """Every quarterly line at its quarters, and its years rolled up where all their quarters are known."""
+    origin = raw.timeline.origin
+    for name in (n for n, line in LINES.items() if line.rollup is not Rollup.RATIO and n in raw.quarterly):
+        series, reported, rollup = raw.quarterly[name], raw.actual.get(name, set()), LINES[name].rollup
         for q in quarters:
             if q in series:
-                rows.put(name, quarter_label(q), series[q], basis_of([q], reported, t.origin))
-        for label in fiscal + calendar:
+                rows.put(name, quarter_label(q), series[q], basis_of([q], reported, origin))
+        for label in years:
             qs = _year_quarters(label)
-            if not all(q in series for q in qs):
-                continue
-            values = [series[q] for q in qs]
-            if LINES[name].rollup is Rollup.FLOW:
-                rows.put(name, label, sum(values), basis_of(qs, reported, t.origin))
-            else:
-                rows.put(name, label, values[-1], basis_of(qs[-1:], reported, t.origin))
+            if all(q in series for q in qs):
+                rows.put(name, label, rollup.roll_up([series[q] for q in qs]), basis_of(rollup.quarters_read(qs), reported, origin))
 
-    # Group history by quarter, reported (a quarter the history estimated: estimate), and annual lines.
+
+def _put_group_history(rows: Rows, history: History, timeline: Any) -> None:
+    """The group's reported quarters (a quarter the history estimated: estimate), and the years of the
+    segment lines no quantity makes."""
     for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue", "group.china_ecommerce.revenue",
                  "group.china_ecommerce.adj_ebita"):
         metric = LINE_METRICS[name]
         for q, value in sorted(history.quarterly.get(metric, {}).items()):
-            if q <= t.origin:
+            if q <= timeline.origin:
                 rows.put(name, quarter_label(q), value, ESTIMATE if history.is_derived(metric, q) else ACTUAL)
-    for name in ("group.china_ecommerce.revenue", "group.china_ecommerce.adj_ebita"):  # no quantity: the history's years
+    for name in ("group.china_ecommerce.revenue", "group.china_ecommerce.adj_ebita"):
         for label, value in sorted(history.annual.get(LINE_METRICS[name], {}).items()):
             rows.put(name, label, value, ACTUAL)
-    for name, by_year in raw.annual.items():
-        if name not in LINES:
-            continue
-        for year, value in sorted(by_year.items()):
-            rows.put(name, f"FY{year}", value, annual_basis(name, year, history, t))
 
-    # Ratio and growth lines, recomputed from their parts at every period.
-    periods = [quarter_label(q) for q in quarters] + fiscal + calendar
+
+def _put_ratios(rows: Rows, periods: list[str]) -> None:
+    """Ratio and growth lines, recomputed from their parts at every period (no value where a part is
+    missing or the denominator is zero, rather than NaN)."""
     for name, line in LINES.items():
         if line.rollup is not Rollup.RATIO:
             continue
@@ -123,14 +127,11 @@ def build_rows(raw: Raw, history: History) -> Rows:
                 basis = weakest(rows.basis(line.growth_of, label), rows.basis(line.growth_of, previous))
             else:
                 num, den = rows.get(line.numerator, label), rows.get(line.denominator, label)
-                if num is None or den is None:
-                    continue
-                if not den:  # undefined (no billable tokens, no revenue): no value rather than NaN
+                if num is None or den is None or not den:
                     continue
                 value = num / den * line.scale
                 basis = weakest(rows.basis(line.numerator, label), rows.basis(line.denominator, label))
             rows.put(name, label, value, basis)
-    return rows
 
 
 def annual_basis(name: str, year: int, history: History, timeline: Any) -> str:

@@ -277,23 +277,32 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
     after = report_origin(drivers)
     views = {"all origins": rows, "origins from the report's on": [r for r in rows if r["origin_q"] >= after]}
     summary = {view: _summaries(items) for view, items in views.items()}
-    meta = {"line": REVENUE, "origins": len({r["origin"] for r in rows}), "first_origin": quarter_label(first),
+    meta = _rolling_meta(rows, first, last, after)
+    return {"meta": meta, "rows": [{k: v for k, v in r.items() if k != "origin_q"} for r in rows], "summary": summary,
+            "ebita": {"rows": ebita_rows, "summary": _ebita_summary(ebita_rows)}}
+
+
+#: What each method of the rolling backtest is, as its meta says.
+METHODS = {"model": "forecast --origin O: the report's drivers updated on every quarter reported by O",
+           "seasonal_naive": "the same quarter a year earlier",
+           "yoy_carry": "the same quarter a year earlier × the latest reported y/y growth",
+           "holt_winters": "Holt–Winters (additive trend, multiplicative seasonality) fitted at each origin "
+                           f"with {ETS_MIN_QUARTERS} or more quarters",
+           "combination": "the equal-weight mean of the three above (those available)",
+           "consensus": "the sell-side consensus the press quoted before the print (fixtures/consensus_press.csv)"}
+
+
+def _rolling_meta(rows: list[dict[str, Any]], first: int, last: int, after: int) -> dict[str, Any]:
+    return {"line": REVENUE, "origins": len({r["origin"] for r in rows}), "first_origin": quarter_label(first),
             "last_origin": quarter_label(last - 1), "report_origin": quarter_label(after),
-            "band": "P5–P95: the model's forecast × exp(±1.645 σ), σ combining the revenue state's one-step spread × the "
-                    "non-AI share (widened to the Student t quantile of its degrees of freedom) and the update's driver "
-                    "uncertainty (the Laplace covariance); Holt–Winters: ±1.645 × the spread of its in-sample one-step log errors",
-            "methods": {"model": "forecast --origin O: the report's drivers updated on every quarter reported by O",
-                        "seasonal_naive": "the same quarter a year earlier",
-                        "yoy_carry": "the same quarter a year earlier × the latest reported y/y growth",
-                        "holt_winters": "Holt–Winters (additive trend, multiplicative seasonality) fitted at each origin "
-                                        f"with {ETS_MIN_QUARTERS} or more quarters",
-                        "combination": "the equal-weight mean of the three above (those available)",
-                        "consensus": "the sell-side consensus the press quoted before the print (fixtures/consensus_press.csv)"},
+            "band": f"P5–P95: the model's forecast × exp(±{Z90:.3f} σ), σ combining the revenue state's one-step spread × "
+                    "the non-AI share (widened to the Student t quantile of its degrees of freedom) and the update's "
+                    f"driver uncertainty (the Laplace covariance); Holt–Winters: ±{Z90:.3f} × the spread of its in-sample "
+                    "one-step log errors",
+            "methods": METHODS,
             "hindsight": f"at origins before the report's ({quarter_label(after)}) the drivers come from a report that knew "
                          f"the quarters up to {quarter_label(after)}: those scores test the structure with hindsight, not a "
                          "forecast anyone could make"}
-    return {"meta": meta, "rows": [{k: v for k, v in r.items() if k != "origin_q"} for r in rows], "summary": summary,
-            "ebita": {"rows": ebita_rows, "summary": _ebita_summary(ebita_rows)}}
 
 
 def band_quantile(dof: float) -> float:

@@ -79,6 +79,16 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (not in meta: output is reproducible)
 
 
+#: What the bands carry beyond the drivers' spread (the simulation's meta says it).
+FORECAST_ERROR = ("every forecast quarter draws the revenue state's innovation (σ of the growth gap) and the margin "
+                  "state's (σ of the margin gap), estimated on the reported quarters at the origin")
+
+
+def _probabilities(conditions: list[Condition], hits: list[int], draws: int) -> list[dict[str, Any]]:
+    return [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}", "line": c.line,
+             "period": c.period, "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
+
+
 def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *, horizon: str | None = None,
              only: list[str] | None = None, collapse: bool = False, correlate: dict[tuple[str, str], float] | None = None,
              conditions: list[Condition] | None = None, keep_draws: bool = False, workers: int | None = None,
@@ -118,9 +128,7 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     clock = time.perf_counter()
     stats, records = _statistics(run_.samples, sums, outputs, draws, workers, point)
     _refuse_non_finite(records, specs)
-    probabilities = [{"condition": f"{c.line}@{c.period}{c.op}{format_quantity(c.value, LINES[c.line].unit)}",
-                      "line": c.line, "period": c.period,
-                      "op": c.op, "value": c.value, "probability": hits[i] / draws} for i, c in enumerate(conditions)]
+    probabilities = _probabilities(conditions, hits, draws)
     timings["percentiles_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     from cloudmodel.engine import target_year
@@ -129,16 +137,13 @@ def simulate(drivers: DriverSet, history: History, draws: int, seed: int = 0, *,
     attribution = _attribution(specs, run_.ranks_u, {k: run_.samples[k][:run_.attribution_n] for k in attributed
                                                      if k in run_.samples})
     timings["attribution_s"] = time.perf_counter() - clock
-    meta = {"period": period, "draws": draws, "seed": seed, "origin_spreads": spreads,
-            "forecast_error": "every forecast quarter draws the revenue state's innovation (σ of the growth gap) and the "
-                              "margin state's (σ of the margin gap), estimated on the reported quarters at the origin",
+    meta = {"period": period, "draws": draws, "seed": seed, "origin_spreads": spreads, "forecast_error": FORECAST_ERROR,
             "chunk": CHUNK, "precision": precision, "sample_for_percentiles": run_.sample_n,
             "sample_for_attribution": run_.attribution_n, "horizon": horizon,
             "collapsed": collapse, "drawn_drivers": [s.describe() for s in specs],
             "correlations": {f"{a},{b}": r for (a, b), r in (correlate or {}).items()},
             "drivers_hash": drivers.files_hash, "overrides": dict(drivers.overrides),
-            "attribution_method": "squared Spearman rank correlation, normalised",
-            "workers": workers}
+            "attribution_method": "squared Spearman rank correlation, normalised", "workers": workers}
     frame = _draws_frame(run_.kept, outputs, draws) if run_.kept is not None else None
     return Simulation(stats, meta, probabilities, attribution, run_.samples, frame, timings)
 

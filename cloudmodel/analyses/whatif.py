@@ -41,6 +41,10 @@ UNRANGED_RATIO_POINTS = 0.01  # … and ±1 pp for ratios
 GRID_STEPS = 5
 SOLVE_GRID = 65
 SOLVE_TOLERANCE = 1e-10
+#: Halvings of the bracket at most: 65 grid points then 2^-60 of a step is below any tolerance.
+SOLVE_BISECTIONS = 200
+#: Where a driver has no upper bound, solve looks up to 100× its size (a model input that far off is no answer).
+UNBOUNDED_SEARCH = 100
 MAX_SHAPLEY_DRIVERS = 15  # 2^15 cases in one batched run (~0.5 GB); beyond that, sequential
 VALUATION = "valuation.target.usd_per_ads"
 KEY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.revenue.maas",
@@ -211,6 +215,42 @@ def grid(drivers: DriverSet, history: History, a: str, b: str, line: str, period
 
 # --------------------------------------------------------------------------- solve
 
+def _solve_bounds(drivers: DriverSet, vary: str) -> tuple[float, float]:
+    """Where ``solve`` looks: the driver's bounds, narrowed by the relations it is in (strictly inside
+    them), and ±100× its size where it has no bound."""
+    from cloudmodel.model import relation_limits
+
+    d = drivers[vary]
+    rel_lo, rel_hi = relation_limits(vary, drivers.values_by_id())
+    lo, hi = max(d.bounds[0], rel_lo), min(d.bounds[1], rel_hi)
+    if not math.isfinite(hi):
+        hi = max(abs(d.value), abs(d.high or 0), 1.0) * UNBOUNDED_SEARCH
+    if not math.isfinite(lo):
+        lo = -hi
+    if rel_hi < math.inf:  # strictly below the related driver
+        hi -= (hi - lo) * SOLVE_TOLERANCE
+    if rel_lo > -math.inf:
+        lo += (hi - lo) * SOLVE_TOLERANCE
+    return lo, hi
+
+
+def _bisect(evaluate: Any, xs: np.ndarray, fs: np.ndarray, i: int) -> tuple[float, float]:
+    """The bracket [xs[i], xs[i + 1]] halved until it is within SOLVE_TOLERANCE of the root."""
+    a, b, fa = xs[i], xs[i + 1], fs[i]
+    for _ in range(SOLVE_BISECTIONS):
+        if fs[i] == 0:
+            return xs[i], xs[i]
+        mid = np.array([(a + b) / 2])
+        fm = float(evaluate(mid)[0])
+        if fm == 0 or (b - a) / 2 < SOLVE_TOLERANCE * max(1.0, abs(a)):
+            return float(mid[0]), float(mid[0])
+        if (fm < 0) == (fa < 0):
+            a, fa = float(mid[0]), fm
+        else:
+            b = float(mid[0])
+    return a, b
+
+
 def solve(drivers: DriverSet, history: History, target: Condition, vary: str) -> dict[str, Any]:
     """The value of driver ``vary`` at which ``target.line@target.period`` equals ``target.value``. A
     period that ends by the last reported quarter is refused: a reported figure is not solved for."""
@@ -225,18 +265,7 @@ def solve(drivers: DriverSet, history: History, target: Condition, vary: str) ->
     d = drivers.require(vary, "--vary")
     if d.kind == "derived":
         raise InputError.one("--vary", vary, None, f"is derived ({d.formula}); vary one of its inputs")
-    from cloudmodel.model import relation_limits
-
-    rel_lo, rel_hi = relation_limits(vary, drivers.values_by_id())
-    lo, hi = max(d.bounds[0], rel_lo), min(d.bounds[1], rel_hi)
-    if not math.isfinite(hi):
-        hi = max(abs(d.value), abs(d.high or 0), 1.0) * 100
-    if not math.isfinite(lo):
-        lo = -hi
-    if rel_hi < math.inf:  # strictly below the related driver
-        hi -= (hi - lo) * SOLVE_TOLERANCE
-    if rel_lo > -math.inf:
-        lo += (hi - lo) * SOLVE_TOLERANCE
+    lo, hi = _solve_bounds(drivers, vary)
 
     def evaluate(xs: np.ndarray) -> np.ndarray:
         raw = run_cases(drivers, history, {vary: xs})
@@ -253,20 +282,7 @@ def solve(drivers: DriverSet, history: History, target: Condition, vary: str) ->
                              f"over that interval the line goes from {reach[0]:.6g} to {reach[1]:.6g}")
     # the root nearest the driver's current value
     i = min(roots, key=lambda k: abs((xs[k] + xs[k + 1]) / 2 - d.value))
-    a, b, fa = xs[i], xs[i + 1], fs[i]
-    for _ in range(200):
-        if fs[i] == 0:
-            a = b = xs[i]
-            break
-        mid = np.array([(a + b) / 2])
-        fm = float(evaluate(mid)[0])
-        if fm == 0 or (b - a) / 2 < SOLVE_TOLERANCE * max(1.0, abs(a)):
-            a = b = float(mid[0])
-            break
-        if (fm < 0) == (fa < 0):
-            a, fa = float(mid[0]), fm
-        else:
-            b = float(mid[0])
+    a, b = _bisect(evaluate, xs, fs, i)
     value = (a + b) / 2
     in_range = bool(d.has_range and d.low <= value <= d.high)
     return {"driver": vary, "value": value, "unit": d.unit, "in_range": in_range, "low": d.low, "high": d.high,

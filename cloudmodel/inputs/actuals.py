@@ -724,55 +724,73 @@ def _coherence(file: str, rows: list[Actual], cells: dict[int, dict[str, Any]], 
     def add(r: Actual, column: str, rule: str, hint: str) -> None:
         problems.append((r.row, InputProblem(file, f"row {r.row}, column {column}", cells[r.row].get(column), rule, hint)))
 
-    def money(x: float) -> str:
-        return f"{x:,.10g}"
-
     for r in rows:
         period, line = Period.parse(r.period), LINES[r.line]
-        if r.line in EBITA_OF:
-            revenue = levels.get(EBITA_OF[r.line], period)
-            for column, x in (("value", r.value), ("low", r.low)):
-                if x is not None and revenue is not None and x > revenue[0] + HISTORY_TOLERANCE:
-                    add(r, column, f"{r.line} {r.period} = {money(x)} RMB_mn is above {EBITA_OF[r.line]} of that period "
-                        f"({money(revenue[0])} RMB_mn, {revenue[1]}): EBITA cannot exceed revenue",
-                        "check the line, the period and the unit")
-                    break
-        if r.value is not None and r.line in EBITA_OF.values():
-            for ebita_line in (k for k, v in EBITA_OF.items() if v == r.line):
-                ebita = levels.get(ebita_line, period)
-                if ebita is not None and not ebita[1].startswith("row ") and ebita[0] > r.value + HISTORY_TOLERANCE:
-                    add(r, "value", f"{r.line} {r.period} = {money(r.value)} RMB_mn is below {ebita_line} of that period "
-                        f"({money(ebita[0])} RMB_mn, {ebita[1]}): revenue cannot be less than EBITA",
-                        "check the line, the period and the unit")
+        _ebita_against_revenue(add, r, period, levels)
         if line.unit == "ratio" and line.numerator and line.denominator and line.scale == 1.0:
-            num, den = levels.get(line.numerator, period), levels.get(line.denominator, period)
-            if num is not None and den is not None and den[0] > 0:
-                implied = num[0] / den[0]
-                why = (f"{line.numerator} ÷ {line.denominator} = {money(num[0])} ({num[1]}) ÷ {money(den[0])} ({den[1]}) "
-                       f"= {_percent(implied)}")
-                hint = (f"press figures round margins and shares, so {RATIO_TOLERANCE * PERCENT:g} point is allowed; "
-                        "check the period and the figures")
-                _against(add, r, implied, RATIO_TOLERANCE, why, hint, "its parts")
+            _ratio_against_parts(add, r, period, line, levels)
         if line.growth_of:
-            now, before = levels.get(line.growth_of, period), levels.get(line.growth_of, _year_before(period))
-            if now is not None and before is not None and before[0] > 0:
-                implied = now[0] / before[0] - 1
-                why = (f"{line.growth_of} {r.period} over {_year_before(period)} = {money(now[0])} ({now[1]}) ÷ "
-                       f"{money(before[0])} ({before[1]}) − 1 = {_percent(implied)}")
-                hint = (f"growth is reported rounded to whole percent, so {GROWTH_TOLERANCE * PERCENT:g} point is allowed; "
-                        "check the period (a year earlier: the same quarter last year) and the levels")
-                _against(add, r, implied, GROWTH_TOLERANCE, why, hint, "the levels")
+            _growth_against_levels(add, r, period, line, levels)
         if r.value is not None and not period.is_quarter and line.rollup is Rollup.FLOW and line.unit == "RMB_mn" \
                 and r.row not in refused_rows:
-            parts = [levels.get(r.line, _quarter(q)) for q in period.fiscal_quarters()]
-            if all(part is not None for part in parts) and any(not part[1].startswith("the shipped") for part in parts if part):
-                total = sum(part[0] for part in parts if part)
-                if abs(total - r.value) > QUARTER_SUM_TOLERANCE:
-                    add(r, "value", f"{r.line} {r.period} = {money(r.value)} is not the sum of its quarters "
-                        f"({money(total)}: " + ", ".join(f"{money(part[0])} ({part[1]})" for part in parts if part) + ")",
-                        "give the quarters that changed too (with restates=true), or restate the year alone: its "
-                        "other quarters are then scaled pro rata")
+            _year_against_quarters(add, r, period, levels)
     return problems
+
+
+def _money(x: float) -> str:
+    return f"{x:,.10g}"
+
+
+def _ebita_against_revenue(add: Any, r: Actual, period: Period, levels: Any) -> None:
+    """EBITA not above the revenue of its period, and a revenue not below its EBITA."""
+    if r.line in EBITA_OF:
+        revenue = levels.get(EBITA_OF[r.line], period)
+        for column, x in (("value", r.value), ("low", r.low)):
+            if x is not None and revenue is not None and x > revenue[0] + HISTORY_TOLERANCE:
+                add(r, column, f"{r.line} {r.period} = {_money(x)} RMB_mn is above {EBITA_OF[r.line]} of that period "
+                    f"({_money(revenue[0])} RMB_mn, {revenue[1]}): EBITA cannot exceed revenue",
+                    "check the line, the period and the unit")
+                break
+    if r.value is not None and r.line in EBITA_OF.values():
+        for ebita_line in (k for k, v in EBITA_OF.items() if v == r.line):
+            ebita = levels.get(ebita_line, period)
+            if ebita is not None and not ebita[1].startswith("row ") and ebita[0] > r.value + HISTORY_TOLERANCE:
+                add(r, "value", f"{r.line} {r.period} = {_money(r.value)} RMB_mn is below {ebita_line} of that period "
+                    f"({_money(ebita[0])} RMB_mn, {ebita[1]}): revenue cannot be less than EBITA",
+                    "check the line, the period and the unit")
+
+
+def _ratio_against_parts(add: Any, r: Actual, period: Period, line: Any, levels: Any) -> None:
+    num, den = levels.get(line.numerator, period), levels.get(line.denominator, period)
+    if num is not None and den is not None and den[0] > 0:
+        implied = num[0] / den[0]
+        why = (f"{line.numerator} ÷ {line.denominator} = {_money(num[0])} ({num[1]}) ÷ {_money(den[0])} ({den[1]}) "
+               f"= {_percent(implied)}")
+        hint = (f"press figures round margins and shares, so {RATIO_TOLERANCE * PERCENT:g} point is allowed; "
+                "check the period and the figures")
+        _against(add, r, implied, RATIO_TOLERANCE, why, hint, "its parts")
+
+
+def _growth_against_levels(add: Any, r: Actual, period: Period, line: Any, levels: Any) -> None:
+    now, before = levels.get(line.growth_of, period), levels.get(line.growth_of, _year_before(period))
+    if now is not None and before is not None and before[0] > 0:
+        implied = now[0] / before[0] - 1
+        why = (f"{line.growth_of} {r.period} over {_year_before(period)} = {_money(now[0])} ({now[1]}) ÷ "
+               f"{_money(before[0])} ({before[1]}) − 1 = {_percent(implied)}")
+        hint = (f"growth is reported rounded to whole percent, so {GROWTH_TOLERANCE * PERCENT:g} point is allowed; "
+                "check the period (a year earlier: the same quarter last year) and the levels")
+        _against(add, r, implied, GROWTH_TOLERANCE, why, hint, "the levels")
+
+
+def _year_against_quarters(add: Any, r: Actual, period: Period, levels: Any) -> None:
+    parts = [levels.get(r.line, _quarter(q)) for q in period.fiscal_quarters()]
+    if all(part is not None for part in parts) and any(not part[1].startswith("the shipped") for part in parts if part):
+        total = sum(part[0] for part in parts if part)
+        if abs(total - r.value) > QUARTER_SUM_TOLERANCE:
+            add(r, "value", f"{r.line} {r.period} = {_money(r.value)} is not the sum of its quarters "
+                f"({_money(total)}: " + ", ".join(f"{_money(part[0])} ({part[1]})" for part in parts if part) + ")",
+                "give the quarters that changed too (with restates=true), or restate the year alone: its "
+                "other quarters are then scaled pro rata")
 
 
 def _against(add: Any, r: Actual, implied: float, tolerance: float, why: str, hint: str, parts: str) -> None:

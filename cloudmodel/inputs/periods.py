@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 QUARTERS_PER_YEAR = 4
 _LABEL = re.compile(r"^(?P<kind>FY|CY)(?P<year>\d{4})(?:Q(?P<q>[1-4]))?$")
@@ -33,6 +34,15 @@ class Rollup(StrEnum):
     FLOW = "flow"  # summed
     STOCK = "stock"  # value at the year's last quarter
     RATIO = "ratio"  # recomputed from the rolled-up numerator and denominator
+
+    def quarters_read(self, quarters: list[int]) -> list[int]:
+        """The quarters of a year the year's value is made of: all for a flow, the last for a stock."""
+        return quarters[-1:] if self is Rollup.STOCK else quarters
+
+    def roll_up(self, values: list[Any]) -> Any:
+        """A year from its quarters' values, in order (the one roll-up rule of every user: the result
+        rows, the batched engine, lineage)."""
+        return values[-1] if self is Rollup.STOCK else sum(values)
 
 
 @dataclass(frozen=True, order=True)
