@@ -74,7 +74,7 @@ class Basis:
         return self.last == report_origin(self.base)
 
 
-def parse_origin(label: str | int | None, history: History) -> int:
+def parse_origin(label: str | int | None, history: History, drivers: DriverSet | None = None) -> int:
     """``--origin``, parsed in one place for every verb: a fiscal quarter from the first with a year of
     reported quarters before it (default: the shipped history's last quarter). ``report`` is the
     report's own origin."""
@@ -86,7 +86,7 @@ def parse_origin(label: str | int | None, history: History) -> int:
     if label.strip().lower() == "report":
         from cloudmodel.engine import report_origin
 
-        return report_origin(load_drivers())
+        return report_origin(drivers if drivers is not None else load_drivers())
     try:
         period = Period.parse(label)
     except PeriodError as exc:
@@ -118,7 +118,7 @@ def prepare(drivers: DriverSet | None = None, drivers_dir: str | Path | None = N
 
     base = drivers if drivers is not None else load_drivers(drivers_dir)
     shipped = history if history is not None else load_history()
-    origin_q = parse_origin(origin, shipped)
+    origin_q = parse_origin(origin, shipped, base)
     check_known(origin_q, shipped, actuals)
     cut = shipped.up_to(origin_q) if origin_q < shipped.last_quarter else shipped
     if actuals is not None and not hasattr(actuals, "rows"):

@@ -110,7 +110,7 @@ def trace(line: str, drivers: str | None = None, fmt: str = "table", output: str
     basis = basis_of(drivers, actuals, origin)
     result = run_trace(basis, line)
     deliver(fmt, output, force, lambda: drivers_table(result["records"], title=result["title"]),
-            frames_of({"drivers": result["records"]}), result["document"], basis.inputs())
+            frames_of({"drivers": result["records"]}), result["document"], basis.inputs(), meta=basis.describe())
 
 
 # ============================================================================ scenarios, sensitivity, solve, explain
@@ -132,7 +132,7 @@ def scenarios(names: list[str] | None = None, fmt: str = "table", output: str | 
 
         scenarios_chart(result["frame"], result["names"], target, force)
     deliver(fmt, output, force, lambda: print_scenarios(result["frame"], result["names"], result["years"]),
-            {"scenarios": result["frame"]}, result["document"])
+            {"scenarios": result["frame"]}, result["document"], meta=result["document"]["meta"])
 
 
 @verb(option("--line", metavar="LINE", help="Output line (default: cloud.revenue and the target price)."),
@@ -163,7 +163,7 @@ def sensitivity(line: str | None = None, period: str | None = None, grid_: str |
         from cloudmodel.present.charts import tornado_chart
 
         tornado_chart(r["frame"], r["outputs"], target, force)
-    deliver(fmt, output, force, show, {r["kind"]: r["frame"]}, r["document"])
+    deliver(fmt, output, force, show, {r["kind"]: r["frame"]}, r["document"], meta=basis.describe())
 
 
 @verb(option("--target", required=True, metavar="LINE@PERIOD=VALUE",
@@ -182,7 +182,8 @@ def solve(target: str, vary: str, scenario: str = "base", set_: list[str] | None
     basis = basis_of(drivers, actuals, origin)
     result = solve_target(basis, scenario_on(basis, scenario, set_), target, vary)
     row = {"driver": vary, "target": target} | {k: v for k, v in result.items() if k != "meta"}
-    deliver(fmt, output, force, lambda: print_solve(result, vary, target), frames_of({"solve": [row]}), result)
+    deliver(fmt, output, force, lambda: print_solve(result, vary, target), frames_of({"solve": [row]}), result,
+            meta=result["meta"])
 
 
 @verb(argument("line", "The output line to explain.", metavar="LINE"),
@@ -214,7 +215,7 @@ def explain(line: str, period: str | None = None, from_: str | None = None, vs_s
 
         waterfall(r["bridge"], r["label"], target, force)
     deliver(fmt, output, force, lambda: print_bridge(r["bridge"], r["label"]), frames_of({"bridge": r["bridge"]["rows"]}),
-            r["document"], [actuals] if actuals else [])
+            r["document"], [actuals] if actuals else [], meta=basis.describe())
 
 
 @verb(argument("a", "A saved run: forecast --format json --output A.json", metavar="A"),
@@ -281,7 +282,7 @@ def simulate(draws: int = 100_000, seed: int = 0, prob: list[str] | None = None,
              meta=None if fmt == "parquet" else meta)
         return
     frames = {"stats": result.stats, "variance_shares": result.attribution} | frames_of({"probabilities": result.probabilities})
-    deliver(fmt, output, force, lambda: print_simulation(result, period), frames, None)
+    deliver(fmt, output, force, lambda: print_simulation(result, period), frames, None, meta=basis.describe())
 
 
 # ============================================================================ calibrate, backtest, update, report
@@ -336,7 +337,7 @@ def backtest(actuals: str | None = None, origin: str | None = None, consensus: s
     start(fmt, units, output, force, files)
     r = backtest_run(drivers, actuals, origin, consensus, scenario)
     deliver(fmt, output, force, lambda: print_backtest(r["result"], r["rolling"], r["meta"]), frames_of(r["tables"]),
-            r["document"], files)
+            r["document"], files, meta=r["meta"])
 
 
 @verb(option("--actuals", required=True, metavar="FILE",
@@ -358,7 +359,8 @@ def update_cmd(actuals: str, origin: str | None = None, scenario: str = "base", 
     result = update_run(drivers, actuals, origin, scenario, parse_sets(set_), horizon)
     document = result.document()
     deliver(fmt, output, force, lambda: print_update(result),
-            frames_of({key: document[key] for key in ("surprises", "drivers", "bridge", "revised")}), document, [actuals])
+            frames_of({key: document[key] for key in ("surprises", "drivers", "bridge", "revised")}), document, [actuals],
+            meta=document["meta"])
 
 
 @verb(option("--output", "-o", required=True, metavar="FILE.html", help="The HTML file to write (one self-contained page)."),

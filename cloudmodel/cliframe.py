@@ -165,9 +165,18 @@ def start(fmt: str, units: str, output: str | None, force: bool, inputs: Any = (
 
 
 def deliver(fmt: str, output: str | None, force: bool, show: Callable[[], None], frames: dict[str, Any],
-            document: Any, inputs: Any = ()) -> None:
-    """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``), the rest
-    goes through :func:`cloudmodel.present.output.emit_frames`. ``output`` ``-`` is stdout."""
+            document: Any, inputs: Any = (), meta: dict[str, Any] | None = None) -> None:
+    """A verb's result: ``show()`` prints the tables (to ``output`` with ``table``; after the header line
+    of ``meta``, the origin and the data the run stands on), the rest goes through
+    :func:`cloudmodel.present.output.emit_frames`. ``output`` ``-`` is stdout."""
+    if fmt == "table" and meta is not None:
+        tables = show
+
+        def show() -> None:
+            from cloudmodel.present.render import header, make_console
+
+            make_console().print(header(meta))
+            tables()
     if fmt == "table":
         if not output or output == "-":
             from cloudmodel.present.output import to_stdout

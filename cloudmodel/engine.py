@@ -209,6 +209,7 @@ class Raw:
     annual: dict[str, dict[int, Any]] = field(default_factory=dict)
     timeline: Timeline | None = None
     actual: dict[str, set[int]] = field(default_factory=dict)  # quarters of each line that are reported
+    derived: dict[str, set[int]] = field(default_factory=dict)  # of those, quarters the history derived (from its year)
 
     def put(self, line: str, q: int, value: Any) -> None:
         self.quarterly.setdefault(line, {})[q] = value
@@ -271,7 +272,12 @@ def run(values: Mapping[str, Any], history: History, timeline: Timeline, names: 
 def to_raw(evaluation: Evaluation) -> Raw:
     """The evaluation's output lines as :class:`Raw` series (quarters, fiscal years; constants at 0)."""
     timeline, observed = evaluation.timeline, evaluation.observed
-    raw = Raw(timeline=timeline, actual={line: set(observed[line]) for line in ("cloud.revenue", "cloud.ebita", "group.capex")})
+    from cloudmodel.inputs.history import LINE_METRICS
+
+    reported = ("cloud.revenue", "cloud.ebita", "group.capex")
+    history = evaluation.history
+    raw = Raw(timeline=timeline, actual={line: set(observed[line]) for line in reported},
+              derived={line: {q for q in observed[line] if history.is_derived(LINE_METRICS[line], q)} for line in reported})
     for line, quarter in _re_anchored(observed, timeline):
         raw.actual[line] = {quarter}
     quarters = set(timeline.quarters)

@@ -36,14 +36,18 @@ from cloudmodel.quantities.state import DAMPING, LEVEL_GAIN, MARGIN_GAIN, TREND_
 
 #: The grid the gains are estimated on: a fixed rule. Steps of 0.05 are finer than a dozen quarters
 #: can tell apart. The damping takes the lower half of ETS practice's range (0.8 to 0.98), 0.9 and
-#: 0.8, so that the state passes on at most α(1 + φβ) ≤ 0.95 of a surprise to the next quarter and
-#: leaves room for the drivers' share under the partial-adjustment rule (a surprise moves the next
-#: quarter by less than itself): with φ = 1 allowed the grid's edge passes it on whole, and a 10%
-#: surprise moved the next quarter by 10.2%.
+#: 0.8; the gains keep α(1 + β) ≤ 1 and pass on at most MAX_PASS of a surprise to the next quarter,
+#: α(1 + φβ) ≤ 0.95, which leaves room for the drivers' share under the partial-adjustment rule (a
+#: surprise moves the next quarter by less than itself): with φ = 1 allowed the grid's edge passes a
+#: surprise on whole, and a 10% surprise moved the next quarter by 10.2%.
 GAIN_STEPS = 20
 DAMPINGS = (0.9, 0.8)
-#: Fewer gaps than this and the gains are not estimated: the latest gap carries (α = 1, β = 0, φ = 1).
-MIN_GAPS = 3
+MAX_PASS = 0.95
+#: Fewer gaps than this and the revenue state's three gains are not estimated (the latest gap carries:
+#: α = 1, β = 0, φ = 1): a least-squares fit needs more innovations than parameters, so four innovations
+#: (five gaps) at least. The margin state's one gain needs two innovations (three gaps).
+MIN_GAPS = 5
+MIN_MARGIN_GAPS = 3
 CARRY = {LEVEL_GAIN: 1.0, TREND_GAIN: 0.0, DAMPING: 1.0, MARGIN_GAIN: 1.0}
 LABELS = {
     LEVEL_GAIN: "Revenue state: level gain α (share of a growth surprise the level takes)",
@@ -147,7 +151,8 @@ def level_innovations(gaps: list[float], alpha: float) -> list[float]:
 
 def _grid() -> list[tuple[float, float, float]]:
     steps = [k / GAIN_STEPS for k in range(GAIN_STEPS + 1)]
-    return [(a, b, phi) for phi in DAMPINGS for b in steps for a in reversed(steps[1:]) if a * (1 + b) <= 1 + 1e-12]
+    return [(a, b, phi) for phi in DAMPINGS for b in steps for a in reversed(steps[1:])
+            if a * (1 + b) <= 1 + 1e-12 and a * (1 + phi * b) <= MAX_PASS + 1e-12]
 
 
 def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str, float],
@@ -167,7 +172,7 @@ def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str
         text = f"only {n_rev} growth gaps {until}: the stated rule, the latest gap carries"
     for key in (LEVEL_GAIN, TREND_GAIN, DAMPING):
         why[key] = text
-    if n_mar >= MIN_GAPS:
+    if n_mar >= MIN_MARGIN_GAPS:
         steps = [k / GAIN_STEPS for k in range(1, GAIN_STEPS + 1)]
         gains[MARGIN_GAIN] = min(reversed(steps), key=lambda a: sum(e * e for e in level_innovations(margin[:n_mar], a)))
         why[MARGIN_GAIN] = f"least squares of the one-step innovations of the {n_mar} margin gaps {until}"
@@ -177,7 +182,7 @@ def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str
     e_mar = level_innovations(margin, gains[MARGIN_GAIN]) if margin else []
     # degrees of freedom: innovations less the gains estimated on them, plus the prior's pseudo-innovations
     dof_rev = len(e_rev) - (3 if len(revenue) >= MIN_GAPS else 0) + n0
-    dof_mar = len(e_mar) - (1 if len(margin) >= MIN_GAPS else 0) + n0
+    dof_mar = len(e_mar) - (1 if len(margin) >= MIN_MARGIN_GAPS else 0) + n0
     spreads = {"revenue": math.sqrt((sum(e * e for e in e_rev) + n0 * prior["surprise_sd_prior"] ** 2) / max(dof_rev, n0)),
                "revenue_dof": max(dof_rev, n0),
                "margin": math.sqrt((sum(e * e for e in e_mar) + n0 * prior["ratio_sd"] ** 2) / max(dof_mar, n0)),

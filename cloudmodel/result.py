@@ -88,9 +88,10 @@ def _put_quarters_and_years(rows: Rows, raw: Raw, quarters: list[int], years: li
     origin = raw.timeline.origin
     for name in (n for n, line in LINES.items() if line.rollup is not Rollup.RATIO and n in raw.quarterly):
         series, reported, rollup = raw.quarterly[name], raw.actual.get(name, set()), LINES[name].rollup
+        derived = raw.derived.get(name, set())  # a quarter the history derived from its year: an estimate
         for q in quarters:
             if q in series:
-                rows.put(name, quarter_label(q), series[q], basis_of([q], reported, origin))
+                rows.put(name, quarter_label(q), series[q], ESTIMATE if q in derived else basis_of([q], reported, origin))
         for label in years:
             qs = _year_quarters(label)
             if all(q in series for q in qs):

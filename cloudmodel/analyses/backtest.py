@@ -67,7 +67,7 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     from cloudmodel.basis import parse_origin
     from cloudmodel.model import forecast
 
-    origin_q = parse_origin(origin, history)
+    origin_q = parse_origin(origin, history, drivers)
     known = actuals.before(origin_q)
     fc = forecast(drivers=drivers, history=history, actuals=known, origin=origin_q)
     revenue_known = _observed("cloud.revenue", history, known, origin_q)
@@ -408,13 +408,17 @@ def backtest_run(drivers_dir: str | None = None, actuals: str | None = None, ori
 
     history = load_history()
     drivers = scenario_drivers(load_drivers(drivers_dir), scenario)
-    at = parse_origin(origin, history)
+    at = parse_origin(origin, history, drivers)
     check_known(at, history, actuals)
     loaded = load_actuals(actuals, history.up_to(at)) if actuals else None
     result = backtest(drivers, history, loaded, at) if loaded is not None else None
     rolling = rolling_backtest(drivers, history, loaded.before(at) if loaded is not None else None, load_consensus(consensus))
+    from cloudmodel.engine import report_origin
+
     meta = {"origin": quarter_label(at), "last_reported": quarter_label(history.last_quarter), "history": history.file,
-            "actuals": actuals} | (result["meta"] if result else {})
+            "actuals": actuals, "report_origin": quarter_label(report_origin(drivers)),
+            "view": "one step ahead from every origin of the history; with an actuals file, the forecast made at the "
+                    "origin held against it"} | (result["meta"] if result else {})
     document = {"meta": meta, "rows": result["rows"] if result else [], "summary": result["summary"] if result else [],
                 "rolling": rolling}
     tables = {"rows": document["rows"], "summary": document["summary"], "rolling": rolling["rows"],

@@ -200,13 +200,15 @@ def calibrate_at(drivers_dir: str | None, origin: str | None) -> dict[str, Any]:
 
     drivers, history = load_drivers(drivers_dir), load_history()
     report = report_origin(drivers)
-    at = parse_origin(origin, history)
+    at = parse_origin(origin, history, drivers)
     if at > history.last_quarter:
         raise InputError.one("--origin", "", quarter_label(at), f"is after {quarter_label(history.last_quarter)}, the "
                              "last quarter of the shipped history: calibrate fits only what was reported")
     result = calibrate(drivers, history, None if at == report else at)
     meta = {"origin": quarter_label(at), "last_reported": quarter_label(min(at, history.last_quarter)),
-            "report_origin": quarter_label(report), "history": history.file, "calibrated_at": quarter_label(report)}
+            "report_origin": quarter_label(report), "history": history.file, "calibrated_at": quarter_label(report),
+            "view": "the fits on the history known at the origin; the calibrated values at the report's origin",
+            "actuals": None}
     previous = {k: drivers[k].value for k in result["values"] if k in drivers}
     return {"drivers": drivers, "result": result, "meta": meta, "previous": previous,
             "text": render_calibrated(drivers, result, quarter_label(report)), "tables": calibration_tables(result, previous)}

@@ -71,7 +71,7 @@ def update(drivers: DriverSet, history: History, actuals: Any, origin: str | Non
     for row in revised:
         row["change"] = row["updated"] - row["origin_forecast"]
     surprises, used, not_used = _surprises(actuals, fc0, after, before)
-    meta = {"origin": quarter_label(before.origin), "last_reported_at_origin": quarter_label(before.last),
+    meta = after.describe() | {"origin": quarter_label(before.origin), "last_reported_at_origin": quarter_label(before.last),
             "last_reported": quarter_label(after.last), "actuals": actuals.file,
             "new_quarters": [quarter_label(q) for q in range(before.last + 1, after.last + 1)],
             "rows_used": used, "rows_not_used": not_used, "drivers_hash": drivers.files_hash,
@@ -322,5 +322,5 @@ def update_run(drivers_dir: str | None, actuals: str, origin: str | None = None,
 
     history = load_history()
     drivers = scenario_drivers(load_drivers(drivers_dir), scenario, overrides)
-    at = parse_origin(origin, history)
+    at = parse_origin(origin, history, drivers)
     return update(drivers, history, load_actuals(actuals, history.up_to(at)), at, horizon)

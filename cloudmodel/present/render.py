@@ -136,6 +136,10 @@ def plain_number(x: float) -> str:
     return nb.number(x, digits)
 
 
+#: Columns of generic frames that are plain numbers, not in the row's unit (``n``, ``MASE``, draws).
+PLAIN_COLUMNS = ("n", "mase", "draws", "iterations", "dof")
+
+
 def value_cell(value: Any, column: str, unit: str | None) -> str:
     """A cell of a generic frame: numbers by the row's unit (or the column's kind), text escaped."""
     if value is None:
@@ -146,6 +150,8 @@ def value_cell(value: Any, column: str, unit: str | None) -> str:
         low = column.lower()
         if low.endswith("%"):
             return nb.number(value, 1) + "%"
+        if low in PLAIN_COLUMNS:  # counts and scores without a unit, whatever the row's
+            return nb.number(value, 0) if isinstance(value, int) else nb.number(value, 2)
         if _is_ratio_column(low) and not (unit and unit != "ratio" and low in ("value",)):
             if "error" in low or "bias" in low or "change" in low:
                 return nb.ratio(value, signed=True)
@@ -181,8 +187,15 @@ class Col:
     fold: bool = False  # plain text (ids, labels, sources): long words may be folded too
 
 
-#: The least width of a column of plain text that may be folded.
-FOLD_WIDTH = 14
+#: Where a line of text may break: at spaces and around a CJK character (Chinese is broken between
+#: any two characters); an id, a number or a word is never broken unless it is wider than the terminal.
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
+
+
+def _longest_token(text: str) -> int:
+    """The widest piece of ``text`` that must stay on one line (a word, an id, a number)."""
+    plain = Text.from_markup(text).plain
+    return max((Text(t).cell_len for t in _TOKEN.findall(plain)), default=0)
 
 
 def span(low: float | None, high: float | None, unit: str) -> str:
@@ -196,10 +209,12 @@ def _width(text: str) -> int:
 
 
 def _measure(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> tuple[list[int], list[int]]:
-    """Each column's full width (its longest line) and the least it can take: plain text that
-    may fold, FOLD_WIDTH; everything else whole (a range breaks only at its own line break)."""
+    """Each column's full width (its longest line) and the least it can take: plain text that may
+    wrap, its widest word (ids and numbers are words); everything else whole (a range breaks only at
+    its own line break)."""
     full = [max([_width(c.header)] + [_width(r[i]) for r in rows]) for i, c in enumerate(cols)]
-    least = [min(FOLD_WIDTH, full[i]) if c.fold else full[i] for i, c in enumerate(cols)]
+    least = [max([_longest_token(c.header)] + [_longest_token(r[i]) for r in rows]) if c.fold or c.wrap else full[i]
+             for i, c in enumerate(cols)]
     return full, least
 
 
@@ -276,6 +291,10 @@ def show_table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], c
 
 
 # ----------------------------------------------------------------------------- forecast
+
+def _quarter_order(label: str) -> tuple[int, int]:
+    return (int(label[2:6]), int(label[7:] or 0)) if label[:2] in ("FY", "CY") and label[2:6].isdigit() else (0, 0)
+
 
 def periods_for(fc: Any, period: str) -> list[str]:
     from cloudmodel.result import ordered_periods
@@ -416,6 +435,11 @@ def print_forecast(fc: Any, period: str = "year", console: Console | None = None
     console.print(header(meta))
     periods = periods_for(fc, period)
     years = periods_for(fc, "year") if period == "quarter" else periods
+    if period == "quarter":
+        every = [p for p in sorted(set(fc.table["period"].to_list()), key=_quarter_order) if "Q" in p and p.startswith("FY")]
+        if len(every) > len(periods):
+            console.print(f"[dim]quarters shown: {periods[0]}–{periods[-1]}, {len(periods)} of the {len(every)} computed "
+                          f"({every[0]}–{every[-1]}); --format csv or json gives every one[/]")
     from cloudmodel.present.defaults import target_year
 
     for title, lines, yearly in forecast_sections(target_year(fc.drivers, fc.timeline.origin)):
@@ -716,10 +740,7 @@ def print_rolling(result: dict[str, Any]) -> None:
 def print_backtest(result: dict[str, Any] | None, rolling: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
     import polars as pl
 
-    if meta is not None:
-        make_console().print(f"origin [bold]{meta['origin']}[/] · shipped history to {meta['last_reported']} · "
-                             f"data: {safe(_short_path(meta['history']))}" + (f" + {safe(meta['actuals'])}" if meta.get("actuals") else ""))
-    print_rolling(rolling)
+    print_rolling(rolling)  # the header line of the run is the verb's (cliframe.deliver)
     if result is None:
         return
     meta = result["meta"]
