@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cloudmodel import xp
+
 QUARTER, YEAR, CONSTANT = "quarter", "year", "constant"
 
 
@@ -41,7 +43,8 @@ class Quantity:
     time: str  # QUARTER, YEAR or CONSTANT
     line: str | None
     module: str
-    path: bool = False  # a level path: in a run pinned to a basis, it continues from its value at the origin
+    path: bool | str = False  # a level path: in a run pinned to a basis, it continues from its value at the origin
+    # (True: in proportion; a driver id: in log-odds within that ceiling, for a share that saturates)
 
     @property
     def doc(self) -> str:
@@ -53,7 +56,7 @@ _FUNCTIONS: dict[str, Callable[[Context], Any]] = {}  # name -> function, for th
 _CONSTANTS: set[str] = set()
 
 
-def _register(time: str, line: str | None, path: bool = False) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
+def _register(time: str, line: str | None, path: bool | str = False) -> Callable[[Callable[[Context], Any]], Callable[[Context], Any]]:
     def wrap(function: Callable[[Context], Any]) -> Callable[[Context], Any]:
         name = function.__name__
         if name in QUANTITIES:
@@ -66,11 +69,13 @@ def _register(time: str, line: str | None, path: bool = False) -> Callable[[Call
     return wrap
 
 
-def per_quarter(line: str | None = None, path: bool = False):
+def per_quarter(line: str | None = None, path: bool | str = False):
     """Declare a quantity with a value per quarter (stocks at the quarter end, flows over it). A ``path``
     (customers, penetration, usage per customer, traffic) is a level the drivers shape from an anchor:
     in a run pinned to a basis (:class:`Evaluation`'s ``past``) it continues from the basis's value at the
-    origin, so that a scenario moves its course after the origin, not its level there."""
+    origin, so that a scenario moves its course after the origin, not its level there: in proportion
+    (``path=True``), or for a share that saturates at a ceiling (``path="<ceiling driver id>"``) in
+    log-odds within it, so that a scenario adopting faster also grows faster from the common level."""
     return _register(QUARTER, line, path)
 
 
@@ -215,10 +220,16 @@ class Evaluation:
         else:
             reads = None if self.reads is None else self.reads.setdefault((name, at), set())
             result = _FUNCTIONS[name](Context(self, at, reads))
-            if self.past is not None and QUANTITIES[name].path and at is not None and result is not None:
-                result = result * self._scale(name)
+            result = self._continued(name, at, result)
         self.memo[name][at] = result
         return result
+
+    def _continued(self, name: str, at: int | None, result: Any) -> Any:
+        """A path quantity's value in a run pinned to a basis: continued from the basis's at the origin."""
+        path = QUANTITIES[name].path
+        if self.past is None or not path or at is None or result is None:
+            return result
+        return result * self._scale(name) if path is True else self._within(name, result, self.values[path])
 
     def _scale(self, name: str) -> Any:
         """A path's continuation factor: the basis's value at the origin over this run's own there."""
@@ -229,6 +240,16 @@ class Evaluation:
             self._path_scale[name] = 1.0 if own is None or pinned is None else _ratio(pinned, own)
         return self._path_scale[name]
 
+    def _within(self, name: str, value: Any, ceiling: Any) -> Any:
+        """A saturating path continued in log-odds within ``ceiling``: L(value) + L(the basis's value at the
+        origin) − L(this run's own there), back to a share, L(p) = ln(c ÷ p − 1)."""
+        if name not in self._path_scale:
+            origin = self.timeline.origin
+            own = _FUNCTIONS[name](Context(self, origin, None))
+            pinned = self.past.value(name, origin)
+            self._path_scale[name] = 0.0 if own is None or pinned is None else _log_odds(pinned, ceiling) - _log_odds(own, ceiling)
+        return ceiling / (1 + xp.exp(xp.clip(_log_odds(value, ceiling) + self._path_scale[name], -LOG_ODDS_LIMIT, LOG_ODDS_LIMIT)))
+
     def run(self, names: Iterable[str] | None = None) -> Evaluation:
         quarters = list(self.timeline.quarters)
         years = self.timeline.fiscal_years
@@ -238,6 +259,16 @@ class Evaluation:
                 if at not in memo:
                     self._compute(name, at)
         return self
+
+
+#: Log-odds beyond which a share is at its floor or its ceiling to the last bit (exp(700) is near a
+#: float's limit), and the least odds a share clipped just below its ceiling is given.
+LOG_ODDS_LIMIT, MIN_ODDS = 700.0, 1e-30
+_EDGE = 1e-12  # a share within this fraction of 0 or of its ceiling is taken at that distance
+
+
+def _log_odds(p: Any, ceiling: Any) -> Any:
+    return xp.log(xp.maximum(ceiling / xp.clip(p, _EDGE * ceiling, ceiling * (1 - _EDGE)) - 1, MIN_ODDS))
 
 
 def _ratio(a: Any, b: Any) -> Any:

@@ -278,13 +278,16 @@ CASES: list[Case] = [
     Case("driver of 1e308", "wrong", [*F], 2, "not a finite number",
          setup=_both(_replace_in("drivers/customers_ai.toml", 'value = "400万"', "value = 1e308"),
                      _replace_in("drivers/customers_ai.toml", 'high = "450万"', "high = 1e308"))),
-    # today, cloud customers continue from their level at the origin (the basis's), so an absurd
-    # total moves only per-customer rates and stays plausible; in the report's view it is refused
-    Case("--set customers.total=1e300", "wrong", [*F, "--origin", "report", "--set", "customers.total=1e300"], 2, "caused by customers.total"),
+    # a value three orders of magnitude outside its report range is refused as it is set (a unit slip)
+    Case("--set customers.total=1e300", "wrong", [*F, "--set", "customers.total=1e300"], 2, "not a plausible value"),
+    Case("--set customers.total=1e300 at the report's origin", "wrong", [*F, "--origin", "report", "--set", "customers.total=1e300"], 2,
+         "1,000× outside the report's range"),
     Case("--set a fixed cost of 1e300", "wrong", [*F, "--set", "ebita.shared_fixed_opex_per_quarter=1e300"], 2,
          "outside its plausible range -100% to 100%"),
-    Case("--set customers.total=1e300 in simulate", "wrong", [*SIM, "--set", "customers.total=1e300"], 2, "finite"),
-    Case("--set customers.total=1e300 in sensitivity", "wrong", [*SENS, "--origin", "report", "--set", "customers.total=1e300"], 2, "plausible range"),
+    Case("--set customers.total=1e300 in simulate", "wrong", [*SIM, "--set", "customers.total=1e300"], 2, "not a plausible value"),
+    Case("--set customers.total=1e300 in sensitivity", "wrong", [*SENS, "--set", "customers.total=1e300"], 2, "not a plausible value"),
+    Case("--set a cost driver far off in sensitivity", "wrong", [*SENS, "--set", "ebita.shared_fixed_opex_per_quarter=1e300"], 2,
+         "plausible range"),
     Case("--set a value past float range", "wrong", [*F, "--set", "customers.total=1e400"], 2, "not a finite number"),
     Case("--set nan", "wrong", [*F, "--set", "ai.penetration_target=nan"], 2, "does not start with a number"),
     Case("--set inf", "wrong", [*F, "--set", "customers.total=inf"], 2, "does not start with a number"),

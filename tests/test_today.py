@@ -120,3 +120,15 @@ def test_the_reports_origin_changes_nothing_up_to_it(cli):
 def test_the_report_alias_is_its_origin(cli):
     a, b = _json(cli, "forecast", "--origin", "report"), _json(cli, "forecast", "--origin", REPORT)
     assert a["rows"] == b["rows"] and a["meta"]["origin"] == REPORT
+
+
+def test_scenarios_keep_their_order_after_the_origin(cli):
+    """Bear, base and bull stay in order on the adoption lines after today's origin: a scenario's higher
+    penetration target (dated before the origin) means faster adoption from the common level at the
+    origin, continued in log-odds within its ceiling (a share continued in proportion would invert)."""
+    rows = _json(cli, "scenarios")["rows"]
+    value = {(r["scenario"], r["line"], r["period"]): r["value"] for r in rows}
+    for period in ("FY2027", "FY2028", "FY2029"):
+        for line in ("cloud.ai.customers", "cloud.revenue", "valuation.target.usd_per_ads"):
+            assert value[("bear", line, period)] < value[("base", line, period)] < value[("bull", line, period)], (line, period)
+    assert value[("bear", "cloud.ai.customers", "FY2026")] == value[("bull", "cloud.ai.customers", "FY2026")]  # pinned

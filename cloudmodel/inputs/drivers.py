@@ -59,6 +59,21 @@ CALIBRATED_FILE = "calibrated.toml"
 MAX_SETS = 1_000
 
 
+#: How far past its report range an override may go: a scenario explores beyond a range, a value a
+#: thousand times its size is a unit slip (RMB mn typed as yuan) or an attack, and only overflows.
+FAR_OUTSIDE = 1_000
+
+
+def _far_outside(driver: Driver, value: float) -> str | None:
+    """Why ``value`` is implausibly far above the driver's report range (positive ranges only), or None."""
+    if not driver.has_range or driver.low is None or driver.high is None or driver.low <= 0 or value <= 0:
+        return None
+    if value > driver.high * FAR_OUTSIDE:  # above only: a small value is a legitimate extreme, and cannot overflow
+        return (f"{value:g} is more than {FAR_OUTSIDE:,}× outside the report's range [{driver.low:g}, {driver.high:g}] "
+                f"{driver.unit}: not a plausible value")
+    return None
+
+
 def parse_sets(items: list[str] | None) -> dict[str, str]:
     """``--set ID=VALUE`` options as overrides (values still text: their units are parsed with the driver's)."""
     if items and len(items) > MAX_SETS:
@@ -201,6 +216,11 @@ class DriverSet(Mapping):
             lo, hi = driver.bounds
             if not lo <= value <= hi:
                 problems.append(InputProblem(where, key, raw, f"outside the bounds [{lo:g}, {hi:g}] of {driver.unit}"))
+                continue
+            far = _far_outside(driver, value)
+            if far:
+                problems.append(InputProblem(where, key, raw, far, "check the unit: a scenario goes past a range, "
+                                             f"not {FAR_OUTSIDE:,}× past it"))
                 continue
             drivers[key] = replace(driver, value=value, overridden=True)
             applied[key] = value

@@ -99,9 +99,7 @@ class SheetEvaluation(Evaluation):
         if self.pinned(name, at):  # a reported period: the basis's number, which no input moves
             result = self.past.value(name, at)
         else:
-            result = QUANTITIES[name].function(Context(self, at, None))
-            if self.past is not None and QUANTITIES[name].path and at is not None and result is not None:
-                result = result * self._scale(name)
+            result = self._continued(name, at, QUANTITIES[name].function(Context(self, at, None)))
         if isinstance(result, Formula) or (isinstance(result, int | float) and not isinstance(result, bool)):
             self.cells[(name, at)] = result
             result = cell(self.layout.sheet(name), self.layout.rows[name], self.layout.column(name, at), number(result))

@@ -44,7 +44,7 @@ def penetration_knots(model):
     return sorted(knots.items())
 
 
-@per_quarter("cloud.ai.penetration", path=True)
+@per_quarter("cloud.ai.penetration", path="ai.penetration_ceiling")
 def ai_penetration(model):
     """AI penetration at the quarter end [ratio]. Up to December 2024, the back-cast logistic
     p = c₀ / (1 + exp(ln(c₀/p₀ − 1) − k·years)) with c₀ = ai.penetration_ceiling_past and
