@@ -24,6 +24,7 @@ from cloudmodel.graph import QUANTITIES, QUARTER, YEAR, Evaluation
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
 from cloudmodel.inputs.periods import (
+    MONTHS_PER_QUARTER,
     QUARTERS_PER_YEAR,
     Period,
     PeriodError,
@@ -34,7 +35,6 @@ from cloudmodel.inputs.periods import (
 )
 from cloudmodel.quantities.group import REPORT_GROWTH
 
-MONTHS_PER_QUARTER = 3
 ORGANIC_SCHEDULE = ("growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
 TAOTIAN_REVENUE_SCHEDULE = ("taotian.revenue_growth_fy2025", "taotian.revenue_growth_fy2026", "taotian.revenue_growth_long_run")
 TAOTIAN_EBITA_SCHEDULE = ("taotian.adj_ebita_growth_fy2025", "taotian.adj_ebita_growth_fy2026", "taotian.adj_ebita_growth_long_run")

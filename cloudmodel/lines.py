@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cloudmodel.inputs.periods import Rollup
-from cloudmodel.layers.constants import RMB_PER_MILLION, TOKENS_PER_MILLION
+from cloudmodel.inputs.units import RMB_PER_MILLION, TOKENS_PER_MILLION
 
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 #: Each layer's name as tables, charts and the note print it.

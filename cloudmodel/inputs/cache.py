@@ -75,9 +75,9 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def source_version(folders: tuple[str, ...] = ("", "inputs", "quantities", "layers")) -> str:
+def source_version(folders: tuple[str, ...] = ("", "inputs", "quantities")) -> str:
     """A hash of the package version and the source of the model (the package's top-level modules,
-    inputs, quantities and layers): what an update at an origin is computed by."""
+    inputs and quantities): what an update at an origin is computed by."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent.parent
     for folder in folders:

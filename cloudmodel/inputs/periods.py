@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 QUARTERS_PER_YEAR = 4
+MONTHS_PER_QUARTER = 3
 _LABEL = re.compile(r"^(?P<kind>FY|CY)(?P<year>\d{4})(?:Q(?P<q>[1-4]))?$")
 
 

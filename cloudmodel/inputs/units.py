@@ -62,6 +62,11 @@ SCALE_WORDS: dict[str, float] = {
     "M": 1e6,
 }
 
+#: Structural unit factors (not figures from the report): yuan in one ``RMB_mn``, and tokens in
+#: the million tokens a ``RMB_per_mn_tokens`` price is quoted per.
+RMB_PER_MILLION = 1_000_000
+TOKENS_PER_MILLION = 1_000_000
+
 _MONEY = {"RMB_mn": 1e6, "RMB": 1.0}
 _CURRENCY_WORDS = {"RMB": ("元", "RMB", "¥", "人民币"), "USD": ("美元", "USD", "$"), "HKD": ("港币", "港元", "HKD", "HK$")}
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
 from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
-from cloudmodel.layers import customers as formula
+from cloudmodel.quantities import curves
 
 
 @per_quarter("cloud.customers", path=True)
@@ -18,7 +18,7 @@ def cloud_customers(model):
     """Cloud customers at the quarter end [count] = customers.total × (1 + g) ^ years from Dec 2024,
     with g = customers.growth_past up to December 2024 and customers.growth after it."""
     growth = model.driver("customers.growth_past") if model.years <= 0 else model.driver("customers.growth")
-    return formula.cloud_customers(model.driver("customers.total"), growth, model.years)
+    return model.driver("customers.total") * (1 + growth) ** model.years
 
 
 @constant()
@@ -51,15 +51,15 @@ def ai_penetration(model):
     k = ai.adoption_rate_past; after it, the logistic through the known points (December 2024,
     any reported since, ai.penetration_target) with ceiling ai.penetration_ceiling."""
     if model.years <= 0:
-        return formula.penetration_before(model.years, model("penetration_dec2024"), model.driver("ai.adoption_rate_past"),
-                                          model.driver("ai.penetration_ceiling_past"))
-    return formula.penetration_through(model.years, model("penetration_knots"), model.driver("ai.penetration_ceiling"))
+        return curves.penetration_before(model.years, model("penetration_dec2024"), model.driver("ai.adoption_rate_past"),
+                                         model.driver("ai.penetration_ceiling_past"))
+    return curves.penetration_through(model.years, model("penetration_knots"), model.driver("ai.penetration_ceiling"))
 
 
 @per_quarter("cloud.ai.customers")
 def ai_customers(model):
     """AI customers at the quarter end [count] = cloud customers × AI penetration."""
-    return formula.ai_customers(model("cloud_customers"), model("ai_penetration"))
+    return model("cloud_customers") * model("ai_penetration")
 
 
 @per_quarter()

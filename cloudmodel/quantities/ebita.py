@@ -7,15 +7,16 @@ In a reported quarter cloud EBITA is the reported figure and shared costs are wh
 
 from __future__ import annotations
 
+from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import ebita as formula
-from cloudmodel.layers.constants import QUARTERS_PER_YEAR
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.quantities import curves
 
 LAYERS = ("iaas", "paas", "saas", "maas", "solutions")
 
 
 def _gross_profit(model, layer):
-    return formula.gross_profit(model(f"{layer}_revenue"), model.driver(f"{layer}.gross_margin"))
+    return model(f"{layer}_revenue") * model.driver(f"{layer}.gross_margin")
 
 
 @per_quarter("cloud.gross_profit.iaas")
@@ -52,9 +53,9 @@ def gross_profit(model):
 def incremental_capex_per_quarter(model):
     """Capex above the past run-rate charged to cloud, per plan quarter [RMB_mn] = capex.cloud_share ×
     (capex.plan_total ÷ capex.plan_years − capex.past_decade_total ÷ capex.baseline_years) ÷ 4."""
-    return formula.incremental_capex_per_quarter(model.driver("capex.plan_total"), model.driver("capex.plan_years"),
-                                                 model.driver("capex.past_decade_total"), model.driver("capex.baseline_years"),
-                                                 model.driver("capex.cloud_share"))
+    plan_rate = model.driver("capex.plan_total") / model.driver("capex.plan_years")
+    past_rate = model.driver("capex.past_decade_total") / model.driver("capex.baseline_years")
+    return model.driver("capex.cloud_share") * (plan_rate - past_rate) / QUARTERS_PER_YEAR
 
 
 @per_quarter("group.capex")
@@ -76,16 +77,16 @@ def capex_depreciation(model):
     since_start = model.quarter - model.timeline.capex_start
     if since_start <= 0:
         return 0.0
-    return formula.capex_depreciation(since_start, model("incremental_capex_per_quarter"), model.driver("capex.plan_years"),
-                                      model.driver("capex.useful_life_years"))
+    return curves.capex_depreciation(since_start, model("incremental_capex_per_quarter"), model.driver("capex.plan_years"),
+                                     model.driver("capex.useful_life_years"))
 
 
 @per_quarter()
 def shared_opex_formula(model):
     """Shared operating costs by the formula [RMB_mn] = ebita.shared_fixed_opex_per_quarter +
     ebita.shared_fixed_opex_trend × years + ebita.shared_variable_opex_ratio × cloud revenue."""
-    return formula.shared_opex(model.driver("ebita.shared_fixed_opex_per_quarter"), model.driver("ebita.shared_fixed_opex_trend"),
-                               model.years, model.driver("ebita.shared_variable_opex_ratio"), model("cloud_revenue"))
+    return (model.driver("ebita.shared_fixed_opex_per_quarter") + model.driver("ebita.shared_fixed_opex_trend") * model.years
+            + model.driver("ebita.shared_variable_opex_ratio") * model("cloud_revenue"))
 
 
 def _reported_ebita(model):
@@ -95,7 +96,7 @@ def _reported_ebita(model):
 @per_quarter()
 def ebita_formula(model):
     """Cloud adjusted EBITA by the formula [RMB_mn] = gross profit − formula shared costs − depreciation."""
-    return formula.ebita(model("gross_profit"), model("shared_opex_formula"), model("capex_depreciation"))
+    return model("gross_profit") - model("shared_opex_formula") - model("capex_depreciation")
 
 
 @per_quarter("cloud.shared_opex")
@@ -122,7 +123,7 @@ def cloud_ebita(model):
     reported = _reported_ebita(model)
     if reported is not None:
         return reported
-    return formula.ebita(model("gross_profit"), model("shared_opex"), model("capex_depreciation"))
+    return model("gross_profit") - model("shared_opex") - model("capex_depreciation")
 
 
 @per_quarter("cloud.ebita.fit_residual")
@@ -138,13 +139,13 @@ def ebita_fit_residual(model):
 @per_quarter()
 def opex_allocation_rate(model):
     """Shared costs per unit of gross profit [x] = shared costs ÷ gross profit (0 if none)."""
-    return formula.allocation_rate(model("shared_opex"), model("gross_profit"))
+    return xp.safe_div(model("shared_opex"), model("gross_profit"))
 
 
 @per_quarter()
 def depreciation_allocation_rate(model):
-    """Depreciation per unit of compute revenue [x] = depreciation ÷ (IaaS + MaaS revenue)."""
-    return formula.allocation_rate(model("capex_depreciation"), model("iaas_revenue") + model("maas_revenue"))
+    """Depreciation per unit of compute revenue [x] = depreciation ÷ (IaaS + MaaS revenue) (0 if none)."""
+    return xp.safe_div(model("capex_depreciation"), model("iaas_revenue") + model("maas_revenue"))
 
 
 def _layer_ebita(model, layer):

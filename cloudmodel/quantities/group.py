@@ -10,7 +10,6 @@ from __future__ import annotations
 from cloudmodel.graph import per_year
 from cloudmodel.inputs.history import LINE_METRICS
 from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index
-from cloudmodel.layers import group as formula
 from cloudmodel.quantities.longrun import money_growth
 from cloudmodel.quantities.revenue import scheduled
 
@@ -73,6 +72,12 @@ def _grown(model, previous, rate):
 
 def _table4(model, item):
     return model.driver(f"group.table4.{item}_fy{model.year}")
+
+
+def _table4_ex_cloud_adj_ebita(model):
+    """Table 4's group adjusted EBITA outside cloud [RMB_mn] = group.table4.adj_ebita_margin ×
+    group.table4.revenue − the report's cloud EBITA."""
+    return _table4(model, "adj_ebita_margin") * _table4(model, "revenue") - model("report_cloud_ebita")
 
 
 CEG = "china_ecommerce_group"
@@ -166,7 +171,7 @@ def other_revenue(model):
         return None if group is None else group - model("cloud_revenue_fy") - taotian()
 
     def report_year():
-        return formula.ex_cloud(_table4(model, "revenue"), model("report_cloud_revenue")) - taotian()
+        return _table4(model, "revenue") - model("report_cloud_revenue") - taotian()
     return _beyond_report(model, "other_revenue", "group.other_revenue_growth_long_run", report_year, reported_year_)
 
 
@@ -178,8 +183,8 @@ def ex_cloud_adj_ebita(model):
     def reported_year_():
         group = _group_reported(model, "group.adj_ebita")
         return None if group is None else group - model("cloud_ebita_fy")
-    return _beyond_report(model, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run", lambda: formula.ex_cloud(
-        _table4(model, "adj_ebita_margin") * _table4(model, "revenue"), model("report_cloud_ebita")), reported_year_)
+    return _beyond_report(model, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run",
+                          lambda: _table4_ex_cloud_adj_ebita(model), reported_year_)
 
 
 @per_year()
@@ -191,15 +196,13 @@ def ex_cloud_net_income(model):
     tax = model.driver("group.tax_rate")
 
     def report_year():
-        return formula.ex_cloud(_table4(model, "non_gaap_net_income"), model("report_cloud_ebita") * (1 - tax))
+        return _table4(model, "non_gaap_net_income") - model("report_cloud_ebita") * (1 - tax)
 
     def reported_year_():
         if _group_reported(model, "group.adj_ebita") is None:
             return None
         if model.year in model.timeline.report_years:
-            table4_ex_cloud = formula.ex_cloud(_table4(model, "adj_ebita_margin") * _table4(model, "revenue"),
-                                               model("report_cloud_ebita"))
-            return report_year() + (model("ex_cloud_adj_ebita") - table4_ex_cloud) * (1 - tax)
+            return report_year() + (model("ex_cloud_adj_ebita") - _table4_ex_cloud_adj_ebita(model)) * (1 - tax)
         before = model("ex_cloud_net_income", model.year - 1)
         return before + (model("ex_cloud_adj_ebita") - model("ex_cloud_adj_ebita", model.year - 1)) * (1 - tax)
     return _beyond_report(model, "ex_cloud_net_income", "group.ex_cloud_profit_growth_long_run", report_year, reported_year_)
@@ -219,7 +222,7 @@ def group_revenue(model):
     if not known_at_origin(model):
         return None
     taotian = model("taotian_revenue")
-    return formula.group_revenue(model("cloud_revenue_fy"), 0.0 if taotian is None else taotian, model("other_revenue"))
+    return model("cloud_revenue_fy") + (0.0 if taotian is None else taotian) + model("other_revenue")
 
 
 @per_year("group.adj_ebita")
@@ -231,7 +234,7 @@ def group_adj_ebita(model):
         return reported
     if not known_at_origin(model):
         return None
-    return formula.group_adj_ebita(model("ex_cloud_adj_ebita"), model("cloud_ebita_fy"))
+    return model("ex_cloud_adj_ebita") + model("cloud_ebita_fy")
 
 
 @per_year("group.non_gaap_net_income")
@@ -243,4 +246,4 @@ def group_non_gaap_net_income(model):
         return model.driver(driver_id) if model.has(driver_id) else None
     if not known_at_origin(model):
         return None
-    return formula.non_gaap_net_income(model("ex_cloud_net_income"), model("cloud_ebita_fy"), model.driver("group.tax_rate"))
+    return model("ex_cloud_net_income") + model("cloud_ebita_fy") * (1 - model.driver("group.tax_rate"))

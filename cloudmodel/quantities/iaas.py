@@ -7,15 +7,14 @@ spend per customer is solved on it, so that the AI uplift and the general base a
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import iaas as formula
 
 
 @constant("cloud.anchor.iaas_share")
 def iaas_share_anchor(model):
     """IaaS share of anchor-year revenue [ratio] = 1 − paas.share − saas.share − solutions.share −
     MaaS share (MaaS built from its parts)."""
-    return formula.iaas_share(model.driver("paas.share"), model.driver("saas.share"), model.driver("solutions.share"),
-                              model("anchor_maas_revenue") / model("anchor_revenue"))
+    return (1 - model.driver("paas.share") - model.driver("saas.share") - model.driver("solutions.share")
+            - model("anchor_maas_revenue") / model("anchor_revenue"))
 
 
 @constant()
@@ -34,16 +33,15 @@ def domestic_iaas_anchor(model):
 def general_spend_per_customer(model):
     """Domestic IaaS spend per customer-quarter without AI [RMB_mn] = domestic IaaS (anchor) ÷
     Σ_anchor (customers + iaas.ai_compute_uplift × AI customers)."""
-    return formula.general_spend_per_customer(model("domestic_iaas_anchor"), model("anchor_customer_quarters"),
-                                              model("anchor_ai_customer_quarters"), model.driver("iaas.ai_compute_uplift"))
+    return model("domestic_iaas_anchor") / (model("anchor_customer_quarters")
+                                            + model.driver("iaas.ai_compute_uplift") * model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.revenue.iaas.ai")
 def iaas_ai_compute(model):
     """IaaS: extra compute of AI customers [RMB_mn] = AI customers (quarter average) × spend per
     customer × iaas.ai_compute_uplift."""
-    return formula.ai_compute_revenue(model("ai_customers_average"), model("general_spend_per_customer"),
-                                      model.driver("iaas.ai_compute_uplift"))
+    return model("ai_customers_average") * model("general_spend_per_customer") * model.driver("iaas.ai_compute_uplift")
 
 
 @constant()

@@ -1,12 +1,12 @@
 """The fade of growth rates to the long run, as the quantities read it (no quantities here).
 
-See :mod:`cloudmodel.layers.growth`: after the end of ``growth.fade_years``'s period each rate
+See :func:`cloudmodel.quantities.curves.log_growth`: after the end of ``growth.fade_years``'s period each rate
 fades over ``growth.fade_years`` years to ``growth.terminal_rate`` (money) or to 0 (volumes).
 """
 
 from __future__ import annotations
 
-from cloudmodel.layers import growth as formula
+from cloudmodel.quantities import curves
 
 
 def money_growth(model, rate, start, end):
@@ -28,4 +28,4 @@ def _factor(model, rate, start, end, terminal):
     if end <= fade_start:
         span = end - start
         return 1 + rate if span == 1 else (1 + rate) ** span
-    return formula.growth_factor(start, end, rate, terminal(), fade_start, model.driver("growth.fade_years"))
+    return curves.growth_factor(start, end, rate, terminal(), fade_start, model.driver("growth.fade_years"))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import maas as formula
-from cloudmodel.layers.constants import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
+from cloudmodel.inputs.periods import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
+from cloudmodel.inputs.units import RMB_PER_MILLION, TOKENS_PER_MILLION
+from cloudmodel.quantities import curves
 from cloudmodel.quantities.longrun import volume_growth
 
 # ----------------------------------------------------------------------------- model calls
@@ -25,8 +26,9 @@ def call_price(model):
         return anchor_price
     ramp = model.driver("maas.price_cut_ramp") if model.quarter == model.timeline.price_cut else 1
     share = model.driver("maas.deepseek_call_share") * ramp
-    return formula.blended_price(share, model.driver("maas.deepseek_r1_call_share"), model.driver("price.deepseek_r1"),
-                                 model.driver("price.deepseek_v3"), anchor_price * model.driver("price.qwen_cut_ratio"))
+    r1_share = model.driver("maas.deepseek_r1_call_share")
+    deepseek_price = r1_share * model.driver("price.deepseek_r1") + (1 - r1_share) * model.driver("price.deepseek_v3")
+    return share * deepseek_price + (1 - share) * (anchor_price * model.driver("price.qwen_cut_ratio"))
 
 
 @per_quarter(path=True)
@@ -42,8 +44,8 @@ def usage_factor(model):
         growth = volume_growth(model, model.driver("maas.token_usage_growth"), 0.0, mid_years)
     if model.quarter < model.timeline.price_cut:  # at the anchor price the price term is 1, whatever the elasticity
         return growth
-    return growth * formula.price_response(model("call_price"), model.driver("price.qwen_blended_cy2024"),
-                                           model.driver("maas.token_price_elasticity"))
+    relative_price = model("call_price") / model.driver("price.qwen_blended_cy2024")
+    return growth * relative_price ** (-model.driver("maas.token_price_elasticity"))
 
 
 @per_quarter()
@@ -57,23 +59,24 @@ def tokens_per_customer_anchor(model):
     """Tokens per AI customer-quarter at usage factor 1 [tokens], solved so that the anchor year's
     billable tokens × price = maas.model_calls_cy2024: (revenue ÷ price + maas.free_quota_tokens ×
     new AI customers) ÷ Σ_anchor AI customers × usage factor."""
-    return formula.tokens_per_customer_anchor(
-        model.driver("maas.model_calls_cy2024"), model.driver("price.qwen_blended_cy2024"), model.driver("maas.free_quota_tokens"),
-        model.anchor_sum("new_ai_customers"), model.anchor_sum("ai_customer_usage"))
+    scaled_revenue = model.driver("maas.model_calls_cy2024") * RMB_PER_MILLION * TOKENS_PER_MILLION  # yuan × 10⁶
+    billable = scaled_revenue / model.driver("price.qwen_blended_cy2024")  # ÷ yuan per million tokens: tokens
+    free = model.driver("maas.free_quota_tokens") * model.anchor_sum("new_ai_customers")
+    return xp.safe_div(billable + free, model.anchor_sum("ai_customer_usage"))
 
 
 @per_quarter("cloud.maas.tokens")
 def billable_tokens(model):
     """Billable tokens [tokens] = max(AI customers × tokens per customer × usage factor − new AI
     customers × maas.free_quota_tokens, 0)."""
-    return formula.billable_tokens(model("ai_customers_average"), model("new_ai_customers"),
-                                   model("tokens_per_customer_anchor") * model("usage_factor"), model.driver("maas.free_quota_tokens"))
+    return curves.billable_tokens(model("ai_customers_average"), model("new_ai_customers"),
+                                  model("tokens_per_customer_anchor") * model("usage_factor"), model.driver("maas.free_quota_tokens"))
 
 
 @per_quarter("cloud.maas.model_calls")
 def model_call_revenue(model):
     """Model-call revenue [RMB_mn] = billable tokens × average price ÷ 10¹²."""
-    return formula.model_call_revenue(model("billable_tokens"), model("call_price"))
+    return model("billable_tokens") * model("call_price") / TOKENS_PER_MILLION / RMB_PER_MILLION
 
 
 # ----------------------------------------------------------------------------- plugins, leasing
@@ -82,8 +85,8 @@ def model_call_revenue(model):
 def plugin_price(model):
     """Price per plugin per quarter [RMB_mn] = maas.plugins_cy2024 ÷
     (maas.plugins_per_ai_customer_cy2024 × Σ_anchor AI customers)."""
-    return formula.plugin_price(model.driver("maas.plugins_cy2024"), model.driver("maas.plugins_per_ai_customer_cy2024"),
-                                model("anchor_ai_customer_quarters"))
+    return xp.safe_div(model.driver("maas.plugins_cy2024"),
+                       model.driver("maas.plugins_per_ai_customer_cy2024") * model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.maas.plugins")
@@ -92,7 +95,7 @@ def plugin_revenue(model):
     customer are maas.plugins_per_ai_customer_cy2024 up to the anchor year, maas.plugins_per_ai_customer after."""
     per_customer = (model.driver("maas.plugins_per_ai_customer_cy2024") if model.quarter <= max(model.timeline.anchor)
                     else model.driver("maas.plugins_per_ai_customer"))
-    return formula.plugin_revenue(model("plugin_price"), per_customer, model("ai_customers_average"))
+    return model("ai_customers_average") * per_customer * model("plugin_price")
 
 
 @constant()
@@ -101,7 +104,7 @@ def leasing_per_weight(model):
     here to the anchor year's AI customers, so the calibration and the forecast share one ε)."""
     elasticity = model.driver("maas.gpu_leasing_customer_elasticity")
     weights = sum(model("ai_customers_average", q) ** elasticity for q in model.timeline.anchor)
-    return formula.leasing_per_weighted_customer(model.driver("maas.gpu_leasing_cy2024"), weights)
+    return xp.safe_div(model.driver("maas.gpu_leasing_cy2024"), weights)
 
 
 @per_quarter("cloud.maas.gpu_leasing", path=True)
@@ -135,7 +138,7 @@ def deepseek_dau(model):
     knots = model("deepseek_dau_knots")
     last = knots[-1][0]
     after = volume_growth(model, model.driver("deepseek.dau_growth_after_cy2025"), last, max(model.years, last))
-    return formula.dau_through(model.years, knots, 0.0) * after
+    return curves.dau_through(model.years, knots, 0.0) * after
 
 
 @per_quarter("cloud.deepseek.dau_hosted")
@@ -159,7 +162,8 @@ def deepseek_hosting_revenue(model):
     else:
         months = MONTHS_PER_QUARTER
     hosted = model.driver("deepseek.alibaba_share") * ((model("deepseek_dau", model.quarter - 1) + model("deepseek_dau")) / 2)
-    return formula.deepseek_hosting_revenue(hosted, model.driver("deepseek.hosting_price_per_dau_year"), months)
+    return (hosted * model.driver("deepseek.hosting_price_per_dau_year") * months / (QUARTERS_PER_YEAR * MONTHS_PER_QUARTER)
+            / RMB_PER_MILLION)
 
 
 # ----------------------------------------------------------------------------- Apple
@@ -168,19 +172,19 @@ def deepseek_hosting_revenue(model):
 def apple_compute_fee(model):
     """Apple's annual compute payment [RMB_mn]: piecewise linear in apple.users through (0, 0) and
     the tiers (apple.tier{1,2,3}_users, apple.tier{1,2,3}_fee)."""
-    return formula.apple_compute_fee(model.driver("apple.users"), model.driver("apple.tier1_users"), model.driver("apple.tier1_fee"),
-                                     model.driver("apple.tier2_users"), model.driver("apple.tier2_fee"),
-                                     model.driver("apple.tier3_users"), model.driver("apple.tier3_fee"))
+    return curves.apple_compute_fee(model.driver("apple.users"), model.driver("apple.tier1_users"), model.driver("apple.tier1_fee"),
+                                    model.driver("apple.tier2_users"), model.driver("apple.tier2_fee"),
+                                    model.driver("apple.tier3_users"), model.driver("apple.tier3_fee"))
 
 
 @constant()
 def apple_licence_fee(model):
     """Apple's annual device-licence payment [RMB_mn]: apple.device_shipments graduated over the bands
     apple.licence_tier{1,2,3}_units at apple.licence_price_tier{1,2,3}."""
-    return formula.apple_licence_fee(model.driver("apple.device_shipments"), model.driver("apple.licence_tier1_units"),
-                                     model.driver("apple.licence_tier2_units"), model.driver("apple.licence_tier3_units"),
-                                     model.driver("apple.licence_price_tier1"), model.driver("apple.licence_price_tier2"),
-                                     model.driver("apple.licence_price_tier3"))
+    return curves.apple_licence_fee(model.driver("apple.device_shipments"), model.driver("apple.licence_tier1_units"),
+                                    model.driver("apple.licence_tier2_units"), model.driver("apple.licence_tier3_units"),
+                                    model.driver("apple.licence_price_tier1"), model.driver("apple.licence_price_tier2"),
+                                    model.driver("apple.licence_price_tier3"))
 
 
 @constant()
@@ -201,7 +205,7 @@ def apple_active_share(model):
     the launch delay + 1, 0, 1); 0 before the quarter of the cuts, whatever the delay."""
     if model.quarter < model.timeline.price_cut:
         return 0.0
-    return formula.apple_active_share(model.quarter - model.timeline.price_cut, model("apple_launch_delay"))
+    return curves.apple_active_share(model.quarter - model.timeline.price_cut, model("apple_launch_delay"))
 
 
 @per_quarter("cloud.maas.apple")
@@ -210,8 +214,8 @@ def apple_revenue(model):
     0 before the quarter of the price cuts (the deal cannot be live then)."""
     if model.quarter < model.timeline.price_cut:
         return 0.0
-    return formula.apple_revenue(model("apple_compute_fee"), model("apple_licence_fee"), model.driver("apple.deal_probability"),
-                                 model("apple_active_share"))
+    fees = model("apple_compute_fee") + model("apple_licence_fee")
+    return model.driver("apple.deal_probability") * model("apple_active_share") * fees / QUARTERS_PER_YEAR
 
 
 @per_quarter("cloud.apple.users_served")
@@ -227,8 +231,8 @@ def apple_users_served(model):
 @per_quarter("cloud.revenue.maas")
 def maas_revenue(model):
     """MaaS revenue [RMB_mn] = model calls + plugins + GPU leasing + DeepSeek hosting + Apple."""
-    return formula.maas_revenue(model("model_call_revenue"), model("plugin_revenue"), model("gpu_leasing_revenue"),
-                                model("deepseek_hosting_revenue"), model("apple_revenue"))
+    return (model("model_call_revenue") + model("plugin_revenue") + model("gpu_leasing_revenue")
+            + model("deepseek_hosting_revenue") + model("apple_revenue"))
 
 
 @per_quarter("cloud.gross_profit.maas")
@@ -239,8 +243,8 @@ def maas_gross_profit(model):
     call_margin = (model.driver("maas.model_call_margin_before") if model.quarter < model.timeline.price_cut
                    else model.driver("maas.model_call_margin_after"))
     dedicated = model("gpu_leasing_revenue") + model("deepseek_hosting_revenue") + model("apple_revenue")
-    return formula.maas_gross_profit(model("model_call_revenue"), model("plugin_revenue"), dedicated, call_margin,
-                                     model.driver("maas.plugin_margin"), model.driver("maas.gpu_leasing_margin"))
+    return (model("model_call_revenue") * call_margin + model("plugin_revenue") * model.driver("maas.plugin_margin")
+            + dedicated * model.driver("maas.gpu_leasing_margin"))
 
 
 @constant()

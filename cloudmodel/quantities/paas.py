@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import paas as formula
 
 
 @constant("cloud.anchor.other_ai_revenue")
@@ -11,9 +11,8 @@ def other_ai_revenue_anchor(model):
     """AI revenue of the anchor year not explained elsewhere, booked to PaaS [RMB_mn] =
     ai.revenue_cy2024 − MaaS − saas.smart_customer_service_cy2024 − paas.content_moderation_cy2024 −
     IaaS AI compute."""
-    return formula.other_ai_revenue(model.driver("ai.revenue_cy2024"), model("anchor_maas_revenue"),
-                                    model.driver("saas.smart_customer_service_cy2024"),
-                                    model.driver("paas.content_moderation_cy2024"), model("anchor_iaas_ai_compute"))
+    return (model.driver("ai.revenue_cy2024") - model("anchor_maas_revenue") - model.driver("saas.smart_customer_service_cy2024")
+            - model.driver("paas.content_moderation_cy2024") - model("anchor_iaas_ai_compute"))
 
 
 @constant()
@@ -24,14 +23,15 @@ def paas_ai_anchor(model):
 
 @constant()
 def paas_ai_per_customer(model):
-    """PaaS AI pull-through per AI customer-quarter [RMB_mn] = anchor amount ÷ Σ_anchor AI customers."""
-    return formula.pull_through_per_customer(model("paas_ai_anchor"), model("anchor_ai_customer_quarters"))
+    """PaaS AI pull-through per AI customer-quarter [RMB_mn] = anchor amount ÷ Σ_anchor AI customers
+    (0 when the anchor year had none)."""
+    return xp.safe_div(model("paas_ai_anchor"), model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.revenue.paas.ai")
 def paas_ai(model):
     """PaaS: AI pull-through [RMB_mn] = per-customer amount × AI customers (quarter average)."""
-    return formula.ai_pull_through(model("paas_ai_per_customer"), model("ai_customers_average"))
+    return model("paas_ai_per_customer") * model("ai_customers_average")
 
 
 @constant()

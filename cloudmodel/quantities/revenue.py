@@ -8,8 +8,7 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import iaas, paas, saas, solutions
-from cloudmodel.layers.constants import QUARTERS_PER_YEAR
+from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities.longrun import money_growth
 
 
@@ -122,25 +121,25 @@ def non_ai_forecast(model):
 @per_quarter("cloud.revenue.iaas")
 def iaas_revenue(model):
     """IaaS revenue [RMB_mn] = domestic non-AI base + international + AI compute."""
-    return iaas.iaas_revenue(model("iaas_domestic_base"), model("iaas_international"), model("iaas_ai_compute"))
+    return model("iaas_domestic_base") + model("iaas_international") + model("iaas_ai_compute")
 
 
 @per_quarter("cloud.revenue.paas")
 def paas_revenue(model):
     """PaaS revenue [RMB_mn] = non-AI base + AI pull-through."""
-    return paas.paas_revenue(model("paas_base"), model("paas_ai"))
+    return model("paas_base") + model("paas_ai")
 
 
 @per_quarter("cloud.revenue.saas")
 def saas_revenue(model):
     """SaaS revenue [RMB_mn] = non-AI base + AI applications."""
-    return saas.saas_revenue(model("saas_base"), model("saas_ai"))
+    return model("saas_base") + model("saas_ai")
 
 
 @per_quarter("cloud.revenue.solutions")
 def solutions_revenue(model):
     """Industry solutions revenue [RMB_mn] = government projects + other solutions."""
-    return solutions.solutions_revenue(model("government_projects"), model("solutions_other"))
+    return model("government_projects") + model("solutions_other")
 
 
 @per_quarter("cloud.revenue")

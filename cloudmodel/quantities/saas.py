@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.layers import saas as formula
 
 
 @constant()
 def saas_ai_per_customer(model):
     """SaaS AI applications per AI customer-quarter [RMB_mn] = saas.smart_customer_service_cy2024 ÷
-    Σ_anchor AI customers."""
-    return formula.pull_through_per_customer(model.driver("saas.smart_customer_service_cy2024"),
-                                             model("anchor_ai_customer_quarters"))
+    Σ_anchor AI customers (0 when the anchor year had none)."""
+    return xp.safe_div(model.driver("saas.smart_customer_service_cy2024"), model("anchor_ai_customer_quarters"))
 
 
 @per_quarter("cloud.revenue.saas.ai")
 def saas_ai(model):
     """SaaS: AI applications [RMB_mn] = per-customer amount × AI customers (quarter average)."""
-    return formula.ai_pull_through(model("saas_ai_per_customer"), model("ai_customers_average"))
+    return model("saas_ai_per_customer") * model("ai_customers_average")
 
 
 @constant()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cloudmodel.graph import constant
-from cloudmodel.layers import solutions as formula
 
 
 @constant()
@@ -16,5 +15,4 @@ def government_anchor(model):
 def solutions_other_anchor(model):
     """Other industry solutions of the anchor year [RMB_mn] = anchor revenue × solutions.share −
     government projects."""
-    return formula.other_solutions_anchor(model("anchor_revenue"), model.driver("solutions.share"),
-                                          model.driver("solutions.government_projects_cy2024"))
+    return model("anchor_revenue") * model.driver("solutions.share") - model.driver("solutions.government_projects_cy2024")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_year
-from cloudmodel.layers import valuation as formula
+from cloudmodel.inputs.units import RMB_PER_MILLION
 
 
 @constant()
@@ -17,7 +17,8 @@ def ads_outstanding(model):
 
 
 def _per_ads(model, value):
-    return formula.per_ads(value, model.driver("valuation.usd_cny"), model("ads_outstanding"))
+    """USD per ADS of a value [RMB_mn] = value × 10⁶ ÷ valuation.usd_cny ÷ ADS outstanding."""
+    return value * RMB_PER_MILLION / model.driver("valuation.usd_cny") / model("ads_outstanding")
 
 
 @per_year("valuation.cloud.usd_per_ads")
@@ -26,7 +27,7 @@ def cloud_usd_per_ads(model):
     valuation.ads_count (years with Taotian's EBITA)."""
     if model("taotian_adj_ebita") is None:
         return None
-    return _per_ads(model, formula.cloud_value(model("cloud_revenue_fy"), model.driver("valuation.cloud_ps_multiple")))
+    return _per_ads(model, model.driver("valuation.cloud_ps_multiple") * model("cloud_revenue_fy"))
 
 
 @per_year("valuation.taotian.usd_per_ads")
@@ -36,7 +37,7 @@ def taotian_usd_per_ads(model):
     ebita = model("taotian_adj_ebita")
     if ebita is None:
         return None
-    return _per_ads(model, formula.taotian_value(ebita, model.driver("group.tax_rate"), model.driver("valuation.taotian_pe_multiple")))
+    return _per_ads(model, model.driver("valuation.taotian_pe_multiple") * ebita * (1 - model.driver("group.tax_rate")))
 
 
 @per_year("valuation.target.usd_per_ads")
@@ -52,4 +53,4 @@ def target_hkd_per_share(model):
     """Target price per Hong Kong share [HKD] = target per ADS ÷ valuation.shares_per_ads × valuation.usd_hkd."""
     if model("taotian_adj_ebita") is None:
         return None
-    return formula.hkd_per_share(model("target_usd_per_ads"), model.driver("valuation.shares_per_ads"), model.driver("valuation.usd_hkd"))
+    return model("target_usd_per_ads") / model.driver("valuation.shares_per_ads") * model.driver("valuation.usd_hkd")
