@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudmodel.errors import InputError
 from cloudmodel.graph import QUANTITIES, QUARTER, YEAR, Evaluation
@@ -77,6 +77,15 @@ class Timeline:
     fade_start: int  # last quarter before growth rates fade to the long run (growth.fade_years's period)
     report_origin: int = 0  # the report's own origin (FY2025Q3): the quarter its drivers were written at
     shares_as_of: int = 0  # the quarter of valuation.ordinary_shares' count
+
+    #: The drivers whose periods set each date (make_timeline): what a quantity reading the date depends
+    #: on, which lineage records (:class:`cloudmodel.graph.Context`'s ``timeline``).
+    EVENTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "reference": ("ai.customers_dec2024",), "target": ("ai.penetration_target",), "anchor": ("maas.model_calls_cy2024",),
+        "price_cut": ("price.qwen_max_now",), "deepseek_now": ("deepseek.dau_now",), "deepseek_target": ("deepseek.dau_cy2025",),
+        "capex_start": ("capex.plan_total",), "organic": ORGANIC_SCHEDULE, "taotian_revenue": TAOTIAN_REVENUE_SCHEDULE,
+        "taotian_ebita": TAOTIAN_EBITA_SCHEDULE, "report_years": REPORT_GROWTH, "fade_start": ("growth.fade_years",),
+        "report_origin": ("ai.customers_dec2024",), "shares_as_of": ("valuation.ordinary_shares",)}
 
     @property
     def quarters(self) -> range:

@@ -89,6 +89,20 @@ def constant(line: str | None = None):
     return _register(CONSTANT, line)
 
 
+class _RecordedTimeline:
+    """A timeline whose dates record the drivers that set them as they are read."""
+
+    __slots__ = ("_timeline", "_reads")
+
+    def __init__(self, timeline: Any, reads: set):
+        self._timeline, self._reads = timeline, reads
+
+    def __getattr__(self, name: str) -> Any:
+        for driver_id in type(self._timeline).EVENTS.get("reference" if name == "years" else name, ()):
+            self._reads.add(("date", driver_id, None))  # the driver's period, not its value
+        return getattr(self._timeline, name)
+
+
 class Context:
     """What a quantity sees: the drivers, the other quantities, the period. Reads go through
     the evaluation, which may record them."""
@@ -167,7 +181,11 @@ class Context:
 
     @property
     def timeline(self) -> Any:
-        return self._evaluation.timeline
+        """The run's timeline; in a tracing run, reading one of its dates records the drivers whose
+        periods set it (``Timeline.EVENTS``, as ``("date", id)`` reads), so lineage sees when things start,
+        not only how much."""
+        timeline = self._evaluation.timeline
+        return timeline if self._reads is None else _RecordedTimeline(timeline, self._reads)
 
     @property
     def history(self) -> Any:

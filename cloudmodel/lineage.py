@@ -77,8 +77,9 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     return nodes
 
 
-def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]:
-    """Drivers read by ``nodes`` and every (quantity, period) they read, transitively."""
+def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset], kind_wanted: str = "driver") -> set[str]:
+    """Drivers read by ``nodes`` and every (quantity, period) they read, transitively: their values
+    (``kind_wanted`` "driver"), or the drivers whose periods set a date they read ("date")."""
     seen, pending, found = set(), list(nodes), set()
     while pending:
         node = pending.pop()
@@ -88,7 +89,7 @@ def _closure(nodes: Iterable[Node], reads: Mapping[Node, frozenset]) -> set[str]
         for kind, ident, at in reads.get(node, ()):
             if kind == "quantity":
                 pending.append((ident, at))
-            elif kind == "driver":
+            elif kind == kind_wanted:
                 found.add(ident)
     return found
 
@@ -138,10 +139,12 @@ def _context(drivers: Any, history: Any, timeline: Any = None) -> tuple[Any, Any
     return drivers, history, timeline
 
 
-def drivers_of(line: str, drivers: Any, history: Any, timeline: Any = None, period: str | None = None) -> list[str]:
+def drivers_of(line: str, drivers: Any, history: Any, timeline: Any = None, period: str | None = None,
+               dates: bool = False) -> list[str]:
     """Driver ids behind ``line`` (at ``period``, or at any period) — exactly those read, directly or
     through other quantities and derived drivers' formulas, over the timeline (default: the shipped
-    drivers and horizon)."""
+    drivers and horizon). With ``dates``, the drivers whose periods set a date the line reads instead
+    (when the price cuts start, the fade of the growth rates…)."""
     drivers, history, timeline = _context(drivers, history, timeline)
     if line.startswith("group.table4."):
         return sorted(i for i in drivers if i.rpartition("_fy")[0] == line and (period is None or i.endswith(period[2:])))
@@ -149,6 +152,8 @@ def drivers_of(line: str, drivers: Any, history: Any, timeline: Any = None, peri
     nodes = line_nodes(line, reads, period)
     if period is not None and line_quantities(line) and not nodes & reads.keys():
         raise KeyError(f"{line} has no value at {period} (outside the run's periods)")
+    if dates:
+        return sorted(_closure(nodes, reads, "date"))
     return sorted(with_formula_inputs(_closure(nodes, reads), drivers))
 
 

@@ -132,7 +132,11 @@ def test_trace_cli_gives_the_recorded_lineage_and_the_formula(cli, basis):
     result = cli("trace", "cloud.maas.gpu_leasing", "--format", "json")
     assert result.code == 0, result.stderr
     out = json.loads(result.stdout)
-    assert [r["id"] for r in out["drivers"]] == drivers_of("cloud.maas.gpu_leasing", drivers, history)
+    values = drivers_of("cloud.maas.gpu_leasing", drivers, history)
+    dates = drivers_of("cloud.maas.gpu_leasing", drivers, history, dates=True)
+    assert [r["id"] for r in out["drivers"]] == sorted(set(values) | set(dates))
+    assert {r["id"] for r in out["drivers"] if r["reads"] == "period"} == set(dates) - set(values)
+    assert "maas.model_calls_cy2024" in dates  # its period is the anchor year the leasing is scaled on
     assert "maas.gpu_leasing_cy2024" in out["formula"]["gpu_leasing_revenue"] or "A^ε" in out["formula"]["gpu_leasing_revenue"]
 
 
@@ -145,3 +149,18 @@ def test_trace_at_a_period(cli):
     assert "ai.adoption_rate_past" in ids and "ai.penetration_target" not in ids and "maas.token_price_elasticity" not in ids
     outside = cli("trace", "cloud.revenue@FY2099")
     assert outside.code == 2 and "no value at FY2099" in outside.stderr
+
+
+def test_trace_lists_the_drivers_whose_periods_set_a_date(cli):
+    """Timeline dates are recorded reads: the Apple deal's clock starts at the quarter of the price cuts,
+    which price.qwen_max_now's period sets; the fade of every growth rate starts at growth.fade_years's."""
+    import json
+
+    def ids(line: str) -> set[str]:
+        result = cli("trace", line, "--format", "json")
+        assert result.code == 0, result.stderr
+        return {r["id"] for r in json.loads(result.stdout)["drivers"]}
+
+    assert "price.qwen_max_now" in ids("cloud.maas.apple")
+    assert "growth.fade_years" in ids("cloud.revenue")
+    assert "deepseek.dau_now" in ids("cloud.maas.deepseek_hosting")

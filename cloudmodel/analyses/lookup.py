@@ -35,9 +35,11 @@ def trace(basis: Any, spec: str) -> dict[str, Any]:
         period = check_period(period, "trace")
     try:
         ids = drivers_of(line, basis.drivers, basis.history, period=period or None)
+        dates = drivers_of(line, basis.drivers, basis.history, period=period or None, dates=True)
     except KeyError as exc:
         raise InputError.one("trace", "LINE@PERIOD", f"{line}@{period}", exc.args[0]) from None
-    records = basis.drivers.records(ids)
+    # a driver whose period sets a date the line reads (when the price cuts start…) moves it too
+    records = [r | {"reads": "value" if r["id"] in ids else "period"} for r in basis.drivers.records(sorted(set(ids) | set(dates)))]
     title = f"Drivers of {line}" + (f" at {period}" if period else "")
     document = {"meta": basis.describe(), "line": line, "period": period or None, "formula": dict(formula_of(line)),
                 "drivers": records}
