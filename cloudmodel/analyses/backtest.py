@@ -144,9 +144,11 @@ def yoy_carry_next(actual: dict[int, float], o: int) -> float | None:
 
 
 def holt_winters_next(actual: dict[int, float], o: int) -> tuple[float, float] | None:
-    """Holt–Winters (additive trend, multiplicative seasonality, period 4; statsmodels, fitted by its own
-    least squares) on the quarters reported up to o: the forecast of o + 1 and the spread of its in-sample
-    one-step log errors (its band). None with fewer than :data:`ETS_MIN_QUARTERS` quarters."""
+    """Holt–Winters (additive trend, multiplicative seasonality, period 4; statsmodels, fitted by its
+    ``least_squares`` method, whose answer is the same in every statsmodels release the project declares:
+    the default optimiser changed between 0.14 and 0.15 and moved the baseline's MAPE by about a point) on
+    the quarters reported up to o: the forecast of o + 1 and the spread of its in-sample one-step log
+    errors (its band). None with fewer than :data:`ETS_MIN_QUARTERS` quarters."""
     quarters = [q for q in sorted(actual) if q <= o]
     if len(quarters) < ETS_MIN_QUARTERS:
         return None
@@ -165,7 +167,8 @@ def holt_winters_next(actual: dict[int, float], o: int) -> tuple[float, float] |
     y = np.array(series, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=QUARTERS_PER_YEAR).fit()
+        fit = ExponentialSmoothing(y, trend="add", seasonal="mul", seasonal_periods=QUARTERS_PER_YEAR,
+                                   initialization_method="estimated").fit(method="least_squares")
     fitted = np.asarray(fit.fittedvalues, dtype=float)
     errors = np.log(y[QUARTERS_PER_YEAR:] / fitted[QUARTERS_PER_YEAR:])
     sd = float(np.sqrt(np.mean(errors**2))) if len(errors) else 0.0
