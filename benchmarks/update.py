@@ -34,7 +34,7 @@ def actuals_file(folder: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from cloudmodel.basis import prepare
     from cloudmodel.inputs.history import load_history
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     history = load_history()
     origin = prepare(history=history, origin="report").origin

@@ -16,7 +16,7 @@ from typing import Any
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet, load_drivers
 from cloudmodel.inputs.history import History, load_history
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
+from cloudmodel.periods import QUARTERS_PER_YEAR, Period, PeriodError, quarter_label
 
 
 @dataclass

@@ -17,8 +17,8 @@ import numpy as np
 from cloudmodel.engine import Raw, Timeline, default_last_quarter, make_timeline, pins, run
 from cloudmodel.inputs.drivers import DriverSet, evaluate_formula, formula_names
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import Period, Rollup
 from cloudmodel.lines import LINES
+from cloudmodel.periods import Period, Rollup
 
 
 def model_inputs(drivers: DriverSet, history: History | None = None) -> set[str]:
@@ -93,7 +93,7 @@ def check_computed(raw: Any, line: str, period: str, option: str) -> None:
     """Refuse a line@period the run did not compute (a period outside the horizon, a quarter of
     a fiscal-year line), naming the periods it did."""
     from cloudmodel.errors import InputError
-    from cloudmodel.inputs.periods import fiscal_year_label, quarter_label
+    from cloudmodel.periods import fiscal_year_label, quarter_label
 
     try:
         line_value(raw, line, period)

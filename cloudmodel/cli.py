@@ -22,6 +22,7 @@ from cloudmodel.cliframe import (
     UNITS,
     basis_of,
     deliver,
+    emit_forecast,
     frames_of,
     plot_checked,
     plot_option,
@@ -73,8 +74,6 @@ def forecast(scenario: str = "base", set_: list[str] | None = None, fmt: str = "
 
         deliver(fmt, output, force, lambda: print_forecast(fc, period), {}, None, inputs)
     else:
-        from cloudmodel.present.workbook import emit_forecast
-
         emit_forecast(fc, fmt, output, force, inputs)
     if strict:
         check_strict(fc)

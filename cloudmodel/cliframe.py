@@ -277,3 +277,22 @@ def frames_of(tables: dict[str, Any]) -> dict[str, Any]:
     from cloudmodel.present.output import frame_of
 
     return {name: frame_of(rows) if rows else None for name, rows in tables.items()}
+
+
+def emit_forecast(fc: Any, fmt: str, output: str | None, force: bool, inputs: Any) -> None:
+    """A forecast in a machine format: the live workbook for ``xlsx`` (a file only), else its table with
+    its meta and the report-target comparison."""
+    from cloudmodel.present.output import check_output, emit
+
+    inputs = list(inputs)
+    if fmt == "xlsx":
+        from cloudmodel.errors import InputError
+
+        if not output:
+            raise InputError.one("--format", "xlsx", "xlsx", "xlsx is binary: pass --output FILE")
+        from cloudmodel.present.workbook import save
+
+        save(fc, check_output(output, fmt, force, inputs), force)
+        return
+    check_output(output, fmt, force, inputs)
+    emit(fmt, fc.table, None, output, force, inputs, meta=fc.meta | {"targets": fc.targets.to_dicts()})

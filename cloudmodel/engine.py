@@ -23,7 +23,7 @@ from cloudmodel.errors import InputError
 from cloudmodel.graph import QUANTITIES, QUARTER, YEAR, Evaluation
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import (
+from cloudmodel.periods import (
     MONTHS_PER_QUARTER,
     QUARTERS_PER_YEAR,
     Period,

@@ -135,7 +135,7 @@ class Context:
 
     def year_sum(self, name: str, year: int) -> Any:
         """Σ of a quarterly quantity over the quarters of a fiscal year."""
-        from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index
+        from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_index
 
         return sum(self(name, fiscal_index(year, k)) for k in range(1, QUARTERS_PER_YEAR + 1))
 

@@ -54,8 +54,8 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     """The (quantity, period) nodes a line's value is made of: every period computed, or those of
     ``period`` (a quarter, fiscal or calendar year; a growth line also the year before)."""
     from cloudmodel.graph import CONSTANT, QUANTITIES, YEAR
-    from cloudmodel.inputs.periods import Period
     from cloudmodel.lines import LINES
+    from cloudmodel.periods import Period
 
     names = set(line_quantities(line))
     if period is None:

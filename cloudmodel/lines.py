@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cloudmodel.inputs.periods import Rollup
-from cloudmodel.inputs.units import RMB_PER_MILLION, TOKENS_PER_MILLION
+from cloudmodel.periods import Rollup
+from cloudmodel.units import RMB_PER_MILLION, TOKENS_PER_MILLION
 
 LAYER_NAMES = ("iaas", "paas", "saas", "maas", "solutions")
 #: Each layer's name as tables, charts and the note print it.

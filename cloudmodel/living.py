@@ -31,7 +31,7 @@ from typing import Any
 
 from cloudmodel.inputs.drivers import Driver, DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import quarter_label
+from cloudmodel.periods import quarter_label
 from cloudmodel.quantities.state import DAMPING, LEVEL_GAIN, MARGIN_GAIN, TREND_GAIN
 
 #: The grid the gains are estimated on: a fixed rule. Steps of 0.05 are finer than a dozen quarters

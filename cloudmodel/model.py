@@ -23,7 +23,7 @@ from cloudmodel.errors import InputError, InputProblem, did_you_mean
 from cloudmodel.inputs.drivers import DriverSet, decode_text
 from cloudmodel.inputs.drivers import load_drivers as _load_drivers
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import PeriodError, quarter_label
+from cloudmodel.periods import PeriodError, quarter_label
 from cloudmodel.result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 from cloudmodel.version import __version__
 
@@ -160,7 +160,7 @@ class Forecast:
 
     def summary(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         """The key lines by fiscal year, formatted: (line, label, [(period, text, basis mark)])."""
-        from cloudmodel.present.numbers import fmt
+        from cloudmodel.numbers import fmt
 
         years = [p for p in ordered_periods(set(self.table["period"].to_list())) if p.startswith("FY") and "Q" not in p]
         out = []
@@ -358,7 +358,7 @@ def _first_bad(table: Any) -> tuple[str, str, float] | None:
     bad = table.filter(bad)
     if bad.height == 0:
         return None
-    from cloudmodel.inputs.periods import Period as _P
+    from cloudmodel.periods import Period as _P
 
     def order(row: tuple) -> tuple:
         try:

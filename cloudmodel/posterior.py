@@ -35,7 +35,7 @@ import numpy as np
 
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History, Observation
-from cloudmodel.inputs.periods import quarter_label
+from cloudmodel.periods import quarter_label
 from cloudmodel.xp import Z90
 
 STEP = 1e-4  # finite-difference step, in prior standard deviations

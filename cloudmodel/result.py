@@ -16,7 +16,8 @@ from typing import Any
 from cloudmodel.engine import Raw
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.inputs.periods import (
+from cloudmodel.lines import ANNUAL_ONLY, LAYER_NAMES, LINES, MAAS_PARTS, Line  # noqa: F401 - the registry, re-exported
+from cloudmodel.periods import (
     QUARTERS_PER_YEAR,
     Period,
     Rollup,
@@ -26,7 +27,6 @@ from cloudmodel.inputs.periods import (
     quarter_label,
     years_covered,
 )
-from cloudmodel.lines import ANNUAL_ONLY, LAYER_NAMES, LINES, MAAS_PARTS, Line  # noqa: F401 - the registry, re-exported
 
 ACTUAL, ESTIMATE, FORECAST = "actual", "estimate", "forecast"
 _STRENGTH = {ACTUAL: 0, ESTIMATE: 1, FORECAST: 2}

@@ -101,7 +101,7 @@ def test_one_more_quarter_becomes_actual_and_its_year_the_sum(tmp_path, report):
 def test_the_file_stands_in_for_the_shipped_quarters(tmp_path, base):
     """From the report's origin, the shipped quarters given in a file give today's cloud lines."""
     from cloudmodel.inputs.history import load_history
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     history = load_history()
     rows = ["period,line,value"] + [f"{quarter_label(q)},{line},{history.quarterly[m][q]}"
@@ -224,7 +224,7 @@ def _summary(rolling, view="all origins"):
 
 
 def test_every_origin_of_the_history_once(rolling, history):
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     meta = rolling["meta"]
     assert meta["first_origin"] == quarter_label(history.first_quarter + 4) == "FY2024Q1"
@@ -244,7 +244,7 @@ def test_the_model_row_is_forecast_at_that_origin(rolling, drivers, history):
 def test_baselines_by_hand(rolling, history):
     rows = {(r["origin"], r["method"]): r for r in rolling["rows"]}
     revenue = history.quarterly["cloud_revenue_rmb_mn"]
-    from cloudmodel.inputs.periods import Period
+    from cloudmodel.periods import Period
 
     o = Period.parse("FY2025Q3").fiscal_quarters()[0]
     assert rows[("FY2025Q3", "seasonal_naive")]["forecast"] == revenue[o - 3]

@@ -97,7 +97,7 @@ def test_baseline_is_well_posed(history):
 
 def test_baseline_forecast_and_short_samples():
     from cloudmodel.analyses.baseline import FLAT, fit_baseline
-    from cloudmodel.inputs.periods import fiscal_index
+    from cloudmodel.periods import fiscal_index
 
     # an exact geometric series short of a complete year (no seasonal pattern) is reproduced exactly
     start = fiscal_index(2023, 1)

@@ -136,7 +136,7 @@ def test_curves_are_vectorised():
 def test_inline_formulas_by_hand(rdrivers, rhistory):
     """The one-expression formulas the quantities now write themselves, against their docstrings."""
     from cloudmodel.engine import evaluate, make_timeline
-    from cloudmodel.inputs.periods import fiscal_index
+    from cloudmodel.periods import fiscal_index
 
     t = make_timeline(rdrivers, rhistory, fiscal_index(2028, 4))
     e = evaluate(rdrivers.values_by_id(), rhistory, t)

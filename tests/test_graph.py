@@ -14,8 +14,8 @@ import pytest
 from cloudmodel.batch import values_with
 from cloudmodel.engine import evaluate, make_timeline, observed
 from cloudmodel.graph import QUANTITIES, reference
-from cloudmodel.inputs.periods import fiscal_index
 from cloudmodel.model import scenario_drivers
+from cloudmodel.periods import fiscal_index
 
 TOLERANCE = 1e-9  # relative
 DRAWS = 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudmodel.inputs.periods import fiscal_index
+from cloudmodel.periods import fiscal_index
 
 
 def test_cloud_quarters_add_up_to_reported_years(history):

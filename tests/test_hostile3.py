@@ -397,7 +397,7 @@ def _load(tmp_path: Path, text: str, history=None):
 
 def _history_with(metric: str, figures: dict[str, float]):
     from cloudmodel.inputs.history import load_history
-    from cloudmodel.inputs.periods import Period
+    from cloudmodel.periods import Period
 
     return load_history().with_figures([(metric, Period.parse(p).fiscal_quarters()[0], v, "test") for p, v in figures.items()])
 
@@ -431,7 +431,7 @@ def test_the_shipped_history_passes_the_same_checks():
     file against the history itself: no problem but the one growth row stated on another basis."""
     from cloudmodel.inputs.actuals import Actual, _check_domain, _coherence, _slip
     from cloudmodel.inputs.history import METRIC_LINES, load_history
-    from cloudmodel.inputs.periods import Period, quarter_label
+    from cloudmodel.periods import Period, quarter_label
 
     history = load_history()
     rows, n = [], 2

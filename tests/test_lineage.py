@@ -9,8 +9,8 @@ import pytest
 
 from cloudmodel.batch import line_value, run_cases
 from cloudmodel.engine import make_timeline
-from cloudmodel.inputs.periods import fiscal_index
 from cloudmodel.lineage import drivers_of, drivers_of_lines, traced_reads
+from cloudmodel.periods import fiscal_index
 from cloudmodel.result import LINES
 
 MOVE = 1e-12  # relative change that counts as moving a line

@@ -18,7 +18,7 @@ import cloudmodel
 from cloudmodel.analyses.update import KEY_LINES, update
 from cloudmodel.basis import prepare
 from cloudmodel.inputs.actuals import Actual, Actuals, load_actuals
-from cloudmodel.inputs.periods import quarter_label
+from cloudmodel.periods import quarter_label
 
 from .conftest import ROOT
 

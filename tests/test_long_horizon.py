@@ -12,7 +12,7 @@ import pytest
 
 import cloudmodel
 from cloudmodel.engine import default_horizon, furthest_quarter, report_years, target_year, years_shown
-from cloudmodel.inputs.periods import Period
+from cloudmodel.periods import Period
 
 #: After the fade, cloud growth must stay this close to the terminal rate (the issue's bound).
 TERMINAL_BAND = 0.03

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudmodel.engine import make_timeline, run
-from cloudmodel.inputs.periods import fiscal_index, quarter_label
+from cloudmodel.periods import fiscal_index, quarter_label
 
 FY = ["FY2024", "FY2025", "FY2026", "FY2027", "FY2028"]
 REQUIRED = (

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cloudmodel
+from cloudmodel import numbers as nb
 from cloudmodel.analyses.note_data import build_note, write_note
 from cloudmodel.errors import InputError
-from cloudmodel.present import numbers as nb
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

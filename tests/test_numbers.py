@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudmodel.present import numbers as nb
-from cloudmodel.present.numbers import MISSING, NumberError, change, column_scale, fmt, header
+from cloudmodel import numbers as nb
+from cloudmodel.numbers import MISSING, NumberError, change, column_scale, fmt, header
 
 UNITS = ("ratio", "RMB_mn", "USD", "HKD", "count", "tokens", "RMB_per_mn_tokens", "RMB", "x", "years", "CNY_per_USD",
          "HKD_per_USD")

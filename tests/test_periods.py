@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudmodel.inputs.periods import (
+from cloudmodel.periods import (
     Period,
     PeriodError,
     Rollup,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cloudmodel.engine import make_timeline, run
 from cloudmodel.errors import InputError
-from cloudmodel.inputs.periods import fiscal_index
+from cloudmodel.periods import fiscal_index
 from cloudmodel.result import FORECAST, build_rows
 
 #: Drivers about the future: targets, ceilings, growth after the history, prices after the cuts, deals.

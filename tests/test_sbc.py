@@ -18,8 +18,8 @@ import pytest
 from cloudmodel.basis import prepare
 from cloudmodel.engine import evaluate, make_timeline
 from cloudmodel.inputs.actuals import Actual, Actuals, as_known
-from cloudmodel.inputs.periods import quarter_label
 from cloudmodel.living import fit_spreads, settings
+from cloudmodel.periods import quarter_label
 from cloudmodel.posterior import Z90, _values, parameters
 
 REPLICATES = 40  # our choice: the coverage of 40 draws has a standard error of 5 points at 90%

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cloudmodel.inputs.history import LINE_METRICS
-from cloudmodel.inputs.periods import Period, quarter_label
+from cloudmodel.periods import Period, quarter_label
 
 HERE = Path(__file__).parent
 TODAY, REPORT = "FY2026Q4", "FY2025Q3"

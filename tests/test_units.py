@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudmodel.inputs.units import SCALE_WORDS, UnitError, format_quantity, parse_quantity
+from cloudmodel.units import SCALE_WORDS, UnitError, format_quantity, parse_quantity
 
 REL = 1e-12
 

@@ -29,8 +29,8 @@ from cloudmodel.errors import InputError
 from cloudmodel.inputs.actuals import Actuals, as_known
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, quarter_label
 from cloudmodel.lines import LINES
+from cloudmodel.periods import QUARTERS_PER_YEAR, Period, quarter_label
 from cloudmodel.xp import Z90
 
 

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
+from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
 
 #: Fewest quarters a trend is fitted on: two parameters and at least one degree of freedom
 #: left for a standard error.

@@ -35,7 +35,7 @@ from cloudmodel.inputs.drivers import (
     DriverSet,
 )
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import quarter_label
+from cloudmodel.periods import quarter_label
 
 HISTORY_LINE = "cloud_revenue_rmb_mn"
 
@@ -196,7 +196,7 @@ def calibrate_at(drivers_dir: str | None, origin: str | None) -> dict[str, Any]:
     from cloudmodel.engine import report_origin
     from cloudmodel.inputs.drivers import load_drivers
     from cloudmodel.inputs.history import load_history
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     drivers, history = load_drivers(drivers_dir), load_history()
     report = report_origin(drivers)

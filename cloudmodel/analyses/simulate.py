@@ -51,9 +51,9 @@ from cloudmodel.engine import make_timeline, run
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import Period
-from cloudmodel.inputs.units import format_quantity
 from cloudmodel.lines import LINES
+from cloudmodel.periods import Period
+from cloudmodel.units import format_quantity
 
 CHUNK = 32_768
 SAMPLE_CAP = 1_000_000
@@ -167,7 +167,7 @@ def _first_quarter(drivers: DriverSet, history: History, origin: int) -> int:
     (the year before the first one shown, for its growth; the last year of reported group revenue,
     which the group's forecast grows from)."""
     from cloudmodel.engine import years_shown
-    from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+    from cloudmodel.periods import QUARTERS_PER_YEAR
 
     anchor = Period.parse(f"FY{Period.parse(drivers['maas.model_calls_cy2024'].period).year}").fiscal_quarters()[0]
     shown = Period.parse(years_shown(drivers, origin, before=0)[0]).fiscal_quarters()[0] - QUARTERS_PER_YEAR
@@ -184,7 +184,7 @@ def _outputs(drivers: DriverSet, origin: int, last: int, period: str) -> list[tu
     years = [y for y in years_shown(drivers, origin, before=0) if Period.parse(y).fiscal_quarters()[-1] <= last]
     if period != "quarter":
         return [(line, year) for line in KEY_LINES for year in years]
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     labels = [quarter_label(q) for q in range(origin + 1, last + 1)]
     annual = ("group.", "valuation.")

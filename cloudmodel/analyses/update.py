@@ -29,8 +29,8 @@ from cloudmodel.engine import Raw, make_timeline, run
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
 from cloudmodel.lines import LINES
+from cloudmodel.periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
 
 REVENUE, EBITA = "cloud.revenue", "cloud.ebita"
 KEY_LINES = ("cloud.revenue", "cloud.ebita", "cloud.ebita_margin", "group.revenue", "group.adj_ebita",

@@ -32,9 +32,9 @@ from cloudmodel.batch import line_values, run_cases
 from cloudmodel.errors import InputError, did_you_mean
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.inputs.periods import Period, PeriodError
-from cloudmodel.inputs.units import UnitError, parse_quantity
 from cloudmodel.lines import LINES
+from cloudmodel.periods import Period, PeriodError
+from cloudmodel.units import UnitError, parse_quantity
 
 UNRANGED_RELATIVE = 0.10  # ±10% for drivers without a range …
 UNRANGED_RATIO_POINTS = 0.01  # … and ±1 pp for ratios
@@ -256,7 +256,7 @@ def solve(drivers: DriverSet, history: History, target: Condition, vary: str) ->
     period that ends by the last reported quarter is refused: a reported figure is not solved for."""
     last = history.last_quarter
     if Period.parse(target.period).fiscal_quarters()[-1] <= last:
-        from cloudmodel.inputs.periods import quarter_label
+        from cloudmodel.periods import quarter_label
 
         raise InputError.one("--target", f"{target.line}@{target.period}", target.value,
                              f"{target.period} ends by {quarter_label(last)}, the last reported quarter at this origin: "

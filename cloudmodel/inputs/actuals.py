@@ -64,9 +64,9 @@ from typing import Any
 
 from cloudmodel.errors import InputError, InputProblem, did_you_mean
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, PeriodError, Rollup, quarter_label
-from cloudmodel.inputs.units import UnitError, parse_quantity
 from cloudmodel.lines import GROWTH, LINES, MARGIN, PART
+from cloudmodel.periods import QUARTERS_PER_YEAR, Period, PeriodError, Rollup, quarter_label
+from cloudmodel.units import UnitError, parse_quantity
 
 COLUMNS = ("period", "line", "value")
 OPTIONAL = ("unit", "restates", "low", "high", "source")
@@ -846,7 +846,7 @@ def as_known(history: History, actuals: Actuals | None = None, origin: int | Non
 def _refuse_gap(known: History, actuals: Actuals) -> None:
     """Reported cloud revenue must be contiguous: a quarter after a missing one cannot be placed."""
     from cloudmodel.inputs.history import LINE_METRICS
-    from cloudmodel.inputs.periods import quarter_label
+    from cloudmodel.periods import quarter_label
 
     last = known.last_quarter
     later = sorted(q for q in known.quarterly[LINE_METRICS["cloud.revenue"]] if q > last + 1)

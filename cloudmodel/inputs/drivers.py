@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cloudmodel.errors import InputError, InputProblem, did_you_mean
-from cloudmodel.inputs.units import UnitError, parse_quantity
+from cloudmodel.units import UnitError, parse_quantity
 
 if TYPE_CHECKING:
     from cloudmodel.inputs.schema import DriverSpec

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cloudmodel.errors import InputError, InputProblem
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, Period, PeriodError, fiscal_index, quarter_label
+from cloudmodel.periods import QUARTERS_PER_YEAR, Period, PeriodError, fiscal_index, quarter_label
 
 #: Output line -> metric of the history, for the lines the history carries as figures.
 LINE_METRICS = {

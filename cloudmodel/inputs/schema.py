@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from cloudmodel.errors import did_you_mean
-from cloudmodel.inputs.units import UNITS
+from cloudmodel.units import UNITS
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _PERIOD = re.compile(r"^(?:(?:FY|CY)\d{4}(?:Q[1-4]|H[12])?|\d{4}-\d{2}(?:-\d{2})?)$")

@@ -61,7 +61,7 @@ def _bn(value_mn: float) -> float:
 
 
 def _label(value: float, unit: str) -> str:
-    from cloudmodel.present import numbers as nb
+    from cloudmodel import numbers as nb
 
     scale = nb.column_scale(unit, [value])
     return scale.cell(value) + ("" if unit == "ratio" else "")
@@ -75,7 +75,7 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = Fals
     nothing left out), end. The axis is zoomed on the levels the bars reach and every bar — the
     start and end included — is drawn whole from the axis floor, so nothing is clipped; each bar
     carries its value in the line's unit."""
-    from cloudmodel.present import numbers as nb
+    from cloudmodel import numbers as nb
 
     plt = _pyplot()
     unit = _line_unit(title)
@@ -289,7 +289,7 @@ def _reported_years(history: Any, periods: list[str]) -> list[tuple[str, float]]
     if history is None or not periods:
         return []
     from cloudmodel.inputs.history import LINE_METRICS
-    from cloudmodel.inputs.periods import fiscal_year_label
+    from cloudmodel.periods import fiscal_year_label
 
     quarterly = history.quarterly.get(LINE_METRICS["cloud.revenue"], {})
     years: dict[str, list[float]] = {}

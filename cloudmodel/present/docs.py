@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudmodel.inputs.drivers import DriverSet, load_drivers
-from cloudmodel.inputs.units import display
+from cloudmodel.units import display
 
 HEADER = """# Drivers
 

@@ -14,9 +14,9 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ALL_FORMATS) -> None:
 
 
 def check_units(units: str) -> None:
-    if units in ("cn", "k"):  # cloudmodel.present.numbers.UNIT_SYSTEMS, without importing it on the fast path
+    if units in ("cn", "k"):  # cloudmodel.numbers.UNIT_SYSTEMS, without importing it on the fast path
         return
-    from cloudmodel.present.numbers import UNIT_SYSTEMS
+    from cloudmodel.numbers import UNIT_SYSTEMS
 
     if units not in UNIT_SYSTEMS:
         raise InputError.one("--units", "", units, f"choose {' or '.join(UNIT_SYSTEMS)}")

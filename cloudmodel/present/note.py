@@ -10,7 +10,7 @@ and MaaS drivers, the group and the valuation, scenarios, the tornado, a fan cha
 histogram from a small simulation, two bridges, the backtest on the reported history, the
 checks and the targets, and every driver with its quote. CSS and charts are inline (SVG
 drawn by :mod:`cloudmodel.present.note_charts`); nothing is fetched: no font, script, image or link
-leaves the page. Every number is written by :mod:`cloudmodel.present.numbers`; every text from a
+leaves the page. Every number is written by :mod:`cloudmodel.numbers`; every text from a
 driver file or an option is escaped. Periods come from the forecast (its fiscal years, the
 report's target years in ``fc.targets``), not from this module.
 
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from cloudmodel import numbers as nb
 from cloudmodel.lines import LAYER_LABELS
-from cloudmodel.present import numbers as nb
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
 
 TORNADO_BARS = 10  # drivers shown in the tornado chart (the table lists every one)

@@ -2,7 +2,7 @@
 
 Every chart has a title, its unit on the axis, value labels, and the base case marked. The
 functions take plain numbers in canonical units (RMB mn, ratio decimals, USD …) and format
-every label with :mod:`cloudmodel.present.numbers`. Each returns one ``<svg data-chart="NAME">``
+every label with :mod:`cloudmodel.numbers`. Each returns one ``<svg data-chart="NAME">``
 element, sized by its ``viewBox`` so that it scales to the width of its container (no fixed
 width), with text kept as text (``svg.fonttype = none``) and no external reference.
 """
@@ -15,24 +15,24 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from cloudmodel.present import numbers as nb
+from cloudmodel import numbers as nb
 
 #: The count scale of this page (``cn``: 万/亿, ``k``: k/m/bn), set by the note while it renders.
 UNITS: ContextVar[str] = ContextVar("cloudmodel_note_units", default="cn")
 
 
 def fmt(value: float | None, unit: str, signed: bool = False) -> str:
-    """:func:`cloudmodel.present.numbers.fmt` in the page's count scale."""
+    """:func:`cloudmodel.numbers.fmt` in the page's count scale."""
     return nb.fmt(value, unit, units=UNITS.get(), signed=signed)
 
 
 def change(delta: float | None, unit: str) -> str:
-    """:func:`cloudmodel.present.numbers.change` in the page's count scale."""
+    """:func:`cloudmodel.numbers.change` in the page's count scale."""
     return nb.change(delta, unit, units=UNITS.get())
 
 
 def scale_of(unit: str, values: Sequence[float | None]) -> nb.Scale:
-    """:func:`cloudmodel.present.numbers.column_scale` in the page's count scale."""
+    """:func:`cloudmodel.numbers.column_scale` in the page's count scale."""
     return nb.column_scale(unit, list(values), UNITS.get())
 
 #: Colours: the five layers, then accents. Named constants, not figures.

@@ -660,3 +660,4 @@ def save_calibrated(text: str, drivers: Any, write: bool, toml_output: str | Non
 
         load_drivers(target.parent)  # a written drivers directory must still load
     return target
+

@@ -1,6 +1,6 @@
 """Rich tables for people. The model returns data; this module decides how it looks.
 
-Every number goes through :mod:`cloudmodel.present.numbers` (%, pp for changes in ratios, RMB bn/mn,
+Every number goes through :mod:`cloudmodel.numbers` (%, pp for changes in ratios, RMB bn/mn,
 counts in 万 or k/m as ``--units`` says, never scientific notation). Every table fits the
 terminal: text columns wrap at spaces, number columns never shrink, and a table too wide for
 the terminal is split into parts that repeat its key columns — a number is never cut.
@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from cloudmodel import numbers as nb
 from cloudmodel.errors import clean_text
-from cloudmodel.present import numbers as nb
 
 QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
 PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
@@ -241,12 +242,23 @@ def _parts(cols: Sequence[Col], least: Sequence[int], width: int) -> list[list[i
     return parts
 
 
+#: The narrowest a folding text column (a source, a note) is squeezed to when even its longest word does
+#: not fit beside the key columns: our choice, a few words of text per line.
+FOLD_FLOOR = 12
+
+
 def _widths(indexes: Sequence[int], full: Sequence[int], least: Sequence[int], width: int,
-            keys: Sequence[int] = ()) -> dict[int, int]:
+            keys: Sequence[int] = (), folding: Sequence[int] = ()) -> dict[int, int]:
     """Widths of a part's columns: numbers whole, text from its longest word up to its full width,
-    sharing what the terminal leaves."""
+    sharing what the terminal leaves. When the longest words do not fit, a folding column that is not a
+    key (a source, whose URL is one long word) gives way, never an id or a label."""
     widths = {i: least[i] for i in indexes}
     spare = width - (sum(widths.values()) + 3 * len(indexes) + 1)
+    for i in [i for i in indexes if i in folding and i not in keys]:
+        step = min(-spare, widths[i] - FOLD_FLOOR) if spare < 0 else 0
+        if step > 0:
+            widths[i] -= step
+            spare += step
     wanting = {i: full[i] - least[i] for i in indexes if full[i] > least[i]}
     for i in [i for i in wanting if keys and i in keys]:  # key columns (ids, labels) first
         step = min(wanting[i], max(spare, 0))
@@ -277,9 +289,17 @@ def show_table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], c
     parts = _parts(cols, least, console.width)
     for n, indexes in enumerate(parts):
         suffix = f" ({n + 1}/{len(parts)})" if len(parts) > 1 else ""
-        table = Table(title=title + suffix, title_justify="left", header_style="bold",
-                      caption=caption if n == len(parts) - 1 else None, caption_justify="left")
-        widths = _widths(indexes, full, least, console.width, [i for i in indexes if cols[i].key])
+        part_caption = caption if n == len(parts) - 1 else None
+        need = sum(least[i] for i in indexes) + 3 * len(indexes) + 1
+        texts = [i for i in indexes if not cols[i].key]
+        if need > console.width + 2 and len(texts) == 1 and cols[texts[0]].fold:
+            _show_under(title + suffix, cols, rows, indexes, texts[0], part_caption, console)
+            continue
+        edge = not console.width < need <= console.width + 2  # the outer padding goes if that alone makes room
+        table = Table(title=title + suffix, title_justify="left", header_style="bold", pad_edge=edge,
+                      caption=part_caption, caption_justify="left")
+        widths = _widths(indexes, full, least, console.width + (0 if edge else 2), [i for i in indexes if cols[i].key],
+                         [i for i in indexes if cols[i].fold])
         for i in indexes:
             c = cols[i]
             flexible = c.wrap or c.fold
@@ -288,6 +308,20 @@ def show_table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], c
         for r in rows:
             table.add_row(*[r[i] for i in indexes])
         console.print(table)
+
+
+def _show_under(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], indexes: Sequence[int], text: int,
+                caption: str | None, console: Console) -> None:
+    """A text column too wide to sit beside its key columns even at its longest word (a source quoting
+    a long id) is printed under them instead: the keys on one line, the text indented below, wrapping
+    at spaces over the whole width."""
+    console.print(f"[bold]{title}[/]: {safe(cols[text].header)}, under each {' · '.join(safe(cols[i].header) for i in indexes if i != text)}")
+    for r in rows:
+        console.print(" · ".join(r[i] for i in indexes if i != text), overflow="fold")
+        if r[text].strip():
+            console.print(Padding(Text.from_markup(r[text]), (0, 0, 0, 4)))
+    if caption:
+        console.print(caption)
 
 
 # ----------------------------------------------------------------------------- forecast

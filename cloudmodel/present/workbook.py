@@ -23,7 +23,7 @@ from typing import Any
 
 from cloudmodel.formula import STRICT, Formula, cell, number, text
 from cloudmodel.graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index, quarter_label
+from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_index, quarter_label
 
 DRIVERS, QUARTERS, YEARS, CONSTANTS = "Drivers", "Quarters", "Years", "Constants"
 OUTPUTS, CHECKS, TARGETS, README = "Outputs", "Checks", "Targets", "README"
@@ -434,20 +434,3 @@ def save(fc: Any, path: str | Path, force: bool = False) -> int:
 
 
 __all__ = ["Sheets", "build", "save", "write_workbook"]
-
-
-def emit_forecast(fc: Any, fmt: str, output: str | None, force: bool, inputs: Any) -> None:
-    """A forecast in a machine format: the live workbook for ``xlsx`` (a file only), else its table with
-    its meta and the report-target comparison."""
-    from cloudmodel.present.output import check_output, emit
-
-    inputs = list(inputs)
-    if fmt == "xlsx":
-        from cloudmodel.errors import InputError
-
-        if not output:
-            raise InputError.one("--format", "xlsx", "xlsx", "xlsx is binary: pass --output FILE")
-        save(fc, check_output(output, fmt, force, inputs), force)
-        return
-    check_output(output, fmt, force, inputs)
-    emit(fmt, fc.table, None, output, force, inputs, meta=fc.meta | {"targets": fc.targets.to_dicts()})

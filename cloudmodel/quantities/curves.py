@@ -23,8 +23,8 @@ package apply them; a formula that is one expression is written in its quantity 
 from __future__ import annotations
 
 from cloudmodel import xp
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
-from cloudmodel.inputs.units import RMB_PER_MILLION
+from cloudmodel.periods import QUARTERS_PER_YEAR
+from cloudmodel.units import RMB_PER_MILLION
 
 # ----------------------------------------------------------------------------- adoption
 

@@ -9,7 +9,7 @@ rewrites the history: AI customers in December 2024 are 33万 whatever is assume
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
 
 LAYERS = ("iaas", "paas", "saas", "maas", "solutions")

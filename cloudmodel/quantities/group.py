@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cloudmodel.graph import per_year
 from cloudmodel.inputs.history import LINE_METRICS
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR, fiscal_index
+from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_index
 from cloudmodel.quantities.longrun import money_growth
 from cloudmodel.quantities.revenue import scheduled
 

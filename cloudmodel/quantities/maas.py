@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.inputs.periods import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
-from cloudmodel.inputs.units import RMB_PER_MILLION, TOKENS_PER_MILLION
+from cloudmodel.periods import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
 from cloudmodel.quantities.longrun import volume_growth
+from cloudmodel.units import RMB_PER_MILLION, TOKENS_PER_MILLION
 
 # ----------------------------------------------------------------------------- model calls
 

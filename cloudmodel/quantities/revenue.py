@@ -8,7 +8,7 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities.longrun import money_growth
 
 

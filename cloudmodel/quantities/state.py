@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
-from cloudmodel.inputs.periods import QUARTERS_PER_YEAR
+from cloudmodel.periods import QUARTERS_PER_YEAR
 
 LEVEL_GAIN, TREND_GAIN, DAMPING = "living.revenue_level_gain", "living.revenue_trend_gain", "living.revenue_damping"
 MARGIN_GAIN = "living.margin_level_gain"

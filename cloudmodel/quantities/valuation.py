@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_year
-from cloudmodel.inputs.units import RMB_PER_MILLION
+from cloudmodel.units import RMB_PER_MILLION
 
 
 @constant()
