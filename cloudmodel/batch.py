@@ -17,8 +17,9 @@ import numpy as np
 from cloudmodel.engine import Raw, Timeline, default_last_quarter, make_timeline, pins, run
 from cloudmodel.inputs.drivers import DriverSet, evaluate_formula, formula_names
 from cloudmodel.inputs.history import History
-from cloudmodel.lines import LINES
 from cloudmodel.periods import Period, Rollup
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
 
 def model_inputs(drivers: DriverSet, history: History | None = None) -> set[str]:
@@ -73,7 +74,7 @@ def line_value(raw: Raw, line: str, label: str) -> Any:
         raise KeyError(f"unknown line {line}")
     if definition.rollup is Rollup.RATIO:
         if definition.growth_of:
-            previous = f"{period.kind}{period.year - 1}" + (f"Q{period.quarter}" if period.quarter else "")
+            previous = period.year_before()
             return line_value(raw, definition.growth_of, label) / line_value(raw, definition.growth_of, previous) - 1
         return line_value(raw, definition.numerator, label) / line_value(raw, definition.denominator, label) * definition.scale
     series = raw.quarterly[line]
@@ -100,7 +101,7 @@ def check_computed(raw: Any, line: str, period: str, option: str) -> None:
         return
     except (KeyError, IndexError, TypeError, ZeroDivisionError):
         pass
-    quarters = sorted(raw.quarterly.get("cloud.revenue", {}))
+    quarters = sorted(raw.quarterly.get(CLOUD_REVENUE, {}))
     span = f"{quarter_label(quarters[0])}–{quarter_label(quarters[-1])}" if quarters else "none"
     if line in raw.annual:
         years = sorted(raw.annual[line])

@@ -33,11 +33,17 @@ from cloudmodel.periods import (
     fiscal_parts,
     quarter_label,
 )
+from cloudmodel.quantities.customers import AI_CUSTOMERS
+from cloudmodel.quantities.ebita import CLOUD_EBITA, GROUP_CAPEX
 from cloudmodel.quantities.group import REPORT_GROWTH
+from cloudmodel.quantities.maas import DEEPSEEK_DAU
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
-ORGANIC_SCHEDULE = ("growth.organic_fy2025", "growth.organic_fy2026", "growth.organic_long_run")
-TAOTIAN_REVENUE_SCHEDULE = ("taotian.revenue_growth_fy2025", "taotian.revenue_growth_fy2026", "taotian.revenue_growth_long_run")
-TAOTIAN_EBITA_SCHEDULE = ("taotian.adj_ebita_growth_fy2025", "taotian.adj_ebita_growth_fy2026", "taotian.adj_ebita_growth_long_run")
+#: The dated paths the quantities read: timeline field → the schedule its entries declare in their driver
+#: files (``schedule = "growth.organic"``). Each entry is in force from the first quarter of its period to
+#: the next entry's; a year more on a path is one more entry in a file, no code.
+SCHEDULES = {"organic": "growth.organic", "taotian_revenue": "taotian.revenue_growth",
+             "taotian_ebita": "taotian.adj_ebita_growth"}
 
 
 def period_quarter(period: str) -> int:
@@ -83,9 +89,14 @@ class Timeline:
     EVENTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "reference": ("ai.customers_dec2024",), "target": ("ai.penetration_target",), "anchor": ("maas.model_calls_cy2024",),
         "price_cut": ("price.qwen_max_now",), "deepseek_now": ("deepseek.dau_now",), "deepseek_target": ("deepseek.dau_cy2025",),
-        "capex_start": ("capex.plan_total",), "organic": ORGANIC_SCHEDULE, "taotian_revenue": TAOTIAN_REVENUE_SCHEDULE,
-        "taotian_ebita": TAOTIAN_EBITA_SCHEDULE, "report_years": REPORT_GROWTH, "fade_start": ("growth.fade_years",),
+        "capex_start": ("capex.plan_total",), "report_years": REPORT_GROWTH, "fade_start": ("growth.fade_years",),
         "report_origin": ("ai.customers_dec2024",), "shares_as_of": ("valuation.ordinary_shares",)}
+
+    def drivers_setting(self, name: str) -> tuple[str, ...]:
+        """The drivers whose periods set the date or the schedule ``name`` (what lineage records of a read)."""
+        if name in SCHEDULES:
+            return tuple(driver_id for _, driver_id in getattr(self, name))
+        return self.EVENTS.get(name, ())
 
     @property
     def quarters(self) -> range:
@@ -103,8 +114,17 @@ class Timeline:
                 if fiscal_index(y, 1) >= self.first and fiscal_index(y, 4) <= self.last]
 
 
-def _schedule(drivers: DriverSet, ids: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    return tuple(sorted((period_first_quarter(drivers[i].period), i) for i in ids))
+def _schedule(drivers: DriverSet, name: str) -> tuple[tuple[int, str], ...]:
+    """The entries of the schedule ``name``: (first quarter in force, driver id), in order."""
+    entries = sorted((period_first_quarter(d.period), d.id) for d in drivers.values() if d.schedule == name)
+    if not entries:
+        raise InputError.one("drivers", "schedule", name, f"no driver is an entry of the schedule {name}; "
+                             f"its entries say schedule = \"{name}\" in their driver files")
+    for (start, first), (again, second) in zip(entries, entries[1:], strict=False):
+        if start == again:
+            raise InputError.one(drivers[second].file, f"{second}.period", drivers[second].period,
+                                 f"two entries of the schedule {name} start in the same quarter ({first} and {second})")
+    return tuple(entries)
 
 
 def make_timeline(drivers: DriverSet, history: History, last: int, origin: int | None = None,
@@ -128,9 +148,7 @@ def make_timeline(drivers: DriverSet, history: History, last: int, origin: int |
         deepseek_now=period_quarter(drivers["deepseek.dau_now"].period),
         deepseek_target=period_quarter(drivers["deepseek.dau_cy2025"].period),
         capex_start=period_first_quarter(drivers["capex.plan_total"].period),
-        organic=_schedule(drivers, ORGANIC_SCHEDULE),
-        taotian_revenue=_schedule(drivers, TAOTIAN_REVENUE_SCHEDULE),
-        taotian_ebita=_schedule(drivers, TAOTIAN_EBITA_SCHEDULE),
+        **{field: _schedule(drivers, name) for field, name in SCHEDULES.items()},
         report_years=report_years(drivers),
         fade_start=period_quarter(drivers["growth.fade_years"].period),
         report_origin=report_origin(drivers),
@@ -257,9 +275,9 @@ def evaluate(values: Mapping[str, Any], history: History, timeline: Timeline, tr
     """Every quantity of the graph over the timeline (see :mod:`cloudmodel.graph`), or only
     ``names`` (which must hold, in declaration order, every quantity they read)."""
     seen = observed(history)
-    missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in seen["cloud.revenue"]]
+    missing = [q for q in range(timeline.first, timeline.origin + 1) if q not in seen[CLOUD_REVENUE]]
     if missing:
-        raise InputError.one("actuals", "cloud.revenue", quarter_label(missing[0]),
+        raise InputError.one("actuals", CLOUD_REVENUE, quarter_label(missing[0]),
                              "no reported cloud revenue for this quarter, which lies before the origin",
                              "add it to the actuals file, or move the origin back")
     return Evaluation(values, history, timeline, seen, trace=trace, shocks=shocks, past=past).run(names)
@@ -283,7 +301,7 @@ def to_raw(evaluation: Evaluation) -> Raw:
     timeline, observed = evaluation.timeline, evaluation.observed
     from cloudmodel.inputs.history import LINE_METRICS
 
-    reported = ("cloud.revenue", "cloud.ebita", "group.capex")
+    reported = (CLOUD_REVENUE, CLOUD_EBITA, GROUP_CAPEX)
     history = evaluation.history
     raw = Raw(timeline=timeline, actual={line: set(observed[line]) for line in reported},
               derived={line: {q for q in observed[line] if history.is_derived(LINE_METRICS[line], q)} for line in reported})
@@ -311,10 +329,10 @@ def _re_anchored(observed: Mapping[str, Mapping[int, float]], timeline: Timeline
     """The reported points that re-anchor a path: the latest AI customers after December 2024 and
     the latest hosted DeepSeek DAU since hosting began."""
     out = []
-    ai = [quarter for quarter in observed.get("cloud.ai.customers", {}) if quarter > timeline.reference]
+    ai = [quarter for quarter in observed.get(AI_CUSTOMERS, {}) if quarter > timeline.reference]
     if ai:
-        out.append(("cloud.ai.customers", max(ai)))
-    dau = [quarter for quarter in observed.get("cloud.deepseek.dau_hosted", {}) if quarter >= timeline.deepseek_now]
+        out.append((AI_CUSTOMERS, max(ai)))
+    dau = [quarter for quarter in observed.get(DEEPSEEK_DAU, {}) if quarter >= timeline.deepseek_now]
     if dau:
-        out.append(("cloud.deepseek.dau_hosted", max(dau)))
+        out.append((DEEPSEEK_DAU, max(dau)))
     return out

@@ -98,7 +98,7 @@ class _RecordedTimeline:
         self._timeline, self._reads = timeline, reads
 
     def __getattr__(self, name: str) -> Any:
-        for driver_id in type(self._timeline).EVENTS.get("reference" if name == "years" else name, ()):
+        for driver_id in self._timeline.drivers_setting("reference" if name == "years" else name):
             self._reads.add(("date", driver_id, None))  # the driver's period, not its value
         return getattr(self._timeline, name)
 
@@ -182,7 +182,7 @@ class Context:
     @property
     def timeline(self) -> Any:
         """The run's timeline; in a tracing run, reading one of its dates records the drivers whose
-        periods set it (``Timeline.EVENTS``, as ``("date", id)`` reads), so lineage sees when things start,
+        periods set it (``Timeline.drivers_setting``, as ``("date", id)`` reads), so lineage sees when things start,
         not only how much."""
         timeline = self._evaluation.timeline
         return timeline if self._reads is None else _RecordedTimeline(timeline, self._reads)

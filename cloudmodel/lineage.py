@@ -38,7 +38,7 @@ def line_quantities(line: str) -> list[str]:
     """The quantities an output line is made of (a ratio line: its parts'); [] for a line no
     quantity makes (``group.table4.*``, the reported group quarters)."""
     from cloudmodel.graph import QUANTITIES
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     direct = [name for name, q in QUANTITIES.items() if q.line == line]
     if direct:
@@ -54,8 +54,8 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     """The (quantity, period) nodes a line's value is made of: every period computed, or those of
     ``period`` (a quarter, fiscal or calendar year; a growth line also the year before)."""
     from cloudmodel.graph import CONSTANT, QUANTITIES, YEAR
-    from cloudmodel.lines import LINES
     from cloudmodel.periods import Period
+    from cloudmodel.quantities import LINES
 
     names = set(line_quantities(line))
     if period is None:
@@ -64,7 +64,7 @@ def line_nodes(line: str, reads: Mapping[Node, frozenset], period: str | None = 
     definition = LINES.get(line)
     if definition is not None and definition.growth_of:
         p = Period.parse(period)
-        labels.append(f"{p.kind}{p.year - 1}" + (f"Q{p.quarter}" if p.quarter else ""))
+        labels.append(p.year_before())
     nodes = set()
     for label in labels:
         p = Period.parse(label)

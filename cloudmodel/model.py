@@ -24,6 +24,11 @@ from cloudmodel.inputs.drivers import DriverSet, decode_text
 from cloudmodel.inputs.drivers import load_drivers as _load_drivers
 from cloudmodel.inputs.history import History
 from cloudmodel.periods import PeriodError, quarter_label
+from cloudmodel.quantities.customers import AI_CUSTOMERS
+from cloudmodel.quantities.ebita import EBITA_MARGIN
+from cloudmodel.quantities.group import GROUP_REVENUE, NET_INCOME
+from cloudmodel.quantities.revenue import CLOUD_REVENUE, CLOUD_REVENUE_GROWTH
+from cloudmodel.quantities.valuation import TARGET_USD
 from cloudmodel.result import LINES, Rows, add_checks, build_rows, evaluate_targets, ordered_periods
 from cloudmodel.version import __version__
 
@@ -103,8 +108,8 @@ def scenario_drivers(base: DriverSet, scenario: str = "base", overrides: Mapping
 
 
 #: The lines a notebook or ``repr`` shows first.
-SUMMARY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita_margin", "cloud.ai.customers",
-                 "group.revenue", "group.non_gaap_net_income", "valuation.target.usd_per_ads")
+SUMMARY_LINES = (CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, EBITA_MARGIN, AI_CUSTOMERS,
+                 GROUP_REVENUE, NET_INCOME, TARGET_USD)
 BASIS_MARKS = {"actual": "A", "estimate": "est.", "forecast": "E"}
 
 

@@ -68,6 +68,10 @@ class Period:
     def is_quarter(self) -> bool:
         return self.quarter is not None
 
+    def year_before(self) -> str:
+        """The same period a year earlier (what a year-on-year growth divides by): FY2026Q1 → FY2025Q1."""
+        return str(Period(self.kind, self.year - 1, self.quarter))
+
     def fiscal_quarters(self) -> list[int]:
         """Indices of the fiscal quarters this period covers, in order."""
         if self.kind == "FY":

@@ -36,13 +36,14 @@ import numpy as np
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History, Observation
 from cloudmodel.periods import quarter_label
+from cloudmodel.quantities.maas import APPLE_USERS
 from cloudmodel.xp import Z90
 
 STEP = 1e-4  # finite-difference step, in prior standard deviations
 MAX_ITERATIONS = 200
 TOLERANCE = 1e-11  # on the gradient and the largest step, in prior standard deviations
 #: Lines the timeline reads statements of (the Apple launch) rather than the fit.
-TIMING_LINES = ("cloud.apple.users_served",)
+TIMING_LINES = (APPLE_USERS,)
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def _line(raw: Any, o: Observation) -> Any:
 
 def _statement_residual(o: Observation, x: Any, spreads: Mapping[str, float]) -> tuple[Any, str]:
     """A statement's standardised residual: a bound's shortfall (0 when it holds), a value's gap."""
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     ratio = LINES[o.line].unit == "ratio"
     spread = spreads["ratio"] if ratio else spreads["line"]

@@ -16,7 +16,7 @@ from typing import Any
 from cloudmodel.engine import Raw
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.lines import ANNUAL_ONLY, LAYER_NAMES, LINES, MAAS_PARTS, Line  # noqa: F401 - the registry, re-exported
+from cloudmodel.lines import ANNUAL_ONLY, Line  # noqa: F401 - re-exported
 from cloudmodel.periods import (
     QUARTERS_PER_YEAR,
     Period,
@@ -27,6 +27,22 @@ from cloudmodel.periods import (
     quarter_label,
     years_covered,
 )
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.ebita import CLOUD_EBITA
+from cloudmodel.quantities.group import (
+    CEG_ADJ_EBITA,
+    CEG_REVENUE,
+    GROUP_ADJ_EBITA,
+    GROUP_REVENUE,
+    OTHER_REVENUE,
+    TAOTIAN_REVENUE,
+)
+from cloudmodel.quantities.maas import GPU_LEASING, MODEL_CALLS, PLUGINS
+from cloudmodel.quantities.revenue import AI_REVENUE, CLOUD_REVENUE
+from cloudmodel.quantities.valuation import CLOUD_VALUE, TAOTIAN_VALUE, TARGET_USD
+
+#: The lines that are sums of declared parts, each with its check.
+SUMS = [line for line in LINES.values() if line.parts]
 
 ACTUAL, ESTIMATE, FORECAST = "actual", "estimate", "forecast"
 _STRENGTH = {ACTUAL: 0, ESTIMATE: 1, FORECAST: 2}
@@ -101,13 +117,13 @@ def _put_quarters_and_years(rows: Rows, raw: Raw, quarters: list[int], years: li
 def _put_group_history(rows: Rows, history: History, timeline: Any) -> None:
     """The group's reported quarters (a quarter the history estimated: estimate), and the years of the
     segment lines no quantity makes."""
-    for name in ("group.revenue", "group.adj_ebita", "group.taotian.revenue", "group.china_ecommerce.revenue",
-                 "group.china_ecommerce.adj_ebita"):
+    for name in (GROUP_REVENUE, GROUP_ADJ_EBITA, TAOTIAN_REVENUE, CEG_REVENUE,
+                 CEG_ADJ_EBITA):
         metric = LINE_METRICS[name]
         for q, value in sorted(history.quarterly.get(metric, {}).items()):
             if q <= timeline.origin:
                 rows.put(name, quarter_label(q), value, ESTIMATE if history.is_derived(metric, q) else ACTUAL)
-    for name in ("group.china_ecommerce.revenue", "group.china_ecommerce.adj_ebita"):
+    for name in (CEG_REVENUE, CEG_ADJ_EBITA):
         for label, value in sorted(history.annual.get(LINE_METRICS[name], {}).items()):
             rows.put(name, label, value, ACTUAL)
 
@@ -120,7 +136,7 @@ def _put_ratios(rows: Rows, periods: list[str]) -> None:
             continue
         for label in periods:
             if line.growth_of:
-                previous = _previous(label)
+                previous = Period.parse(label).year_before()
                 now, before = rows.get(line.growth_of, label), rows.get(line.growth_of, previous)
                 if now is None or before is None:
                     continue
@@ -155,11 +171,6 @@ def annual_basis(name: str, year: int, history: History, timeline: Any) -> str:
     return ESTIMATE
 
 
-def _previous(label: str) -> str:
-    p = Period.parse(label)
-    return f"{p.kind}{p.year - 1}" + (f"Q{p.quarter}" if p.quarter else "")
-
-
 def add_checks(rows: Rows, raw: Raw, history: History, drivers: DriverSet) -> list[str]:
     """Append ``check.*`` rows (residuals, 0 when the check holds); return the check names."""
     t = raw.timeline
@@ -174,30 +185,26 @@ def add_checks(rows: Rows, raw: Raw, history: History, drivers: DriverSet) -> li
             names.append(name)
 
     for label in periods:
-        total = rows.get("cloud.revenue", label)
-        put("check.cloud.layers_sum_to_revenue", label, sum(rows.get(f"cloud.revenue.{n}", label) for n in LAYER_NAMES) - total)
-        put("check.cloud.layers_sum_to_ebita", label,
-            sum(rows.get(f"cloud.ebita.{n}", label) for n in LAYER_NAMES) - rows.get("cloud.ebita", label))
-        put("check.cloud.maas_parts_sum_to_maas", label,
-            sum(rows.get(f"cloud.maas.{n}", label) for n in MAAS_PARTS) - rows.get("cloud.revenue.maas", label))
+        for line in SUMS:  # each sum line's declared parts (cloudmodel.lines.Line.parts)
+            put(line.check, label, sum(rows.get(part, label) for part in line.parts) - rows.get(line.name, label))
     for label in fiscal:
         year = int(label[2:])
-        for line, metric in (("cloud.revenue", "cloud_revenue_rmb_mn"), ("cloud.ebita", "cloud_adj_ebita_rmb_mn")):
+        for line, metric in ((name, LINES[name].metric) for name in (CLOUD_REVENUE, CLOUD_EBITA)):
             quarter_sum = sum(rows.get(line, quarter_label(fiscal_index(year, k))) for k in range(1, QUARTERS_PER_YEAR + 1))
             reported = history.annual.get(metric, {}).get(label)
             year_value = reported if reported is not None and rows.basis(line, label) == ACTUAL else rows.get(line, label)
             put(f"check.{line}.quarters_sum_to_year", label, quarter_sum - year_value)
-        if rows.get("group.other.revenue", label) is not None:
-            put("check.group.revenue_reconciles", label, rows.get("group.revenue", label) - (
-                rows.get("cloud.revenue", label) + _or_zero(rows.get("group.taotian.revenue", label))
-                + rows.get("group.other.revenue", label)))
-        if rows.get("valuation.target.usd_per_ads", label) is not None:
-            put("check.valuation.parts_sum_to_target", label, rows.get("valuation.target.usd_per_ads", label) - (
-                rows.get("valuation.cloud.usd_per_ads", label) + rows.get("valuation.taotian.usd_per_ads", label)))
+        if rows.get(OTHER_REVENUE, label) is not None:
+            put("check.group.revenue_reconciles", label, rows.get(GROUP_REVENUE, label) - (
+                rows.get(CLOUD_REVENUE, label) + _or_zero(rows.get(TAOTIAN_REVENUE, label))
+                + rows.get(OTHER_REVENUE, label)))
+        if rows.get(TARGET_USD, label) is not None:
+            put("check.valuation.parts_sum_to_target", label, rows.get(TARGET_USD, label) - (
+                rows.get(CLOUD_VALUE, label) + rows.get(TAOTIAN_VALUE, label)))
     anchor_year = next((label for label in (calendar_year_label(t.anchor[-1]), fiscal_year_label(t.anchor[-1]))
                         if _year_quarters(label) == list(t.anchor)), None)  # CY2024, or the fiscal year before an early origin
-    for line, driver_id in () if anchor_year is None else (("cloud.maas.model_calls", "maas.model_calls_cy2024"), ("cloud.maas.gpu_leasing", "maas.gpu_leasing_cy2024"),
-                            ("cloud.maas.plugins", "maas.plugins_cy2024"), ("cloud.ai.revenue", "ai.revenue_cy2024")):
+    for line, driver_id in () if anchor_year is None else ((MODEL_CALLS, "maas.model_calls_cy2024"), (GPU_LEASING, "maas.gpu_leasing_cy2024"),
+                            (PLUGINS, "maas.plugins_cy2024"), (AI_REVENUE, "ai.revenue_cy2024")):
         put(f"check.anchor.{line.split('.')[-1]}", anchor_year, rows.get(line, anchor_year) - drivers[driver_id].value)
     return names
 

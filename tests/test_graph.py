@@ -172,7 +172,9 @@ def test_a_tracing_run_records_branch_reads(rdrivers, rhistory):
     timeline = _timeline(drivers, history)
     evaluation = evaluate(drivers.values_by_id(), history, timeline, trace=True)
     reported, forecast = evaluation.reads[("paas_base", timeline.origin)], evaluation.reads[("paas_base", timeline.last)]
-    dates = {d for ids in type(timeline).EVENTS.values() for d in ids}  # drivers whose periods set the timeline
+    from cloudmodel.engine import SCHEDULES
+
+    dates = {d for name in [*type(timeline).EVENTS, *SCHEDULES] for d in timeline.drivers_setting(name)}  # set the timeline
     assert ("quantity", "non_ai_revenue", timeline.origin) in reported
     assert not any(r[0] == "driver" and r[1] not in dates for r in reported)
     assert ("driver", "growth.organic_long_run", None) in forecast

@@ -144,3 +144,47 @@ def test_no_folder_level_import_loops():
 
     loops = sorted(f"{a} -> {b} -> … -> {a}" for a, targets in graph.items() for b in targets if reaches(b, a))
     assert not loops, loops
+
+
+def _string_constants() -> dict[str, set[str]]:
+    """Each string literal of the package (docstrings and f-string pieces aside) → the files it is written in."""
+    found: dict[str, set[str]] = {}
+    for path, tree in MODULES.values():
+        skip = _docstrings(tree) | {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                found.setdefault(node.value, set()).add(str(path.relative_to(PACKAGE)))
+    return found
+
+
+def test_a_line_is_named_in_at_most_two_code_files():
+    """Issue 21: a line's name is written where it is declared (with its quantity) and at most one
+    other place; everything else refers to the declaration's constant."""
+    from cloudmodel.quantities import LINES
+
+    constants = _string_constants()
+    spread = {name: sorted(constants[name]) for name in LINES if len(constants.get(name, ())) > 2}
+    assert not spread, spread
+    assert len(LINES) >= 70  # the check saw the registry
+
+
+def test_a_label_is_written_once():
+    """Issue 21: a line's label lives in its declaration; tables, the note and the charts read it from there."""
+    from cloudmodel.lines import LAYER_LABELS
+    from cloudmodel.quantities import LINES
+
+    constants = _string_constants()
+    labels = {line.label for line in LINES.values()} | {label for label, _ in LAYER_LABELS}
+    spread = {label: sorted(constants[label]) for label in labels if len(constants.get(label, ())) > 1}
+    assert not spread, spread
+    assert "Cloud revenue" in labels
+
+
+def test_every_sum_line_has_its_check_and_every_part_is_a_line():
+    from cloudmodel.quantities import LINES
+
+    sums = [line for line in LINES.values() if line.parts]
+    assert {line.name for line in sums} >= {"cloud.revenue", "cloud.ebita", "cloud.revenue.maas", "cloud.gross_profit"}
+    for line in sums:
+        assert line.check and line.check.startswith("check."), line
+        assert all(part in LINES for part in line.parts), line

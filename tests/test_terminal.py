@@ -89,7 +89,7 @@ def words():
     """What must never break across lines: every line name and driver id, and every word of their
     labels."""
     from cloudmodel.inputs.drivers import load_drivers
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     drivers = load_drivers(DRIVERS)
     found = set(LINES) | set(drivers)

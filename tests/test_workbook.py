@@ -114,7 +114,7 @@ def test_sheets_columns_and_formulas(base_book):
 
     fc, path, formulas, _ = base_book
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["README", "Drivers", "Quarters", "Years", "Constants", "Outputs", "Checks", "Targets"]
+    assert book.sheetnames == ["README", "Tables", "Drivers", "Quarters", "Years", "Constants", "Outputs", "Checks", "Targets"]
     drivers = book["Drivers"]
     assert [c.value for c in drivers[1]][:7] == ["id", "value", "unit", "low", "high", "kind", "source"]
     assert [c.value for c in book["Outputs"][1]][:3] == ["line", "period", "value"]
@@ -132,3 +132,29 @@ def test_sheets_columns_and_formulas(base_book):
     assert by_id["ai.penetration_target"][1].number_format == "0.0%"
     assert "bn" in by_id["maas.model_calls_cy2024"][1].number_format
     assert book["Quarters"].freeze_panes == "E3"
+
+
+def test_tables_sheet_shows_the_terminals_sections_live(base_book):
+    """The Tables sheet lays out the sections the terminal prints (present/sections.py), each cell a
+    reference to its line's cell in Outputs; recalculated, it shows the forecast's value."""
+    import openpyxl
+
+    from cloudmodel.present import sections
+    from cloudmodel.present.defaults import target_year
+
+    fc, path, _, folder = base_book
+    sheet = openpyxl.load_workbook(path)["Tables"]
+    rows = list(sheet.iter_rows(values_only=True))
+    labels = [r[0] for r in rows if r[0] is not None]
+    expected = sections.forecast(target_year(fc.drivers, fc.timeline.origin))
+    for section in expected:
+        assert section.title in labels
+        assert [label for label, _ in section.pairs()] == labels[labels.index(section.title) + 2:][:len(section.rows)]
+    header = next(r for r in rows if r[0] == "line")
+    column = header.index("FY2027 E")
+    revenue = next(r for r in rows if r[0] == "Cloud revenue")
+    assert str(revenue[column]).startswith("=Outputs!$C$")
+    recalculated = openpyxl.load_workbook(recalculate(path, folder), data_only=True)["Tables"]
+    values = {r[0]: r for r in recalculated.iter_rows(values_only=True) if r[0]}
+    assert values["Cloud revenue"][column] == pytest.approx(fc.value("cloud.revenue", "FY2027"), rel=1e-9)
+    assert values["Target per ADS"][column] == pytest.approx(fc.value("valuation.target.usd_per_ads", "FY2027"), rel=1e-9)

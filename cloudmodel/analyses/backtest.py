@@ -29,8 +29,10 @@ from cloudmodel.errors import InputError
 from cloudmodel.inputs.actuals import Actuals, as_known
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.lines import LINES
 from cloudmodel.periods import QUARTERS_PER_YEAR, Period, quarter_label
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.ebita import CLOUD_EBITA
+from cloudmodel.quantities.revenue import AI_REVENUE, CLOUD_REVENUE
 from cloudmodel.xp import Z90
 
 
@@ -70,7 +72,7 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
     origin_q = parse_origin(origin, history, drivers)
     known = actuals.before(origin_q)
     fc = forecast(drivers=drivers, history=history, actuals=known, origin=origin_q)
-    revenue_known = _observed("cloud.revenue", history, known, origin_q)
+    revenue_known = _observed(CLOUD_REVENUE, history, known, origin_q)
     baseline = fit_baseline(revenue_known)
     rows = []
     for row in actuals.rows:
@@ -88,7 +90,7 @@ def backtest(drivers: DriverSet, history: History, actuals: Actuals, origin: str
             naive = seasonal_naive(_observed(row.line, history, known, origin_q), quarters if flow else quarters[-1:])
             if naive is not None:
                 candidates["seasonal_naive"] = naive
-        if row.line == "cloud.revenue":
+        if row.line == CLOUD_REVENUE:
             path = baseline.forecast(list(range(origin_q + 1, quarters[-1] + 1)))
             candidates["baseline"] = sum(path[q] if q in path else revenue_known[q] for q in quarters)
         for method, value in candidates.items():
@@ -129,7 +131,7 @@ BAND_ALPHA = 0.10
 #: Fewest reported quarters before an origin for a Holt–Winters fit (two seasonal cycles), as skill.py.
 ETS_MIN_QUARTERS = 8
 BASELINES = ("seasonal_naive", "yoy_carry", "holt_winters", "combination")
-REVENUE = "cloud.revenue"
+REVENUE = CLOUD_REVENUE
 
 
 def seasonal_naive_next(actual: dict[int, float], o: int) -> float | None:
@@ -258,8 +260,8 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
         fc = forecast(basis=basis, horizon=_next_horizon(basis))
         target = o + 1
         label = quarter_label(target)
-        model_value = fc.value("cloud.revenue", label)
-        share = 1 - fc.value("cloud.ai.revenue", label) / model_value
+        model_value = fc.value(CLOUD_REVENUE, label)
+        share = 1 - fc.value(AI_REVENUE, label) / model_value
         spreads = basis.living.spreads
         state = spreads["revenue"] * share * band_quantile(spreads["revenue_dof"]) / Z90
         sd = math.hypot(state, _driver_spread(basis, label))
@@ -274,7 +276,7 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
                 continue
             rows.append(_score_row(name, o, target, pair[0], pair[1], actual[target]))
         if o in ebita and target in ebita:
-            margin_model = fc.value("cloud.ebita", label)
+            margin_model = fc.value(CLOUD_EBITA, label)
             ebita_rows.append({"origin": quarter_label(o), "period": label, "model": margin_model,
                                "latest_margin_x_revenue": ebita[o] / actual[o] * model_value, "actual": ebita[target]})
     after = report_origin(drivers)

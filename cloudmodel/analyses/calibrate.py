@@ -36,6 +36,8 @@ from cloudmodel.inputs.drivers import (
 )
 from cloudmodel.inputs.history import History
 from cloudmodel.periods import quarter_label
+from cloudmodel.quantities.ebita import SHARED_OPEX
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
 HISTORY_LINE = "cloud_revenue_rmb_mn"
 
@@ -45,8 +47,8 @@ def implied_shared_costs(drivers: DriverSet, history: History) -> tuple[list[int
     timeline = make_timeline(drivers, history, history.last_quarter + 1)
     raw = run(drivers.values_by_id(), history, timeline)
     quarters = [q for q in timeline.quarters if q <= timeline.origin]
-    revenue = [raw.quarterly["cloud.revenue"][q] for q in quarters]
-    costs = [raw.quarterly["cloud.shared_opex"][q] for q in quarters]
+    revenue = [raw.quarterly[CLOUD_REVENUE][q] for q in quarters]
+    costs = [raw.quarterly[SHARED_OPEX][q] for q in quarters]
     return quarters, revenue, costs
 
 
@@ -134,6 +136,8 @@ def _record(d: Driver, value: float, low: float | None, high: float | None) -> s
         lines.append(f"bounds = {_toml_value(list(d.bounds))}")
     if low is not None and high is not None:
         lines += [f"low = {_toml_value(low)}", f"high = {_toml_value(high)}"]
+    if d.schedule:
+        lines.append(f"schedule = {_toml_value(d.schedule)}")
     return "\n".join(lines) + "\n"
 
 

@@ -24,20 +24,23 @@ from collections.abc import Callable
 from cloudmodel.engine import Raw, make_timeline, run
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
+from cloudmodel.quantities.ebita import CLOUD_EBITA
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
+from cloudmodel.quantities.valuation import CLOUD_VALUE
 
 Target = Callable[[Raw], float]
 
 
 def _growth(year: int) -> Target:
-    return lambda raw: raw.fiscal_year("cloud.revenue", year) / raw.fiscal_year("cloud.revenue", year - 1) - 1
+    return lambda raw: raw.fiscal_year(CLOUD_REVENUE, year) / raw.fiscal_year(CLOUD_REVENUE, year - 1) - 1
 
 
 def _margin(year: int) -> Target:
-    return lambda raw: raw.fiscal_year("cloud.ebita", year) / raw.fiscal_year("cloud.revenue", year)
+    return lambda raw: raw.fiscal_year(CLOUD_EBITA, year) / raw.fiscal_year(CLOUD_REVENUE, year)
 
 
 def _cloud_per_ads(year: int) -> Target:
-    return lambda raw: raw.annual["valuation.cloud.usd_per_ads"][year]
+    return lambda raw: raw.annual[CLOUD_VALUE][year]
 
 
 def _runner(drivers: DriverSet, history: History):

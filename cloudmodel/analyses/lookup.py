@@ -24,7 +24,7 @@ def trace(basis: Any, spec: str) -> dict[str, Any]:
     """``trace LINE`` or ``trace LINE@PERIOD``: the drivers that make a line (at one period), its formula."""
     from cloudmodel.analyses.whatif import check_period
     from cloudmodel.lineage import drivers_of, formula_of
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     line, _, period = spec.partition("@")
     if line not in LINES:

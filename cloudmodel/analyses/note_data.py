@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
+from cloudmodel.quantities.valuation import TARGET_USD
+
 BASE = "base"
-VALUATION_LINE = "valuation.target.usd_per_ads"
+VALUATION_LINE = TARGET_USD
 #: Draws of the note's simulation: enough for a stable p5–p95 band, small enough for a second.
 DEFAULT_DRAWS = 2_000
 DEFAULT_SEED = 0
@@ -74,7 +77,7 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
     else:  # the year the valuation is set on and the one after
         later = [y for y in years if int(y[2:]) > int(value_period[2:])]
         target_years = [value_period, later[0] if later else value_period]
-    outputs = [(VALUATION_LINE, value_period), ("cloud.revenue", target_years[-1])]
+    outputs = [(VALUATION_LINE, value_period), (CLOUD_REVENUE, target_years[-1])]
     sensitivity = tornado(fc.drivers, history, outputs).to_dicts()
     sim = simulate(fc.drivers, history, draws, seed, living=basis.living)
     if is_base:
@@ -90,7 +93,7 @@ def gather(scenario: str = BASE, overrides: Mapping[str, Any] | None = None, act
         shapley["vs"] = vs
     last = target_years[-1]
     before = years[years.index(last) - 1] if last in years and years.index(last) > 0 else None
-    component = component_bridge(fc, "cloud.revenue", last, before) if before else None
+    component = component_bridge(fc, CLOUD_REVENUE, last, before) if before else None
     from cloudmodel.inputs.history import load_history
 
     shipped = load_history()

@@ -18,15 +18,26 @@ import numpy as np
 
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
+from cloudmodel.quantities.ebita import CLOUD_EBITA, EBITA_MARGIN
+from cloudmodel.quantities.group import GROUP_REVENUE, NET_INCOME
+from cloudmodel.quantities.maas import MAAS_REVENUE
+from cloudmodel.quantities.revenue import (
+    AI_REVENUE,
+    AI_REVENUE_SHARE,
+    CLOUD_REVENUE,
+    CLOUD_REVENUE_GROWTH,
+    LAYER_REVENUE,
+)
+from cloudmodel.quantities.valuation import CLOUD_VALUE, TARGET_HKD, TARGET_USD
 from cloudmodel.xp import Z90
 
 PERT_SHAPE = 4.0
 BETA_TABLE = 1 << 16
 #: Lines the simulation reports; their lineage names the drivers that are drawn.
-KEY_LINES = ("cloud.revenue", "cloud.revenue.iaas", "cloud.revenue.paas", "cloud.revenue.saas", "cloud.revenue.maas",
-             "cloud.revenue.solutions", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.ai.revenue",
-             "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income", "valuation.cloud.usd_per_ads",
-             "valuation.target.usd_per_ads", "valuation.target.hkd_per_share")
+KEY_LINES = (CLOUD_REVENUE, LAYER_REVENUE["iaas"], LAYER_REVENUE["paas"], LAYER_REVENUE["saas"], MAAS_REVENUE,
+             LAYER_REVENUE["solutions"], CLOUD_REVENUE_GROWTH, CLOUD_EBITA, EBITA_MARGIN, AI_REVENUE,
+             AI_REVENUE_SHARE, GROUP_REVENUE, NET_INCOME, CLOUD_VALUE,
+             TARGET_USD, TARGET_HKD)
 
 
 @dataclass(frozen=True)

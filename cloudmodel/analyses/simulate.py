@@ -51,8 +51,10 @@ from cloudmodel.engine import make_timeline, run
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.lines import LINES
 from cloudmodel.periods import Period
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
+from cloudmodel.quantities.valuation import TARGET_USD
 from cloudmodel.units import format_quantity
 
 CHUNK = 32_768
@@ -63,7 +65,7 @@ STATS = ("mean", "p5", "p25", "p50", "p75", "p95")
 PERCENTILES = (5, 25, 50, 75, 95)
 ATTRIBUTION_SAMPLE = 200_000
 #: Lines whose spread is attributed to drivers, at the report's target year.
-ATTRIBUTION_LINES = ("cloud.revenue", "valuation.target.usd_per_ads")
+ATTRIBUTION_LINES = (CLOUD_REVENUE, TARGET_USD)
 
 
 @dataclass

@@ -29,12 +29,18 @@ from cloudmodel.engine import Raw, make_timeline, run
 from cloudmodel.errors import InputError
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.lines import LINES
 from cloudmodel.periods import QUARTERS_PER_YEAR, Period, fiscal_parts, quarter_label
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.customers import AI_CUSTOMERS
+from cloudmodel.quantities.ebita import CLOUD_EBITA, EBITA_MARGIN
+from cloudmodel.quantities.group import GROUP_ADJ_EBITA, GROUP_REVENUE
+from cloudmodel.quantities.maas import DEEPSEEK_DAU
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
+from cloudmodel.quantities.valuation import TARGET_USD
 
-REVENUE, EBITA = "cloud.revenue", "cloud.ebita"
-KEY_LINES = ("cloud.revenue", "cloud.ebita", "cloud.ebita_margin", "group.revenue", "group.adj_ebita",
-             "valuation.target.usd_per_ads")
+REVENUE, EBITA = CLOUD_REVENUE, CLOUD_EBITA
+KEY_LINES = (CLOUD_REVENUE, CLOUD_EBITA, EBITA_MARGIN, GROUP_REVENUE, GROUP_ADJ_EBITA,
+             TARGET_USD)
 
 
 @dataclass
@@ -207,9 +213,9 @@ def _surprises(actuals: Any, fc0: Any, after: Any, before: Any = None) -> tuple[
     for q in range(origin + 1, last + 1):
         if q in ebita and q in revenue:
             label = quarter_label(q)
-            forecast = fc0.rows.get("cloud.ebita_margin", label)
+            forecast = fc0.rows.get(EBITA_MARGIN, label)
             actual = ebita[q] / revenue[q]
-            out.append({"line": "cloud.ebita_margin", "period": label, "forecast": forecast, "actual": actual, "low": None,
+            out.append({"line": EBITA_MARGIN, "period": label, "forecast": forecast, "actual": actual, "low": None,
                         "high": None, "error": forecast - actual, "pct_error": None, "within_bounds": None, "unit": "ratio"})
     return out, used, not_used
 
@@ -294,8 +300,8 @@ def _figure_status(row: Any, period: Period, where: str, fc0: Any, after: Any, b
         weighed = any(e["source"] == where for e in after.living.evidence)
         return ("used as a figure: pins cloud EBITA (actual) and feeds the margin state"
                 + ("; the drivers' fit weighs its surprise" if weighed else "")), None
-    if row.line in ("cloud.ai.customers", "cloud.deepseek.dau_hosted"):
-        path = "the AI adoption curve" if row.line == "cloud.ai.customers" else "the hosted DeepSeek traffic path"
+    if row.line in (AI_CUSTOMERS, DEEPSEEK_DAU):
+        path = "the AI adoption curve" if row.line == AI_CUSTOMERS else "the hosted DeepSeek traffic path"
         if (row.line, q) in re_anchored(observed(after.history), fc0.timeline):
             return f"used as a figure: the latest {row.line}, re-anchors {path}", None
         return "", f"only the latest {row.line} after the drivers' own date re-anchors {path}; this one is not it"

@@ -32,8 +32,15 @@ from cloudmodel.batch import line_values, run_cases
 from cloudmodel.errors import InputError, did_you_mean
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.lines import LINES
+from cloudmodel.lines import bridge
 from cloudmodel.periods import Period, PeriodError
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.customers import AI_CUSTOMERS
+from cloudmodel.quantities.ebita import CLOUD_EBITA, EBITA_MARGIN
+from cloudmodel.quantities.group import GROUP_REVENUE, NET_INCOME
+from cloudmodel.quantities.maas import MAAS_REVENUE
+from cloudmodel.quantities.revenue import AI_REVENUE_SHARE, CLOUD_REVENUE, CLOUD_REVENUE_GROWTH
+from cloudmodel.quantities.valuation import TARGET_USD
 from cloudmodel.units import UnitError, parse_quantity
 
 UNRANGED_RELATIVE = 0.10  # ±10% for drivers without a range …
@@ -46,20 +53,12 @@ SOLVE_BISECTIONS = 200
 #: Where a driver has no upper bound, solve looks up to 100× its size (a model input that far off is no answer).
 UNBOUNDED_SEARCH = 100
 MAX_SHAPLEY_DRIVERS = 15  # 2^15 cases in one batched run (~0.5 GB); beyond that, sequential
-VALUATION = "valuation.target.usd_per_ads"
-KEY_LINES = ("cloud.revenue", "cloud.revenue_growth", "cloud.ebita", "cloud.ebita_margin", "cloud.revenue.maas",
-             "cloud.ai.customers", "cloud.ai.revenue_share", "group.revenue", "group.non_gaap_net_income",
-             "valuation.target.usd_per_ads")
-COMPONENTS = {
-    "cloud.revenue": [(f"cloud.revenue.{x}", 1) for x in ("iaas", "paas", "saas", "maas", "solutions")],
-    "cloud.revenue.maas": [(f"cloud.maas.{x}", 1) for x in ("model_calls", "plugins", "gpu_leasing", "deepseek_hosting", "apple")],
-    "cloud.ebita": [(f"cloud.gross_profit.{x}", 1) for x in ("iaas", "paas", "saas", "maas", "solutions")]
-    + [("cloud.shared_opex", -1), ("cloud.capex_depreciation", -1)],
-    "cloud.ai.revenue": [("cloud.revenue.maas", 1), ("cloud.revenue.iaas.ai", 1), ("cloud.revenue.paas.ai", 1),
-                         ("cloud.revenue.saas.ai", 1)],
-    "group.revenue": [("cloud.revenue", 1), ("group.taotian.revenue", 1), ("group.other.revenue", 1)],
-    "valuation.target.usd_per_ads": [("valuation.cloud.usd_per_ads", 1), ("valuation.taotian.usd_per_ads", 1)],
-}
+VALUATION = TARGET_USD
+KEY_LINES = (CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, CLOUD_EBITA, EBITA_MARGIN, MAAS_REVENUE,
+             AI_CUSTOMERS, AI_REVENUE_SHARE, GROUP_REVENUE, NET_INCOME,
+             TARGET_USD)
+#: The component bridge of each line declared as a sum or with terms (:func:`cloudmodel.lines.bridge`).
+COMPONENTS = {name: list(bridge(line)) for name, line in LINES.items() if line.parts or line.terms}
 
 
 # --------------------------------------------------------------------------- parsing
@@ -409,15 +408,15 @@ def sensitivity(basis: Any, drivers: DriverSet, line: str | None, period: str | 
 
     history = basis.history
     period = check_period(period or target_year(drivers, basis.last))
-    for out_line in ([check_line(line)] if line else ["cloud.revenue", VALUATION]):
+    for out_line in ([check_line(line)] if line else [CLOUD_REVENUE, VALUATION]):
         check_output_period(drivers, history, out_line, period)
     if grid_of:
-        parts, target_line = _grid_pair(grid_of), check_line(line or "cloud.revenue")
+        parts, target_line = _grid_pair(grid_of), check_line(line or CLOUD_REVENUE)
         frame = grid(drivers, history, parts[0], parts[1], target_line, period)
         meta = basis.describe() | {"line": target_line, "period": period, "grid": parts}
         return {"kind": "grid", "frame": frame, "parts": parts, "line": target_line, "period": period,
                 "document": {"meta": meta, "rows": frame.to_dicts()}}
-    outputs = [(check_line(line), period)] if line else [("cloud.revenue", period), (VALUATION, period)]
+    outputs = [(check_line(line), period)] if line else [(CLOUD_REVENUE, period), (VALUATION, period)]
     frame = tornado(drivers, history, outputs, include_all)
     meta = basis.describe() | {"outputs": outputs, "scenario": scenario}
     return {"kind": "tornado", "frame": frame, "outputs": outputs, "document": {"meta": meta, "rows": frame.to_dicts()}}

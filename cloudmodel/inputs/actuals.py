@@ -64,8 +64,19 @@ from typing import Any
 
 from cloudmodel.errors import InputError, InputProblem, did_you_mean
 from cloudmodel.inputs.history import LINE_METRICS, History
-from cloudmodel.lines import GROWTH, LINES, MARGIN, PART
+from cloudmodel.lines import GROWTH, MARGIN, PART
 from cloudmodel.periods import QUARTERS_PER_YEAR, Period, PeriodError, Rollup, quarter_label
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.ebita import CLOUD_EBITA, GROSS_PROFIT
+from cloudmodel.quantities.group import (
+    CEG_ADJ_EBITA,
+    CEG_REVENUE,
+    GROUP_ADJ_EBITA,
+    GROUP_REVENUE,
+    TAOTIAN_ADJ_EBITA,
+    TAOTIAN_REVENUE,
+)
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 from cloudmodel.units import UnitError, parse_quantity
 
 COLUMNS = ("period", "line", "value")
@@ -119,10 +130,10 @@ PERCENT = 100.0
 #: The most a percent typed without its sign can be (a ratio of 100 = 10,000% is beyond any line).
 PERCENT_MAX = 100.0
 #: EBITA (or gross profit) line -> the revenue of the same segment, which it cannot exceed.
-EBITA_OF = {"cloud.ebita": "cloud.revenue", "group.adj_ebita": "group.revenue",
-            "group.taotian.adj_ebita": "group.taotian.revenue",
-            "group.china_ecommerce.adj_ebita": "group.china_ecommerce.revenue",
-            "cloud.gross_profit": "cloud.revenue",
+EBITA_OF = {CLOUD_EBITA: CLOUD_REVENUE, GROUP_ADJ_EBITA: GROUP_REVENUE,
+            TAOTIAN_ADJ_EBITA: TAOTIAN_REVENUE,
+            CEG_ADJ_EBITA: CEG_REVENUE,
+            GROSS_PROFIT: CLOUD_REVENUE,
             **{f"cloud.ebita.{n}": f"cloud.revenue.{n}" for n in ("iaas", "paas", "saas", "maas", "solutions")},
             **{f"cloud.gross_profit.{n}": f"cloud.revenue.{n}" for n in ("iaas", "paas", "saas", "maas", "solutions")}}
 #: The slips a figure's scale is matched with, by unit: (typed value ÷ true value, the unit it looks
@@ -366,7 +377,7 @@ def _row(file: str, index: int, row: dict[str, Any]) -> Actual:
         raise _Bad(InputProblem(file, f"{where}, column value", row["value"], f"{value:,.10g} lies outside this row's own "
                                 f"bounds ({_bounds_text(low, high, unit)})", "a value is inside its low and high: check the "
                                 "three cells (and their units)"))
-    money = line.startswith(("cloud.revenue", "group.revenue")) and unit == "RMB_mn"
+    money = line.startswith((CLOUD_REVENUE, GROUP_REVENUE)) and unit == "RMB_mn"
     if value is not None and ((unit == "count" and value < 0) or (money and not value > 0)):
         raise _Bad(InputProblem(file, f"{where}, column value", row["value"], "a revenue is positive and a count is not negative"))
     flag = str(row.get("restates", "")).strip().lower()
@@ -849,11 +860,11 @@ def _refuse_gap(known: History, actuals: Actuals) -> None:
     from cloudmodel.periods import quarter_label
 
     last = known.last_quarter
-    later = sorted(q for q in known.quarterly[LINE_METRICS["cloud.revenue"]] if q > last + 1)
+    later = sorted(q for q in known.quarterly[LINE_METRICS[CLOUD_REVENUE]] if q > last + 1)
     if later:
-        row = next((r for r in actuals.rows if r.line == "cloud.revenue" and Period.parse(r.period).is_quarter
+        row = next((r for r in actuals.rows if r.line == CLOUD_REVENUE and Period.parse(r.period).is_quarter
                     and Period.parse(r.period).fiscal_quarters()[0] == later[0]), None)
-        raise InputError.one(actuals.file, f"row {row.row}" if row else "cloud.revenue", quarter_label(later[0]),
+        raise InputError.one(actuals.file, f"row {row.row}" if row else CLOUD_REVENUE, quarter_label(later[0]),
                              f"cloud revenue of {quarter_label(last + 1)} is missing: the reported quarters must follow "
                              f"one another from the history's last, {quarter_label(last)}",
                              f"add {quarter_label(last + 1)} to the actuals file")

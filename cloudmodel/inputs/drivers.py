@@ -125,6 +125,7 @@ class Driver:
     distribution: dict | None = None
     overridden: bool = False
     fit: bool = True  # the quarterly update may move it (``fit = false`` in its file: never)
+    schedule: str | None = None  # the dated path it is an entry of (``schedule = "growth.organic"``), from its period on
 
     @property
     def has_range(self) -> bool:
@@ -351,7 +352,7 @@ def _to_driver(file: str, theme: str, index: int, spec: DriverSpec) -> tuple[Dri
         quote=spec.quote, where=spec.where, source=spec.source, reason=spec.reason, formula=spec.formula,
         target=spec.target, reading=spec.reading,
         distribution=spec.distribution.model_dump(exclude_none=True) if spec.distribution else None,
-        fit=spec.fit is not False,
+        fit=spec.fit is not False, schedule=spec.schedule,
     )
     return driver, []
 

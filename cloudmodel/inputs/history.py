@@ -33,21 +33,11 @@ from pathlib import Path
 
 from cloudmodel.errors import InputError, InputProblem
 from cloudmodel.periods import QUARTERS_PER_YEAR, Period, PeriodError, fiscal_index, quarter_label
+from cloudmodel.quantities import LINE_METRICS
+from cloudmodel.quantities.maas import APPLE_USERS
+from cloudmodel.quantities.revenue import AI_REVENUE_GROWTH
 
-#: Output line -> metric of the history, for the lines the history carries as figures.
-LINE_METRICS = {
-    "cloud.revenue": "cloud_revenue_rmb_mn",
-    "cloud.ebita": "cloud_adj_ebita_rmb_mn",
-    "group.revenue": "group_revenue_rmb_mn",
-    "group.adj_ebita": "group_adj_ebita_rmb_mn",
-    "group.taotian.revenue": "ttg_revenue_rmb_mn",
-    "group.taotian.adj_ebita": "ttg_adj_ebita_rmb_mn",
-    "group.china_ecommerce.revenue": "china_ecommerce_group_revenue_rmb_mn",
-    "group.china_ecommerce.adj_ebita": "china_ecommerce_group_adj_ebita_rmb_mn",
-    "group.capex": "capex_rmb_mn",
-    "cloud.ai.customers": "ai_customers",  # none in the shipped file; an actuals file may give them
-    "cloud.deepseek.dau_hosted": "deepseek_dau_hosted",
-}
+#: Output line -> metric of the history (each line declares the metric that reports it), and back.
 METRIC_LINES = {metric: line for line, metric in LINE_METRICS.items()}
 
 #: Metrics stated in another unit: metric -> (the metric it is stored as, factor to it).
@@ -322,9 +312,9 @@ def _bounds_of(fact: Fact, where: str) -> list[Observation]:
     served that quarter above by 0."""
     end = Period.parse(fact.period).fiscal_quarters()[-1]
     if fact.metric == AI_STREAK:
-        return [Observation("cloud.ai.revenue_growth", quarter_label(end - k), None, TRIPLE_DIGIT, None, where)
+        return [Observation(AI_REVENUE_GROWTH, quarter_label(end - k), None, TRIPLE_DIGIT, None, where)
                 for k in range(int(fact.value))]
-    return [Observation("cloud.apple.users_served", fact.period, None, None, 0.0, where)] if fact.value == 0 else []
+    return [Observation(APPLE_USERS, fact.period, None, None, 0.0, where)] if fact.value == 0 else []
 
 
 def _derive(history: History) -> None:

@@ -61,6 +61,14 @@ class DriverSpec(BaseModel):
     bounds: list[float] | None = None
     distribution: Distribution | None = None
     fit: bool | None = None  # false: the quarterly update never moves it (an event no aggregate figure reports)
+    schedule: str | None = None  # the dated path it is an entry of, in force from its period's first quarter
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_shape(cls, v: str | None) -> str | None:
+        if v is not None and not _ID.match(v):
+            raise ValueError("a schedule is named like a driver, dotted lower-case words, e.g. 'growth.organic'")
+        return v
 
     @field_validator("id")
     @classmethod

@@ -13,6 +13,10 @@ from typing import Any
 
 from cloudmodel.lines import LAYER_LABELS
 from cloudmodel.present.output import write_atomic
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.ebita import EBITA_MARGIN
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
+from cloudmodel.quantities.valuation import TARGET_USD
 
 BASE_COLOUR, UP, DOWN, TOTAL = "#1d3557", "#2a9d8f", "#e76f51", "#444444"
 LAYER_COLOURS = ("#1d3557", "#457b9d", "#a8dadc", "#e76f51", "#f4a261")
@@ -116,8 +120,6 @@ def waterfall(bridge: dict[str, Any], title: str, path: Path, force: bool = Fals
 
 
 def _line_unit(title: str) -> str:
-    from cloudmodel.lines import LINES
-
     line = title.split(":")[0].split(" at ")[0].strip()
     return LINES[line].unit if line in LINES else ""
 
@@ -136,7 +138,7 @@ def forecast_chart(fc: Any, path: Path, force: bool = False) -> None:
 
     plt = _pyplot()
     years = periods_for(fc, "year")
-    marks = ["A" if fc.rows.basis("cloud.revenue", y) == "actual" else "E" for y in years]
+    marks = ["A" if fc.rows.basis(CLOUD_REVENUE, y) == "actual" else "E" for y in years]
     ticks = [f"{y}{m}" for y, m in zip(years, marks, strict=True)]
     fig, (mix, margins) = plt.subplots(1, 2, figsize=(12, 4.8))
     bottom = [0.0] * len(years)
@@ -150,7 +152,7 @@ def forecast_chart(fc: Any, path: Path, force: bool = False) -> None:
     mix.set_ylabel("RMB bn")
     mix.set_title(f"Cloud revenue by layer (RMB bn), scenario {fc.meta['scenario']}")
     mix.legend(fontsize=7, loc="upper left")
-    for label, line, colour in (("Cloud", "cloud.ebita_margin", BASE_COLOUR),
+    for label, line, colour in (("Cloud", EBITA_MARGIN, BASE_COLOUR),
                                 *((lab, f"cloud.ebita_margin.{key}", col) for lab, key, col in LAYERS)):
         values = [fc.rows.get(line, y) for y in years]
         if any(v is None for v in values):
@@ -174,8 +176,8 @@ def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = Fals
     """Cloud revenue (RMB bn) and the target price per ADS (USD) by scenario and year; base marked."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
-    for ax, (line, unit, title) in zip(axes, (("cloud.revenue", "RMB bn", "Cloud revenue"),
-                                               ("valuation.target.usd_per_ads", "USD", "Target price per ADS")), strict=True):
+    for ax, (line, unit) in zip(axes, ((CLOUD_REVENUE, "RMB bn"), (TARGET_USD, "USD")), strict=True):
+        title = LINES[line].label
         part = frame.filter(frame["line"] == line)
         years = list(dict.fromkeys(part["period"].to_list()))
         width = 0.8 / max(len(names), 1)
@@ -202,8 +204,6 @@ def scenarios_chart(frame: Any, names: list[str], path: Path, force: bool = Fals
 def tornado_chart(frame: Any, outputs: list[tuple[str, str]], path: Path, force: bool = False, top: int = 12) -> None:
     """A tornado per output: the output at each driver's low and high around the base (marked),
     largest swing on top, values labelled."""
-    from cloudmodel.lines import LINES
-
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(outputs), figsize=(7 * len(outputs), 0.45 * top + 2), squeeze=False)
     for ax, (line, period) in zip(axes[0], outputs, strict=True):
@@ -243,7 +243,7 @@ def fan_and_histogram(result: Any, path: Path, force: bool = False, history: Any
     plt = _pyplot()
     year = target_year(drivers, history.last_quarter)
     stats = result.stats
-    rows = stats.filter(stats["line"] == "cloud.revenue").to_dicts()
+    rows = stats.filter(stats["line"] == CLOUD_REVENUE).to_dicts()
     periods = sorted({r["period"] for r in rows})
     get = {(r["period"], r["stat"]): r["value"] / 1e3 for r in rows}
     fig, (fan, hist) = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -264,7 +264,7 @@ def fan_and_histogram(result: Any, path: Path, force: bool = False, history: Any
     fan.set_ylabel("RMB bn")
     fan.set_title("Cloud revenue by fiscal year (RMB bn): reported, then simulated")
     fan.legend(loc="upper left", fontsize=7)
-    key = ("valuation.target.usd_per_ads", year)
+    key = (TARGET_USD, year)
     if key in result.samples:
         samples = np.asarray(result.samples[key])
         hist.hist(samples, bins=80, color=DOWN, alpha=0.8)
@@ -291,7 +291,7 @@ def _reported_years(history: Any, periods: list[str]) -> list[tuple[str, float]]
     from cloudmodel.inputs.history import LINE_METRICS
     from cloudmodel.periods import fiscal_year_label
 
-    quarterly = history.quarterly.get(LINE_METRICS["cloud.revenue"], {})
+    quarterly = history.quarterly.get(LINE_METRICS[CLOUD_REVENUE], {})
     years: dict[str, list[float]] = {}
     for q in sorted(quarterly):
         label = fiscal_year_label(q)
@@ -306,7 +306,7 @@ def _report_target(drivers: Any = None) -> tuple[float | None, float | None]:
 
     targets = forecast(drivers=drivers).targets
     rows = [r for r in targets.iter_rows(named=True)
-            if r["line"] == "valuation.target.usd_per_ads"] if "line" in targets.columns else []
+            if r["line"] == TARGET_USD] if "line" in targets.columns else []
     if not rows:
         return None, None
     return rows[0]["model"], rows[0]["report"]

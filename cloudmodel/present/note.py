@@ -25,7 +25,23 @@ from typing import Any
 
 from cloudmodel import numbers as nb
 from cloudmodel.lines import LAYER_LABELS
+from cloudmodel.present import sections
 from cloudmodel.present.note_charts import UNITS, change, fmt, scale_of
+from cloudmodel.present.sections import label as line_label
+from cloudmodel.quantities.customers import AI_CUSTOMERS, AI_PENETRATION
+from cloudmodel.quantities.ebita import (
+    EBITA_MARGIN,
+    LAYER_MARGIN,
+)
+from cloudmodel.quantities.group import (
+    GROUP_REVENUE,
+    NET_INCOME,
+)
+from cloudmodel.quantities.maas import (
+    MAAS_REVENUE,
+)
+from cloudmodel.quantities.revenue import CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, LAYER_REVENUE
+from cloudmodel.quantities.valuation import TARGET_HKD, TARGET_USD
 
 TORNADO_BARS = 10  # drivers shown in the tornado chart (the table lists every one)
 BRIDGE_ROWS = 8  # the largest contributions drawn in a waterfall; the rest go into one bar
@@ -34,31 +50,14 @@ LAYERS = LAYER_LABELS
 MARKS = {"actual": "A", "estimate": "est.", "forecast": "E"}
 MARK_TITLES = {"A": "actual: reported by Alibaba", "est.": "estimate: the model's reading of a reported period",
                "E": "forecast"}
-VALUATION_LINE = "valuation.target.usd_per_ads"
-VALUATION_HKD = "valuation.target.hkd_per_share"
+VALUATION_LINE = TARGET_USD
+VALUATION_HKD = TARGET_HKD
 
-AI_LINES = (("Cloud customers (end)", "cloud.customers"), ("AI customers (end)", "cloud.ai.customers"),
-            ("AI penetration (end)", "cloud.ai.penetration"), ("AI revenue", "cloud.ai.revenue"),
-            ("AI share of cloud revenue", "cloud.ai.revenue_share"), ("Billable tokens", "cloud.maas.tokens"),
-            ("Average model-call price", "cloud.maas.price"), ("MaaS revenue", "cloud.revenue.maas"),
-            ("MaaS: model calls", "cloud.maas.model_calls"), ("MaaS: plugins", "cloud.maas.plugins"),
-            ("MaaS: GPU leasing", "cloud.maas.gpu_leasing"), ("MaaS: DeepSeek hosting", "cloud.maas.deepseek_hosting"),
-            ("MaaS: Apple (expected)", "cloud.maas.apple"), ("MaaS gross margin", "cloud.maas.margin"),
-            ("DeepSeek DAU hosted (end)", "cloud.deepseek.dau_hosted"), ("Apple users served (end)", "cloud.apple.users_served"))
-GROUP_LINES = (("Group revenue", "group.revenue"), ("Group revenue growth", "group.revenue_growth"),
-               ("of which cloud", "cloud.revenue"), ("of which Taotian", "group.taotian.revenue"),
-               ("of which other", "group.other.revenue"), ("Group adjusted EBITA", "group.adj_ebita"),
-               ("Group adjusted EBITA margin", "group.adj_ebita_margin"), ("Non-GAAP net income", "group.non_gaap_net_income"))
-VALUE_LINES = (("Cloud (P/S multiple × sales)", "valuation.cloud.usd_per_ads"),
-               ("Taotian (P/E multiple × earnings)", "valuation.taotian.usd_per_ads"),
-               ("Target per ADS", VALUATION_LINE), ("Target per HK share", VALUATION_HKD))
-QUARTER_LINES = (("Cloud revenue", "cloud.revenue"), ("Cloud revenue growth", "cloud.revenue_growth"),
-                 ("Cloud adjusted EBITA", "cloud.ebita"), ("Cloud EBITA margin", "cloud.ebita_margin"),
-                 ("MaaS revenue", "cloud.revenue.maas"), ("AI customers (end)", "cloud.ai.customers"))
+#: The lines of the scenario table (the key lines of :mod:`cloudmodel.analyses.whatif`).
+SCENARIO_LINES = (CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, EBITA_MARGIN, AI_CUSTOMERS, GROUP_REVENUE, NET_INCOME, TARGET_USD)
+INDENT = "\u2003"  # an indented row of a table (a space HTML keeps)
 QUARTERS_BEFORE, QUARTERS_AFTER = 4, 6  # the quarterly table: reported quarters shown, and forecast ones
-HEADLINE = (("cloud.revenue_growth", "Cloud revenue growth"), ("cloud.ebita_margin", "Cloud adjusted EBITA margin"),
-            (VALUATION_LINE, "Target price per ADS"), (VALUATION_HKD, "Target price per HK share"),
-            ("cloud.ai.customers", "AI customers"))
+HEADLINE = tuple((line, line_label(line)) for line in sections.HEADLINE)
 
 
 # --------------------------------------------------------------------------- data
@@ -155,22 +154,21 @@ def _card(cells: _Cells, line: str, label: str, period: str, note: str) -> str:
 def _today_cards(data: dict[str, Any], cells: _Cells) -> list[str]:
     """Today's headline: the year the valuation is set on and the one after, each against the last
     reported year (the report's own figures are in the targets table)."""
-    reported = next((y for y in reversed(data["years"]) if cells.mark("cloud.revenue", y) == "A"), None)
+    reported = next((y for y in reversed(data["years"]) if cells.mark(CLOUD_REVENUE, y) == "A"), None)
     cards = []
     for period in data["target_years"]:
-        for line, label in (("cloud.revenue", "Cloud revenue"), ("cloud.revenue_growth", "Cloud revenue growth"),
-                            ("cloud.ebita_margin", "Cloud adjusted EBITA margin")):
+        for line in (CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, EBITA_MARGIN):
             before = cells.value(line, reported) if reported else None
             note = f"reported {reported}: {fmt(before, cells.unit(line))}" if before is not None else "the model's figure"
-            cards.append(_card(cells, line, label, period, note))
+            cards.append(_card(cells, line, line_label(line), period, note))
     value = data["value_period"]
-    for line, label in ((VALUATION_LINE, "Target price per ADS"), (VALUATION_HKD, "Target price per HK share")):
+    for line in (VALUATION_LINE, VALUATION_HKD):
         report = next((t for t in data["targets"] if t["line"] == line), None)
         note = f"the report: {fmt(report['report'], report['unit'])} ({report['period']})" if report else "the model's figure"
-        cards.append(_card(cells, line, label, value, note))
-    ai = [p for p in data["years"] if cells.value("cloud.ai.customers", p) is not None]
+        cards.append(_card(cells, line, line_label(line), value, note))
+    ai = [p for p in data["years"] if cells.value(AI_CUSTOMERS, p) is not None]
     if ai:
-        cards.append(_card(cells, "cloud.ai.customers", "AI customers", data["target_years"][-1] if data["target_years"][-1] in ai
+        cards.append(_card(cells, AI_CUSTOMERS, line_label(AI_CUSTOMERS), data["target_years"][-1] if data["target_years"][-1] in ai
                            else ai[-1], "end of the year"))
     return cards
 
@@ -179,7 +177,7 @@ def _headline(data: dict[str, Any]) -> str:
     fc, targets = data["fc"], data["targets"]
     cells = _Cells(fc)
     cards = [] if fc.meta["targets_apply"] else _today_cards(data, cells)
-    for line, label in HEADLINE if fc.meta["targets_apply"] else ():
+    for line, title in HEADLINE if fc.meta["targets_apply"] else ():
         for t in (t for t in targets if t["line"] == line):
             unit = t["unit"]
             model = t["model"]
@@ -192,12 +190,12 @@ def _headline(data: dict[str, Any]) -> str:
             status = "met" if t["ok"] else "missed"
             cards.append(
                 f'<div class="kpi {status}" data-line="{_e(line)}" data-period="{_e(t["period"])}">'
-                f'<div class="k">{_e(label)} <span class="per">{_e(t["period"])}</span></div>'
+                f'<div class="k">{_e(title)} <span class="per">{_e(t["period"])}</span></div>'
                 f'<div class="v">{_e(fmt(model, unit))}</div>'
                 f'<div class="r">report {_e(report)} · {_e(gap)}</div></div>')
     last = data["target_years"][-1]
     if fc.meta["targets_apply"]:
-        cards.insert(0, _card(cells, "cloud.revenue", "Cloud revenue", last, "the model's figure"))
+        cards.insert(0, _card(cells, CLOUD_REVENUE, line_label(CLOUD_REVENUE), last, "the model's figure"))
     meta = fc.meta
     overrides = ", ".join(f"{k} = {fmt(v, fc.drivers[k].unit)}" for k, v in meta["overrides"].items()) or "none"
     facts = [("origin", f"{meta['origin']} ({meta['view']})"), ("last reported quarter", meta["last_reported"]),
@@ -219,30 +217,22 @@ def _layers(data: dict[str, Any]) -> str:
 
     fc, years = data["fc"], data["years"]
     cells = _Cells(fc)
-    revenue = [(f"{label} revenue", f"cloud.revenue.{key}") for label, key in LAYERS]
-    revenue += [("Cloud revenue", "cloud.revenue"), ("Cloud revenue growth", "cloud.revenue_growth")]
-    revenue += [(f"{label} growth", f"cloud.revenue_growth.{key}") for label, key in LAYERS]
-    ebita = [(f"{label} EBITA", f"cloud.ebita.{key}") for label, key in LAYERS]
-    ebita += [("Cloud adjusted EBITA", "cloud.ebita"), ("Cloud EBITA margin", "cloud.ebita_margin")]
-    ebita += [(f"{label} margin", f"cloud.ebita_margin.{key}") for label, key in LAYERS]
-    ebita += [("Gross profit", "cloud.gross_profit"), ("Shared opex", "cloud.shared_opex"),
-              ("Capex depreciation", "cloud.capex_depreciation")]
-    marks = [cells.mark("cloud.revenue", y) for y in years]
+    marks = [cells.mark(CLOUD_REVENUE, y) for y in years]
     note = _chart_note(data)
     base_cells = _Cells(data["base_fc"])
     mix = charts.revenue_mix(
-        years, marks, {label: [cells.value(f"cloud.revenue.{key}", y) or 0.0 for y in years] for label, key in LAYERS},
-        [cells.value("cloud.revenue", y) for y in years], "Cloud revenue by layer (RMB bn)", note,
-        None if data["is_base"] else [base_cells.value("cloud.revenue", y) for y in years])
-    series = {label: [cells.value(f"cloud.ebita_margin.{key}", y) for y in years] for label, key in LAYERS}
-    series["Cloud total"] = [cells.value("cloud.ebita_margin", y) for y in years]
+        years, marks, {name: [cells.value(LAYER_REVENUE[key], y) or 0.0 for y in years] for name, key in LAYERS},
+        [cells.value(CLOUD_REVENUE, y) for y in years], "Cloud revenue by layer (RMB bn)", note,
+        None if data["is_base"] else [base_cells.value(CLOUD_REVENUE, y) for y in years])
+    series = {name: [cells.value(LAYER_MARGIN[key], y) for y in years] for name, key in LAYERS}
+    series["Cloud total"] = [cells.value(EBITA_MARGIN, y) for y in years]
     margin = charts.margins(years, marks, series, "Cloud total", "Adjusted EBITA margin by layer (%)", note,
-                            None if data["is_base"] else [base_cells.value("cloud.ebita_margin", y) for y in years])
+                            None if data["is_base"] else [base_cells.value(EBITA_MARGIN, y) for y in years])
     return (f'<div class="charts">{_figure(mix, "Layer revenue by fiscal year; reported years solid, forecast years lighter; totals on top.")}'
             f'{_figure(margin, "EBITA margin by layer; the bold line is the cloud total, each value labelled; forecast years shaded.")}</div>'
-            + _line_table(cells, revenue, years, "Revenue by layer")
-            + _line_table(cells, ebita, years, "Adjusted EBITA by layer")
-            + _line_table(cells, QUARTER_LINES, _quarters(fc, cells),
+            + _line_table(cells, sections.REVENUE.pairs(INDENT), years, sections.REVENUE.title)
+            + _line_table(cells, sections.EBITA.pairs(INDENT), years, sections.EBITA.title)
+            + _line_table(cells, sections.QUARTERS.pairs(INDENT), _quarters(fc, cells),
                           f"By quarter: the last {QUARTERS_BEFORE} reported and the next {QUARTERS_AFTER}"))
 
 
@@ -251,7 +241,7 @@ def _quarters(fc: Any, cells: _Cells) -> list[str]:
     from cloudmodel.result import ordered_periods
 
     quarters = ordered_periods({p for p in fc.table["period"].unique().to_list() if p.startswith("FY") and "Q" in p})
-    actual = [i for i, q in enumerate(quarters) if cells.mark("cloud.revenue", q) == "A"]
+    actual = [i for i, q in enumerate(quarters) if cells.mark(CLOUD_REVENUE, q) == "A"]
     last = actual[-1] if actual else 0
     return quarters[max(last - QUARTERS_BEFORE + 1, 0): last + QUARTERS_AFTER + 1]
 
@@ -273,23 +263,23 @@ def _ai(data: dict[str, Any]) -> str:
     drivers = [d for d in fc.drivers.values() if d.id.startswith(wanted) and d.kind != "calibrated"]
     rows = [[f"<code>{_e(d.id)}</code>", _e(d.label), _e(fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""),
              _e(_range(d))] for d in drivers]
-    parts = [(label.removeprefix("MaaS: "), line) for label, line in AI_LINES if line.startswith("cloud.maas.")
-             and cells.unit(line) == "RMB_mn"]
-    maas = charts.revenue_mix(periods, [cells.mark("cloud.revenue.maas", y) for y in periods],
+    parts = [(row.text, row.line) for row in sections.maas_parts()]
+    ai_rows = sections.forecast(data["value_period"])[2].pairs(INDENT)
+    maas = charts.revenue_mix(periods, [cells.mark(MAAS_REVENUE, y) for y in periods],
                               {label: [cells.value(line, y) or 0.0 for y in periods] for label, line in parts},
-                              [cells.value("cloud.revenue.maas", y) for y in periods], "MaaS revenue by part (RMB bn)",
+                              [cells.value(MAAS_REVENUE, y) for y in periods], "MaaS revenue by part (RMB bn)",
                               _chart_note(data),
-                              None if data["is_base"] else [_Cells(data["base_fc"]).value("cloud.revenue.maas", y) for y in periods],
+                              None if data["is_base"] else [_Cells(data["base_fc"]).value(MAAS_REVENUE, y) for y in periods],
                               name="maas-mix")
-    ai = charts.line_chart("ai-customers", periods, [cells.mark("cloud.ai.customers", y) for y in periods],
-                           [cells.value("cloud.ai.customers", y) for y in periods], "count",
-                           [cells.value("cloud.ai.penetration", y) for y in periods],
+    ai = charts.line_chart("ai-customers", periods, [cells.mark(AI_CUSTOMERS, y) for y in periods],
+                           [cells.value(AI_CUSTOMERS, y) for y in periods], "count",
+                           [cells.value(AI_PENETRATION, y) for y in periods],
                            "AI customers at the fiscal year end", _chart_note(data),
-                           None if data["is_base"] else [_Cells(data["base_fc"]).value("cloud.ai.customers", y) for y in periods])
+                           None if data["is_base"] else [_Cells(data["base_fc"]).value(AI_CUSTOMERS, y) for y in periods])
     return (f'<div class="charts">{_figure(maas, "MaaS revenue split into its parts; totals on top; forecast years lighter.")}'
             f'{_figure(ai, "AI customers at each fiscal year end, labelled with the AI penetration of all cloud customers.")}</div>'
-            + _line_table(cells, AI_LINES, periods, "AI adoption and MaaS by fiscal year (stocks at the year end)")
-            + _line_table(cells, AI_LINES[:5], calendar, "The same by calendar year (the report's AI targets are for the end of a calendar year)")
+            + _line_table(cells, ai_rows, periods, "AI adoption and MaaS by fiscal year (stocks at the year end)")
+            + _line_table(cells, ai_rows[:sections.ADOPTION_ROWS], calendar, "The same by calendar year (the report's AI targets are for the end of a calendar year)")
             + "<h3>The AI, MaaS, DeepSeek and Apple drivers</h3>"
             + _table(["driver", "what", "value", "report's range"], rows, "drivers", numeric_from=2)
             + _p("Every driver, with the report's sentence behind it, is listed at the end of the note."))
@@ -301,10 +291,11 @@ def _range(d: Any) -> str:
 
 def _group(data: dict[str, Any]) -> str:
     cells = _Cells(data["fc"])
-    years = [y for y in data["years"] if any(cells.value(line, y) is not None for _, line in GROUP_LINES)]
+    group = sections.GROUP.pairs(INDENT)
+    years = [y for y in data["years"] if any(cells.value(line, y) is not None for _, line in group)]
     value_years = [y for y in data["years"] if cells.value(VALUATION_LINE, y) is not None]
-    return (_line_table(cells, GROUP_LINES, years, "Alibaba Group by fiscal year")
-            + _line_table(cells, VALUE_LINES, value_years,
+    return (_line_table(cells, group, years, "Alibaba Group by fiscal year")
+            + _line_table(cells, sections.value(data["value_period"]).pairs(INDENT), value_years,
                           f"Sum of the parts per share on each year's figures (the report's target is the {data['value_period']} column)"))
 
 
@@ -318,24 +309,21 @@ def _scenarios(data: dict[str, Any]) -> str:
     chart = charts.scenario_bars(names, [scenarios[n].value(VALUATION_LINE, period) for n in names], "USD", BASE,
                                  f"Target price per ADS by scenario, {period} basis (USD)", "base case dark; the report's target dashed",
                                  report["report"] if report else None, "report")
-    lines = [("Cloud revenue", "cloud.revenue"), ("Cloud revenue growth", "cloud.revenue_growth"),
-             ("Cloud EBITA margin", "cloud.ebita_margin"), ("AI customers (end)", "cloud.ai.customers"),
-             ("Group revenue", "group.revenue"), ("Non-GAAP net income", "group.non_gaap_net_income"),
-             ("Target per ADS", VALUATION_LINE)]
+    lines = [(line_label(line), line) for line in SCENARIO_LINES]
     years = data["target_years"] + [y for y in data["years"] if y > data["target_years"][-1]]
     rows = []
-    for label, line in lines:
+    for name, line in lines:
         for y in years:
             values = [cells[n].value(line, y) for n in names]
             if all(v is None for v in values):
                 continue
             unit = cells[BASE].unit(line)
-            rows.append([_e(label), _e(y), *[_e(fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
+            rows.append([_e(name), _e(y), *[_e(fmt(v, unit)) + (" ●" if n == BASE else "") for n, v in zip(names, values, strict=True)]])
     folder = "drivers/scenarios"
     described = "; ".join(f"{n}: {len(scenarios[n].meta['overrides'])} overrides" for n in names if n != BASE)
     all_years = data["years"]
-    lines_chart = charts.scenario_lines(all_years, [cells[BASE].mark("cloud.revenue", y) for y in all_years],
-                                        {n: [cells[n].value("cloud.revenue", y) for y in all_years] for n in names},
+    lines_chart = charts.scenario_lines(all_years, [cells[BASE].mark(CLOUD_REVENUE, y) for y in all_years],
+                                        {n: [cells[n].value(CLOUD_REVENUE, y) for y in all_years] for n in names},
                                         "RMB_mn", BASE, "Cloud revenue by scenario (RMB bn)",
                                         "the base case bold, labelled each year; the others at the last year")
     return (f'<div class="charts">{_figure(chart, "Each scenario is the base drivers with a file of overrides; the base case reproduces the report.")}'
@@ -357,15 +345,15 @@ def _tornado(data: dict[str, Any]) -> str:
         base = rows[0]["output_base"]
         shown = [r | {"span": f"{fmt(r['driver_low'], r['unit'])}–{fmt(r['driver_high'], r['unit'])}"}
                  for r in rows[:TORNADO_BARS]]
-        label = "Target price per ADS" if line == VALUATION_LINE else "Cloud revenue"
-        chart = charts.tornado(f"tornado-{line}", shown, unit, base, f"Tornado: {label}, {period} ({nb.unit_label(unit)})",
+        title = line_label(line)
+        chart = charts.tornado(f"tornado-{line}", shown, unit, base, f"Tornado: {title}, {period} ({nb.unit_label(unit)})",
                                f"each driver alone to the low and high of its range; base case {fmt(base, unit)}")
         table_rows = [[f"<code>{_e(r['driver'])}</code>", _e(r["range"]), _e(fmt(r["driver_low"], r["unit"])),
                        _e(fmt(r["driver_high"], r["unit"])), _e(change(r["output_low"] - base, unit)),
                        _e(change(r["output_high"] - base, unit)), _e(fmt(r["swing"], unit))] for r in rows]
-        parts.append("<div>" + _figure(chart, f"The {min(TORNADO_BARS, len(rows))} drivers that move the {label[0].lower() + label[1:]} most, "
+        parts.append("<div>" + _figure(chart, f"The {min(TORNADO_BARS, len(rows))} drivers that move the {title[0].lower() + title[1:]} most, "
                                     f"of {len(rows)} ranged drivers; each bar is labelled with the change from the base case.")
-                     + "<details><summary>" + _e(f"All {len(rows)} drivers: {label}, {period}") + "</summary>"
+                     + "<details><summary>" + _e(f"All {len(rows)} drivers: {title}, {period}") + "</summary>"
                      + _table(["driver", "range", "low", "high", "output at low", "output at high", "swing"], table_rows,
                               "torn", numeric_from=2) + "</details></div>")
     return f'<div class="charts">{"".join(parts)}</div>'
@@ -376,14 +364,14 @@ def _simulation(data: dict[str, Any]) -> str:
 
     sim, fc = data["simulation"], data["fc"]
     cells = _Cells(fc)
-    stats = [r for r in sim.stats.to_dicts() if r["line"] == "cloud.revenue"]
+    stats = [r for r in sim.stats.to_dicts() if r["line"] == CLOUD_REVENUE]
     periods = [p for p in data["years"] if any(r["period"] == p for r in stats)]
     get = {(r["period"], r["stat"]): r["value"] for r in stats}
     bands = {s: [get[(p, s)] for p in periods] for s in ("p5", "p25", "p50", "p75", "p95")}
-    history = [(y, cells.value("cloud.revenue", y)) for y in data["years"]
-               if cells.mark("cloud.revenue", y) == "A" and y not in periods]
+    history = [(y, cells.value(CLOUD_REVENUE, y)) for y in data["years"]
+               if cells.mark(CLOUD_REVENUE, y) == "A" and y not in periods]
     note = f"{sim.meta['draws']:,} draws, seed {sim.meta['seed']}, {len(sim.meta['drawn_drivers'])} drivers drawn from their ranges"
-    fan = charts.fan(history, periods, bands, [cells.value("cloud.revenue", p) for p in periods],
+    fan = charts.fan(history, periods, bands, [cells.value(CLOUD_REVENUE, p) for p in periods],
                      "Cloud revenue: reported, then simulated (RMB bn)", note)
     period = data["value_period"]
     key = (VALUATION_LINE, period)
@@ -394,13 +382,12 @@ def _simulation(data: dict[str, Any]) -> str:
                                 f"Target price per ADS, {period} basis: simulated (USD)", note)
         parts.append(_figure(hist, "The base case (solid) and the report's target (dashed) against the draws."))
     rows = []
-    for line, label in (("cloud.revenue", "Cloud revenue"), ("cloud.ebita_margin", "Cloud EBITA margin"),
-                        (VALUATION_LINE, "Target per ADS")):
+    for line in (CLOUD_REVENUE, EBITA_MARGIN, VALUATION_LINE):
         unit = cells.unit(line)
         s = {(r["period"], r["stat"]): r["value"] for r in sim.stats.to_dicts() if r["line"] == line}
         for p in periods:
             if (p, "p50") in s:
-                rows.append([_e(label), _e(p), *[_e(fmt(s[(p, st)], unit)) for st in ("p5", "p50", "p95")],
+                rows.append([_e(line_label(line)), _e(p), *[_e(fmt(s[(p, st)], unit)) for st in ("p5", "p50", "p95")],
                              _e(fmt(cells.value(line, p), unit))])
     return (f'<div class="charts">{"".join(parts)}</div>'
             + _table(["line", "period", "p5", "median", "p95", "base case"], rows, "sim", numeric_from=2))

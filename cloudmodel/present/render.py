@@ -22,6 +22,7 @@ from rich.text import Text
 
 from cloudmodel import numbers as nb
 from cloudmodel.errors import clean_text
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
 QUARTERS_SHOWN_BEFORE, QUARTERS_SHOWN_AFTER = 4, 6
 PIPE_WIDTH = 160  # columns when output is not a terminal (a file, a pager, a test)
@@ -167,7 +168,7 @@ def value_cell(value: Any, column: str, unit: str | None) -> str:
 
 
 def line_unit(line: Any) -> str | None:
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     if isinstance(line, str) and line in LINES:
         return LINES[line].unit
@@ -336,7 +337,7 @@ def periods_for(fc: Any, period: str) -> list[str]:
     labels = set(fc.table["period"].to_list())
     if period == "quarter":  # the last four reported quarters and the next six
         quarters = [p for p in ordered_periods(labels) if "Q" in p]
-        last_actual = max(i for i, p in enumerate(quarters) if fc.rows.basis("cloud.revenue", p) == "actual")
+        last_actual = max(i for i, p in enumerate(quarters) if fc.rows.basis(CLOUD_REVENUE, p) == "actual")
         return quarters[max(last_actual - QUARTERS_SHOWN_BEFORE + 1, 0): last_actual + QUARTERS_SHOWN_AFTER + 1]
     if period == "calendar":
         return [p for p in ordered_periods(labels) if p.startswith("CY") and "Q" not in p]
@@ -354,10 +355,10 @@ def line_table(fc: Any, title: str, lines: list[tuple[str, str]], periods: list[
     """A table of lines (label, line name) by period: reported periods marked 'A', forecast ones 'E'
     (by cloud revenue), and in a reported period each cell the model estimates marked 'est.'.
     Each row has one scale, stated in its unit column."""
-    from cloudmodel.lines import LINES
+    from cloudmodel.quantities import LINES
 
     marks = {"actual": "A", "forecast": "E"}
-    column_basis = {p: fc.rows.basis("cloud.revenue", p) or "forecast" for p in periods}
+    column_basis = {p: fc.rows.basis(CLOUD_REVENUE, p) or "forecast" for p in periods}
     cols = [Col("line", "left", fold=True, key=True), Col("unit", "left", key=True)]
     cols += [Col((p + " " + marks.get(column_basis[p], "")).strip()) for p in periods]
     rows = []
@@ -379,35 +380,10 @@ def cell_mark(basis: str | None, column: str) -> str:
 
 
 def forecast_sections(target_year: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
-    """(title, [(label, line)], by fiscal year only) of each forecast table."""
-    from cloudmodel.lines import LAYER_LABELS as layers
+    """(title, [(label, line)], by fiscal year only) of each forecast table (:mod:`cloudmodel.present.sections`)."""
+    from cloudmodel.present import sections
 
-    revenue = [(f"  {label}", f"cloud.revenue.{key}") for label, key in layers]
-    revenue += [("Cloud revenue", "cloud.revenue"), ("  growth y/y", "cloud.revenue_growth")]
-    revenue += [(f"  {label} growth", f"cloud.revenue_growth.{key}") for label, key in layers]
-    ebita = [(f"  {label}", f"cloud.ebita.{key}") for label, key in layers]
-    ebita += [("Cloud adjusted EBITA", "cloud.ebita"), ("  EBITA margin", "cloud.ebita_margin")]
-    ebita += [(f"  {label} margin", f"cloud.ebita_margin.{key}") for label, key in layers]
-    ebita += [("  gross profit", "cloud.gross_profit"), ("  shared opex", "cloud.shared_opex"),
-              ("  capex depreciation", "cloud.capex_depreciation")]
-    ai = [("Cloud customers (end)", "cloud.customers"), ("AI customers (end)", "cloud.ai.customers"),
-          ("AI penetration (end)", "cloud.ai.penetration"), ("AI revenue", "cloud.ai.revenue"),
-          ("AI share of revenue", "cloud.ai.revenue_share"), ("Billable tokens", "cloud.maas.tokens"),
-          ("Average model-call price", "cloud.maas.price"), ("MaaS: model calls", "cloud.maas.model_calls"),
-          ("MaaS: plugins", "cloud.maas.plugins"), ("MaaS: GPU leasing", "cloud.maas.gpu_leasing"),
-          ("MaaS: DeepSeek hosting", "cloud.maas.deepseek_hosting"), ("MaaS: Apple (expected)", "cloud.maas.apple"),
-          ("MaaS gross margin", "cloud.maas.margin"), ("DeepSeek DAU hosted (end)", "cloud.deepseek.dau_hosted"),
-          ("Apple users served (end)", "cloud.apple.users_served")]
-    group = [("Group revenue", "group.revenue"), ("  growth y/y", "group.revenue_growth"),
-             ("  of which Taotian", "group.taotian.revenue"), ("  of which other", "group.other.revenue"),
-             ("Group adjusted EBITA", "group.adj_ebita"), ("  margin", "group.adj_ebita_margin"),
-             ("Taotian adjusted EBITA", "group.taotian.adj_ebita"), ("Non-GAAP net income", "group.non_gaap_net_income")]
-    value = [("Cloud (PS multiple × sales)", "valuation.cloud.usd_per_ads"),
-             ("Taotian (PE multiple × earnings)", "valuation.taotian.usd_per_ads"),
-             ("Target per ADS", "valuation.target.usd_per_ads"), ("Target per HK share", "valuation.target.hkd_per_share")]
-    return [("Alibaba Cloud revenue by layer", revenue, False), ("Adjusted EBITA by layer", ebita, False),
-            ("AI adoption and MaaS", ai, False), ("Alibaba Group (fiscal years; A = reported)", group, True),
-            (f"Valuation per share, on each year's figures (the target price is the {target_year} column)", value, True)]
+    return [(section.title, section.pairs(), section.yearly) for section in sections.forecast(target_year)]
 
 
 def targets_table(fc: Any, console: Console | None = None) -> None:
@@ -823,7 +799,7 @@ def print_update(result: Any) -> None:
         print_frame(pl.DataFrame(meta["rows_not_used"]), "Rows of the file not used, and why")
     totals: dict[tuple[str, str], dict[str, float]] = {}
     for b in result.bridge:
-        if b["line"] == "cloud.revenue" and b["period"].startswith("FY") and "Q" not in b["period"]:
+        if b["line"] == CLOUD_REVENUE and b["period"].startswith("FY") and "Q" not in b["period"]:
             parts = totals.setdefault((b["period"], b["via"]), {"contribution": 0.0})
             parts["contribution"] += b["contribution"]
     if totals:

@@ -24,9 +24,11 @@ from typing import Any
 from cloudmodel.formula import STRICT, Formula, cell, number, text
 from cloudmodel.graph import CONSTANT, QUANTITIES, QUARTER, YEAR, Context, Evaluation
 from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_index, quarter_label
+from cloudmodel.quantities import LINES
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
 DRIVERS, QUARTERS, YEARS, CONSTANTS = "Drivers", "Quarters", "Years", "Constants"
-OUTPUTS, CHECKS, TARGETS, README = "Outputs", "Checks", "Targets", "README"
+OUTPUTS, CHECKS, TARGETS, README, TABLES = "Outputs", "Checks", "Targets", "README", "Tables"
 #: Calculation sheets: label columns (quantity, unit, line, formula) before the first period.
 LABEL_COLUMNS = 4
 #: Header rows of a calculation sheet (period labels, basis) before the first quantity.
@@ -374,6 +376,43 @@ def _write_targets(book: Any, formats: _Formats, sheets: Sheets, where: dict[tup
     return count
 
 
+def _write_tables(sheet: Any, book: Any, formats: _Formats, sheets: Sheets, where: dict[tuple[str, str], int]) -> int:
+    """The forecast's tables as the terminal shows them (:mod:`cloudmodel.present.sections`), by fiscal year,
+    each cell a reference into Outputs: live like the rest. Returns the number of formula cells."""
+    from cloudmodel.present import sections
+    from cloudmodel.present.defaults import target_year
+
+    fc = sheets.forecast
+    title, header = book.add_format({"bold": True, "font_size": 12}), book.add_format({"bold": True, "bottom": 1})
+    years = sorted({p for (_, p) in where if p.startswith("FY") and "Q" not in p})
+    marks = {year: BASIS_MARK.get(fc.rows.basis(CLOUD_REVENUE, year) or "forecast", "") for year in years}
+    row, count = 0, 0
+    for section in sections.forecast(target_year(fc.drivers, fc.timeline.origin)):
+        sheet.write_string(row, 0, _clean(section.title), title)
+        sheet.write_string(row + 1, 0, "line", header)
+        sheet.write_string(row + 1, 1, "unit", header)
+        for column, year in enumerate(years, start=2):
+            sheet.write_string(row + 1, column, f"{year} {marks[year]}", header)
+        row += 2
+        for label, line in section.pairs():
+            unit = LINES[line].unit
+            sheet.write_string(row, 0, _clean(label))
+            sheet.write_string(row, 1, unit)
+            for column, year in enumerate(years, start=2):
+                if (line, year) in where:
+                    at = where[(line, year)] + 1
+                    basis = fc.rows.basis(line, year) or "forecast"
+                    sheet.write_formula(row, column, f"={OUTPUTS}!$C${at}", formats.get(unit, basis), fc.rows.get(line, year))
+                    count += 1
+            row += 1
+        row += 1
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 1 + len(years), 12)
+    sheet.freeze_panes(0, 2)
+    return count
+
+
 def _write_readme(sheet: Any, sheets: Sheets, formulas: int) -> None:
     meta = sheets.forecast.meta
     lines = [
@@ -385,6 +424,7 @@ def _write_readme(sheet: Any, sheets: Sheets, formulas: int) -> None:
         "Drivers of kind 'estimated' are the residual states' gains, estimated at the origin from what was reported by then.",
         f"{formulas} formula cells. Edit a blue input on Drivers and every quantity, output, check and target follows.",
         "",
+        "Tables: the forecast's tables as the terminal prints them, by fiscal year, each cell a reference into Outputs.",
         "Drivers: every input, in its canonical unit (ratios as decimals, money in RMB mn, counts), with its range,",
         "  kind and source. Derived drivers are formulas over the others.",
         "Quarters, Years, Constants: one row per quantity of the model, one column per period. Each cell is the",
@@ -412,11 +452,13 @@ def write_workbook(sheets: Sheets, path: str | Path) -> int:
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS | {"in_memory": True})
     formats = _Formats(book)
     readme = book.add_worksheet(README)
+    tables = book.add_worksheet(TABLES)  # second, filled once Outputs says where each line is
     count = _write_drivers(book, formats, sheets)
     for time in (QUARTER, YEAR, CONSTANT):
         count += _write_calculation(book, formats, sheets, time)
     outputs, where = _write_outputs(book, formats, sheets)
     count += outputs + _write_checks(book, formats, sheets) + _write_targets(book, formats, sheets, where)
+    count += _write_tables(tables, book, formats, sheets, where)
     _write_readme(readme, sheets, count)
     book.close()
     write_bytes(Path(path), buffer.getvalue())

@@ -9,11 +9,16 @@ rewrites the history: AI customers in December 2024 are 33万 whatever is assume
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import STOCK, line
 from cloudmodel.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
 
+CLOUD_CUSTOMERS = line("cloud.customers", "count", STOCK, "Cloud customers")
+AI_CUSTOMERS = line("cloud.ai.customers", "count", STOCK, "AI customers", metric="ai_customers")  # none shipped: an actuals file may give them
+AI_PENETRATION = line("cloud.ai.penetration", "ratio", STOCK, "AI penetration")
 
-@per_quarter("cloud.customers", path=True)
+
+@per_quarter(CLOUD_CUSTOMERS, path=True)
 def cloud_customers(model):
     """Cloud customers at the quarter end [count] = customers.total × (1 + g) ^ years from Dec 2024,
     with g = customers.growth_past up to December 2024 and customers.growth after it."""
@@ -25,7 +30,7 @@ def cloud_customers(model):
 def penetration_dec2024(model):
     """AI penetration in December 2024 [ratio] = ai.penetration_dec2024 (33万 ÷ 400万), or the
     restated December 2024 AI customers of an actuals file ÷ cloud customers then."""
-    restated = model.actual("cloud.ai.customers", model.timeline.reference)
+    restated = model.actual(AI_CUSTOMERS, model.timeline.reference)
     if restated is not None:
         return restated / model("cloud_customers", model.timeline.reference)
     return model.driver("ai.penetration_dec2024")
@@ -36,15 +41,15 @@ def penetration_knots(model):
     """Known points of the forward adoption curve [(years, ratio)]: December 2024, the latest
     AI customers reported since (an actuals file), and ai.penetration_target at its date."""
     knots = {0.0: model("penetration_dec2024")}
-    later = [quarter for quarter in model.observed("cloud.ai.customers") if quarter > model.timeline.reference]
+    later = [quarter for quarter in model.observed(AI_CUSTOMERS) if quarter > model.timeline.reference]
     if later:
         latest = max(later)
-        knots[model.timeline.years(latest)] = model.actual("cloud.ai.customers", latest) / model("cloud_customers", latest)
+        knots[model.timeline.years(latest)] = model.actual(AI_CUSTOMERS, latest) / model("cloud_customers", latest)
     knots[(model.timeline.target - model.timeline.reference) / QUARTERS_PER_YEAR] = model.driver("ai.penetration_target")
     return sorted(knots.items())
 
 
-@per_quarter("cloud.ai.penetration", path="ai.penetration_ceiling")
+@per_quarter(AI_PENETRATION, path="ai.penetration_ceiling")
 def ai_penetration(model):
     """AI penetration at the quarter end [ratio]. Up to December 2024, the back-cast logistic
     p = c₀ / (1 + exp(ln(c₀/p₀ − 1) − k·years)) with c₀ = ai.penetration_ceiling_past and
@@ -56,7 +61,7 @@ def ai_penetration(model):
     return curves.penetration_through(model.years, model("penetration_knots"), model.driver("ai.penetration_ceiling"))
 
 
-@per_quarter("cloud.ai.customers")
+@per_quarter(AI_CUSTOMERS)
 def ai_customers(model):
     """AI customers at the quarter end [count] = cloud customers × AI penetration."""
     return model("cloud_customers") * model("ai_penetration")

@@ -9,41 +9,49 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, LAYER_LABEL, LAYER_NAMES, MONEY, line, ratio
 from cloudmodel.periods import QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
+from cloudmodel.quantities.maas import MAAS_GROSS_PROFIT
+from cloudmodel.quantities.revenue import CLOUD_REVENUE, LAYER_REVENUE
 
-LAYERS = ("iaas", "paas", "saas", "maas", "solutions")
+
+def _per_layer(layer: str, kind: str, made: str, formula, doc: str) -> None:
+    """Declare ``<layer>_<kind>`` (a layer's gross profit or EBITA), which makes the line ``made``: one
+    formula for every layer, each with its own name, docstring and line."""
+    def quantity(model):
+        return formula(model, layer)
+    quantity.__name__ = quantity.__qualname__ = f"{layer}_{kind}"
+    quantity.__doc__ = doc
+    per_quarter(made)(quantity)
 
 
 def _gross_profit(model, layer):
     return model(f"{layer}_revenue") * model.driver(f"{layer}.gross_margin")
 
 
-@per_quarter("cloud.gross_profit.iaas")
-def iaas_gross_profit(model):
-    """IaaS gross profit [RMB_mn] = IaaS revenue × iaas.gross_margin."""
-    return _gross_profit(model, "iaas")
+LAYER_GROSS_PROFIT = {layer: MAAS_GROSS_PROFIT if layer == "maas" else
+                      line(f"cloud.gross_profit.{layer}", MONEY, FLOW, f"{LAYER_LABEL[layer]} gross profit") for layer in LAYER_NAMES}
+for _layer in (layer for layer in LAYER_NAMES if layer != "maas"):  # MaaS's own gross profit: quantities.maas
+    _per_layer(_layer, "gross_profit", LAYER_GROSS_PROFIT[_layer], _gross_profit,
+               f"{LAYER_LABEL[_layer]} gross profit [RMB_mn] = {LAYER_LABEL[_layer]} revenue × {_layer}.gross_margin.")
+
+GROSS_PROFIT = line("cloud.gross_profit", MONEY, FLOW, "Cloud gross profit", parts=tuple(LAYER_GROSS_PROFIT.values()),
+                    check="check.cloud.layers_sum_to_gross_profit")
+SHARED_OPEX = line("cloud.shared_opex", MONEY, FLOW, "Shared operating costs")
+CAPEX_DEPRECIATION = line("cloud.capex_depreciation", MONEY, FLOW, "Depreciation of the capex plan (increment)")
+GROUP_CAPEX = line("group.capex", MONEY, FLOW, "Group capital expenditure (the plan's run-rate)", metric="capex_rmb_mn")
+LAYER_EBITA = {layer: line(f"cloud.ebita.{layer}", MONEY, FLOW, f"{LAYER_LABEL[layer]} adjusted EBITA") for layer in LAYER_NAMES}
+CLOUD_EBITA = line("cloud.ebita", MONEY, FLOW, "Cloud adjusted EBITA", parts=tuple(LAYER_EBITA.values()),
+                   terms=[(gross, 1) for gross in LAYER_GROSS_PROFIT.values()] + [(SHARED_OPEX, -1), (CAPEX_DEPRECIATION, -1)],
+                   check="check.cloud.layers_sum_to_ebita", metric="cloud_adj_ebita_rmb_mn")
+EBITA_MARGIN = ratio("cloud.ebita_margin", "Cloud adjusted EBITA margin", numerator=CLOUD_EBITA, denominator=CLOUD_REVENUE)
+LAYER_MARGIN = {layer: ratio(f"cloud.ebita_margin.{layer}", f"{LAYER_LABEL[layer]} EBITA margin", numerator=LAYER_EBITA[layer],
+                             denominator=LAYER_REVENUE[layer]) for layer in LAYER_NAMES}
+FIT_RESIDUAL = line("cloud.ebita.fit_residual", MONEY, FLOW, "EBITA formula less reported EBITA (history)")
 
 
-@per_quarter("cloud.gross_profit.paas")
-def paas_gross_profit(model):
-    """PaaS gross profit [RMB_mn] = PaaS revenue × paas.gross_margin."""
-    return _gross_profit(model, "paas")
-
-
-@per_quarter("cloud.gross_profit.saas")
-def saas_gross_profit(model):
-    """SaaS gross profit [RMB_mn] = SaaS revenue × saas.gross_margin."""
-    return _gross_profit(model, "saas")
-
-
-@per_quarter("cloud.gross_profit.solutions")
-def solutions_gross_profit(model):
-    """Industry solutions gross profit [RMB_mn] = solutions revenue × solutions.gross_margin."""
-    return _gross_profit(model, "solutions")
-
-
-@per_quarter("cloud.gross_profit")
+@per_quarter(GROSS_PROFIT)
 def gross_profit(model):
     """Cloud gross profit [RMB_mn] = Σ layers' gross profit."""
     return sum(model(f"{layer}_gross_profit") for layer in ("iaas", "paas", "saas", "solutions", "maas"))
@@ -58,19 +66,19 @@ def incremental_capex_per_quarter(model):
     return model.driver("capex.cloud_share") * (plan_rate - past_rate) / QUARTERS_PER_YEAR
 
 
-@per_quarter("group.capex")
+@per_quarter(GROUP_CAPEX)
 def group_capex(model):
     """Group capital expenditure [RMB_mn]: from the plan's first quarter, capex.plan_total ÷ capex.plan_years ÷ 4
     (the plan's run-rate, kept after it); before, the past run-rate capex.past_decade_total ÷ capex.baseline_years ÷ 4.
     A reported quarter has the reported figure (an actuals file) or none: no forward driver moves the past."""
     if model.quarter <= model.timeline.origin:
-        return model.actual("group.capex")
+        return model.actual(GROUP_CAPEX)
     if model.quarter >= model.timeline.capex_start:
         return model.driver("capex.plan_total") / model.driver("capex.plan_years") / QUARTERS_PER_YEAR
     return model.driver("capex.past_decade_total") / model.driver("capex.baseline_years") / QUARTERS_PER_YEAR
 
 
-@per_quarter("cloud.capex_depreciation")
+@per_quarter(CAPEX_DEPRECIATION)
 def capex_depreciation(model):
     """Depreciation of the capex plan's increment [RMB_mn]: each plan quarter's spend straight line
     over capex.useful_life_years from the quarter after; 0 before the plan starts."""
@@ -90,7 +98,7 @@ def shared_opex_formula(model):
 
 
 def _reported_ebita(model):
-    return model.actual("cloud.ebita") if model.quarter <= model.timeline.origin else None
+    return model.actual(CLOUD_EBITA) if model.quarter <= model.timeline.origin else None
 
 
 @per_quarter()
@@ -99,7 +107,7 @@ def ebita_formula(model):
     return model("gross_profit") - model("shared_opex_formula") - model("capex_depreciation")
 
 
-@per_quarter("cloud.shared_opex")
+@per_quarter(SHARED_OPEX)
 def shared_opex(model):
     """Shared operating costs [RMB_mn]: in a quarter with reported EBITA, gross profit − reported
     EBITA − depreciation; else the formula less the margin state × revenue (what the reported margins
@@ -116,7 +124,7 @@ def shared_opex(model):
     return model("shared_opex_formula") - model("margin_state") * model("cloud_revenue")
 
 
-@per_quarter("cloud.ebita")
+@per_quarter(CLOUD_EBITA)
 def cloud_ebita(model):
     """Cloud adjusted EBITA [RMB_mn]: reported in a reported quarter; else gross profit − shared
     costs − depreciation."""
@@ -126,7 +134,7 @@ def cloud_ebita(model):
     return model("gross_profit") - model("shared_opex") - model("capex_depreciation")
 
 
-@per_quarter("cloud.ebita.fit_residual")
+@per_quarter(FIT_RESIDUAL)
 def ebita_fit_residual(model):
     """The EBITA formula less reported EBITA, in a reported quarter [RMB_mn] = gross profit − formula
     costs − depreciation − reported EBITA; no value in a forecast quarter."""
@@ -150,35 +158,13 @@ def depreciation_allocation_rate(model):
 
 def _layer_ebita(model, layer):
     gross = model(f"{layer}_gross_profit")
-    depreciation = model("depreciation_allocation_rate") * model(f"{layer}_revenue") if layer in ("iaas", "maas") else 0.0
+    depreciation = model("depreciation_allocation_rate") * model(f"{layer}_revenue") if layer in COMPUTE else 0.0
     return gross - model("opex_allocation_rate") * gross - depreciation
 
 
-@per_quarter("cloud.ebita.iaas")
-def iaas_ebita(model):
-    """IaaS adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate) − depreciation rate × revenue."""
-    return _layer_ebita(model, "iaas")
-
-
-@per_quarter("cloud.ebita.paas")
-def paas_ebita(model):
-    """PaaS adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate)."""
-    return _layer_ebita(model, "paas")
-
-
-@per_quarter("cloud.ebita.saas")
-def saas_ebita(model):
-    """SaaS adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate)."""
-    return _layer_ebita(model, "saas")
-
-
-@per_quarter("cloud.ebita.maas")
-def maas_ebita(model):
-    """MaaS adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate) − depreciation rate × revenue."""
-    return _layer_ebita(model, "maas")
-
-
-@per_quarter("cloud.ebita.solutions")
-def solutions_ebita(model):
-    """Industry solutions adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate)."""
-    return _layer_ebita(model, "solutions")
+#: The layers that carry the capex plan's depreciation (compute).
+COMPUTE = ("iaas", "maas")
+for _layer in LAYER_NAMES:
+    _per_layer(_layer, "ebita", LAYER_EBITA[_layer], _layer_ebita,
+               f"{LAYER_LABEL[_layer]} adjusted EBITA [RMB_mn] = gross profit × (1 − opex rate)"
+               + (" − depreciation rate × revenue." if _layer in COMPUTE else "."))

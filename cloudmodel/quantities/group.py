@@ -8,10 +8,24 @@ taken out; later years grow it. Group profit moves one for one with cloud EBITA 
 from __future__ import annotations
 
 from cloudmodel.graph import per_year
-from cloudmodel.inputs.history import LINE_METRICS
+from cloudmodel.lines import DECLARED, FLOW, MONEY, line, ratio
 from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_index
 from cloudmodel.quantities.longrun import money_growth
-from cloudmodel.quantities.revenue import scheduled
+from cloudmodel.quantities.revenue import CLOUD_REVENUE, scheduled
+
+GROUP_ADJ_EBITA = line("group.adj_ebita", MONEY, FLOW, "Group adjusted EBITA", metric="group_adj_ebita_rmb_mn")
+NET_INCOME = line("group.non_gaap_net_income", MONEY, FLOW, "Group Non-GAAP net income")
+TAOTIAN_REVENUE = line("group.taotian.revenue", MONEY, FLOW, "Taotian revenue", metric="ttg_revenue_rmb_mn")
+TAOTIAN_ADJ_EBITA = line("group.taotian.adj_ebita", MONEY, FLOW, "Taotian adjusted EBITA", metric="ttg_adj_ebita_rmb_mn")
+CEG_REVENUE = line("group.china_ecommerce.revenue", MONEY, FLOW, "China E-commerce Group revenue",
+                   metric="china_ecommerce_group_revenue_rmb_mn")  # reported only: the valuation's segment (segment_metric)
+CEG_ADJ_EBITA = line("group.china_ecommerce.adj_ebita", MONEY, FLOW, "China E-commerce Group adjusted EBITA",
+                     metric="china_ecommerce_group_adj_ebita_rmb_mn")
+OTHER_REVENUE = line("group.other.revenue", MONEY, FLOW, "Group revenue outside cloud and Taotian")
+GROUP_REVENUE = line("group.revenue", MONEY, FLOW, "Group revenue", metric="group_revenue_rmb_mn",
+                     terms=((CLOUD_REVENUE, 1), (TAOTIAN_REVENUE, 1), (OTHER_REVENUE, 1)))
+GROUP_REVENUE_GROWTH = ratio("group.revenue_growth", "Group revenue growth (y/y)", growth_of=GROUP_REVENUE)
+GROUP_MARGIN = ratio("group.adj_ebita_margin", "Group adjusted EBITA margin", numerator=GROUP_ADJ_EBITA, denominator=GROUP_REVENUE)
 
 REPORT_GROWTH = ("targets.cloud_revenue_growth_fy2025", "targets.cloud_revenue_growth_fy2026")
 REPORT_MARGIN = ("targets.cloud_ebita_margin_fy2025", "targets.cloud_ebita_margin_fy2026")
@@ -120,7 +134,7 @@ def _segment(model, item, in_base_year, growth_schedule):
     return _grown(model, previous, rate)
 
 
-@per_year("group.taotian.adj_ebita")
+@per_year(TAOTIAN_ADJ_EBITA)
 def taotian_adj_ebita(model):
     """The e-commerce segment's adjusted EBITA [RMB_mn] (Taobao and Tmall Group; China E-commerce Group
     once reorganised, :func:`segment_metric`): reported where the history holds it; none before the
@@ -128,7 +142,7 @@ def taotian_adj_ebita(model):
     return _segment(model, "adj_ebita", lambda: None, lambda m: m.timeline.taotian_ebita)
 
 
-@per_year("group.taotian.revenue")
+@per_year(TAOTIAN_REVENUE)
 def taotian_revenue(model):
     """The e-commerce segment's revenue [RMB_mn]: reported where the history holds it (Taobao and Tmall's
     base year backed out of the history when its EBITA is reported too); then the previous year × (1 +
@@ -157,7 +171,7 @@ def _beyond_report(model, name, growth_id, in_report_year, in_reported_year):
     return _grown(model, model(name, model.year - 1), model.driver(growth_id))
 
 
-@per_year("group.other.revenue")
+@per_year(OTHER_REVENUE)
 def other_revenue(model):
     """Group revenue outside cloud and Taotian [RMB_mn]: in a year reported since the base year, reported
     group revenue − cloud − Taotian; in the report's years, group.table4.revenue − the report's cloud
@@ -167,7 +181,7 @@ def other_revenue(model):
         return 0.0 if value is None else value
 
     def reported_year_():
-        group = _group_reported(model, "group.revenue")
+        group = _group_reported(model, GROUP_REVENUE)
         return None if group is None else group - model("cloud_revenue_fy") - taotian()
 
     def report_year():
@@ -181,7 +195,7 @@ def ex_cloud_adj_ebita(model):
     adjusted EBITA − cloud EBITA; in the report's years, group.table4.adj_ebita_margin × group.table4.revenue
     − the report's cloud EBITA; later, × (1 + group.ex_cloud_profit_growth_long_run)."""
     def reported_year_():
-        group = _group_reported(model, "group.adj_ebita")
+        group = _group_reported(model, GROUP_ADJ_EBITA)
         return None if group is None else group - model("cloud_ebita_fy")
     return _beyond_report(model, "ex_cloud_adj_ebita", "group.ex_cloud_profit_growth_long_run",
                           lambda: _table4_ex_cloud_adj_ebita(model), reported_year_)
@@ -199,7 +213,7 @@ def ex_cloud_net_income(model):
         return _table4(model, "non_gaap_net_income") - model("report_cloud_ebita") * (1 - tax)
 
     def reported_year_():
-        if _group_reported(model, "group.adj_ebita") is None:
+        if _group_reported(model, GROUP_ADJ_EBITA) is None:
             return None
         if model.year in model.timeline.report_years:
             return report_year() + (model("ex_cloud_adj_ebita") - _table4_ex_cloud_adj_ebita(model)) * (1 - tax)
@@ -209,14 +223,14 @@ def ex_cloud_net_income(model):
 
 
 def _reported(model, line):
-    return model.history.fiscal_year_total(LINE_METRICS[line], model.year)
+    return model.history.fiscal_year_total(DECLARED[line].metric, model.year)
 
 
-@per_year("group.revenue")
+@per_year(GROUP_REVENUE)
 def group_revenue(model):
     """Group revenue [RMB_mn]: reported up to the base year and in every year reported since; else cloud +
     Taotian + the rest."""
-    reported = _reported(model, "group.revenue")
+    reported = _reported(model, GROUP_REVENUE)
     if model.year <= base_year(model) or reported is not None:
         return reported
     if not known_at_origin(model):
@@ -225,11 +239,11 @@ def group_revenue(model):
     return model("cloud_revenue_fy") + (0.0 if taotian is None else taotian) + model("other_revenue")
 
 
-@per_year("group.adj_ebita")
+@per_year(GROUP_ADJ_EBITA)
 def group_adj_ebita(model):
     """Group adjusted EBITA [RMB_mn]: reported up to the base year and in every year reported since (a
     missing quarter estimated, :mod:`cloudmodel.inputs.history`); else outside cloud + cloud EBITA."""
-    reported = _reported(model, "group.adj_ebita")
+    reported = _reported(model, GROUP_ADJ_EBITA)
     if model.year <= base_year(model) or reported is not None:
         return reported
     if not known_at_origin(model):
@@ -237,7 +251,7 @@ def group_adj_ebita(model):
     return model("ex_cloud_adj_ebita") + model("cloud_ebita_fy")
 
 
-@per_year("group.non_gaap_net_income")
+@per_year(NET_INCOME)
 def group_non_gaap_net_income(model):
     """Group Non-GAAP net income [RMB_mn]: Table 4's (group.table4.non_gaap_net_income) up to the base
     year; then outside cloud + cloud EBITA × (1 − group.tax_rate)."""

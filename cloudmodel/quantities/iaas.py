@@ -7,6 +7,9 @@ spend per customer is solved on it, so that the AI uplift and the general base a
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, MONEY, line
+
+IAAS_AI = line("cloud.revenue.iaas.ai", MONEY, FLOW, "IaaS: extra compute of AI customers")
 
 
 @constant("cloud.anchor.iaas_share")
@@ -37,7 +40,7 @@ def general_spend_per_customer(model):
                                             + model.driver("iaas.ai_compute_uplift") * model("anchor_ai_customer_quarters"))
 
 
-@per_quarter("cloud.revenue.iaas.ai")
+@per_quarter(IAAS_AI)
 def iaas_ai_compute(model):
     """IaaS: extra compute of AI customers [RMB_mn] = AI customers (quarter average) × spend per
     customer × iaas.ai_compute_uplift."""

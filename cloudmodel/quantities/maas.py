@@ -6,12 +6,24 @@ the anchor year (CY2024) reproduces the report's amounts exactly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, MARGIN, MONEY, RATIO, STOCK, line, ratio
 from cloudmodel.periods import MONTHS_PER_QUARTER, QUARTERS_PER_YEAR
 from cloudmodel.quantities import curves
 from cloudmodel.quantities.longrun import volume_growth
 from cloudmodel.units import RMB_PER_MILLION, TOKENS_PER_MILLION
+
+TOKENS = line("cloud.maas.tokens", "tokens", FLOW, "Billable tokens")
+MODEL_CALLS = line("cloud.maas.model_calls", MONEY, FLOW, "MaaS: model calls")
+PLUGINS = line("cloud.maas.plugins", MONEY, FLOW, "MaaS: plugins")
+GPU_LEASING = line("cloud.maas.gpu_leasing", MONEY, FLOW, "MaaS: GPU leasing")
+DEEPSEEK_DAU = line("cloud.deepseek.dau_hosted", "count", STOCK, "DeepSeek DAU hosted by Alibaba", metric="deepseek_dau_hosted")
+DEEPSEEK_HOSTING = line("cloud.maas.deepseek_hosting", MONEY, FLOW, "MaaS: DeepSeek hosting")
+APPLE = line("cloud.maas.apple", MONEY, FLOW, "MaaS: Apple (expected)")
+APPLE_USERS = line("cloud.apple.users_served", "count", STOCK, "Apple users served (if the deal happens)")
 
 # ----------------------------------------------------------------------------- model calls
 
@@ -65,7 +77,7 @@ def tokens_per_customer_anchor(model):
     return xp.safe_div(billable + free, model.anchor_sum("ai_customer_usage"))
 
 
-@per_quarter("cloud.maas.tokens")
+@per_quarter(TOKENS)
 def billable_tokens(model):
     """Billable tokens [tokens] = max(AI customers × tokens per customer × usage factor − new AI
     customers × maas.free_quota_tokens, 0)."""
@@ -73,7 +85,7 @@ def billable_tokens(model):
                                   model("tokens_per_customer_anchor") * model("usage_factor"), model.driver("maas.free_quota_tokens"))
 
 
-@per_quarter("cloud.maas.model_calls")
+@per_quarter(MODEL_CALLS)
 def model_call_revenue(model):
     """Model-call revenue [RMB_mn] = billable tokens × average price ÷ 10¹²."""
     return model("billable_tokens") * model("call_price") / TOKENS_PER_MILLION / RMB_PER_MILLION
@@ -89,7 +101,7 @@ def plugin_price(model):
                        model.driver("maas.plugins_per_ai_customer_cy2024") * model("anchor_ai_customer_quarters"))
 
 
-@per_quarter("cloud.maas.plugins")
+@per_quarter(PLUGINS)
 def plugin_revenue(model):
     """Plugin revenue [RMB_mn] = AI customers × plugins per customer × price per plugin; plugins per
     customer are maas.plugins_per_ai_customer_cy2024 up to the anchor year, maas.plugins_per_ai_customer after."""
@@ -107,7 +119,7 @@ def leasing_per_weight(model):
     return xp.safe_div(model.driver("maas.gpu_leasing_cy2024"), weights)
 
 
-@per_quarter("cloud.maas.gpu_leasing", path=True)
+@per_quarter(GPU_LEASING, path=True)
 def gpu_leasing_revenue(model):
     """GPU leasing revenue [RMB_mn] = leasing per A^ε × A^ε, A the AI customers (quarter average) and ε
     maas.gpu_leasing_customer_elasticity (meets the CY2024 amount exactly)."""
@@ -122,10 +134,10 @@ def deepseek_dau_knots(model):
     reported since (an actuals file, ÷ deepseek.alibaba_share), deepseek.dau_cy2025."""
     knots = {model.timeline.years(model.timeline.deepseek_now): model.driver("deepseek.dau_now"),
              model.timeline.years(model.timeline.deepseek_target): model.driver("deepseek.dau_cy2025")}
-    reported = [quarter for quarter in model.observed("cloud.deepseek.dau_hosted") if quarter >= model.timeline.deepseek_now]
+    reported = [quarter for quarter in model.observed(DEEPSEEK_DAU) if quarter >= model.timeline.deepseek_now]
     if reported:
         latest = max(reported)
-        knots[model.timeline.years(latest)] = (model.actual("cloud.deepseek.dau_hosted", latest)
+        knots[model.timeline.years(latest)] = (model.actual(DEEPSEEK_DAU, latest)
                                                / model.driver("deepseek.alibaba_share"))
     return sorted(knots.items())
 
@@ -141,7 +153,7 @@ def deepseek_dau(model):
     return curves.dau_through(model.years, knots, 0.0) * after
 
 
-@per_quarter("cloud.deepseek.dau_hosted")
+@per_quarter(DEEPSEEK_DAU)
 def deepseek_dau_hosted(model):
     """DeepSeek DAU hosted by Alibaba at the quarter end [count] = deepseek.alibaba_share × DAU from
     the quarter hosting starts (deepseek.dau_now's quarter); 0 before it."""
@@ -150,7 +162,7 @@ def deepseek_dau_hosted(model):
     return model.driver("deepseek.alibaba_share") * model("deepseek_dau")
 
 
-@per_quarter("cloud.maas.deepseek_hosting")
+@per_quarter(DEEPSEEK_HOSTING)
 def deepseek_hosting_revenue(model):
     """DeepSeek hosting revenue [RMB_mn] = deepseek.alibaba_share × DAU (quarter average) ×
     deepseek.hosting_price_per_dau_year × months hosted ÷ 12 (deepseek.hosting_months_fy2025q4 in the
@@ -193,7 +205,7 @@ def apple_launch_delay(model):
     and what the reports allow: a quarter reported without a launch (a bound cloud.apple.users_served ≤ 0)
     moves the launch after it. The deal's probability is not touched: no launch yet is news of timing."""
     delay = model.driver("apple.launch_delay_quarters")
-    absent = [o.end for o in model.statements("cloud.apple.users_served") if o.high is not None and o.high <= 0]
+    absent = [o.end for o in model.statements(APPLE_USERS) if o.high is not None and o.high <= 0]
     if not absent:
         return delay
     return xp.maximum(delay, 0.0 * delay + (max(absent) - model.timeline.price_cut + 1))
@@ -208,7 +220,7 @@ def apple_active_share(model):
     return curves.apple_active_share(model.quarter - model.timeline.price_cut, model("apple_launch_delay"))
 
 
-@per_quarter("cloud.maas.apple")
+@per_quarter(APPLE)
 def apple_revenue(model):
     """Apple revenue [RMB_mn] = apple.deal_probability × active share × (compute fee + licence fee) ÷ 4;
     0 before the quarter of the price cuts (the deal cannot be live then)."""
@@ -218,7 +230,7 @@ def apple_revenue(model):
     return model.driver("apple.deal_probability") * model("apple_active_share") * fees / QUARTERS_PER_YEAR
 
 
-@per_quarter("cloud.apple.users_served")
+@per_quarter(APPLE_USERS)
 def apple_users_served(model):
     """Apple users served if the deal happens [count] = apple.users × active share (0 before the cuts)."""
     if model.quarter < model.timeline.price_cut:
@@ -228,23 +240,52 @@ def apple_users_served(model):
 
 # ----------------------------------------------------------------------------- total and margin
 
-@per_quarter("cloud.revenue.maas")
+@dataclass(frozen=True)
+class Part:
+    """A part of MaaS revenue: the quantity of its revenue and the driver of its gross margin (and, where the
+    margin changes with the price cuts, the driver before them)."""
+
+    revenue: str
+    margin: str
+    margin_before_cuts: str | None = None
+
+
+#: MaaS revenue's parts, by line. A new part is its line and its quantity above and an entry here (and its
+#: drivers in drivers/maas.toml): the sum, its check, the gross profit, the tables, the note, the workbook,
+#: the tornado and the component bridge all follow from this declaration (docs/architecture.md).
+PARTS = {
+    MODEL_CALLS: Part("model_call_revenue", "maas.model_call_margin_after", "maas.model_call_margin_before"),
+    PLUGINS: Part("plugin_revenue", "maas.plugin_margin"),
+    GPU_LEASING: Part("gpu_leasing_revenue", "maas.gpu_leasing_margin"),
+    DEEPSEEK_HOSTING: Part("deepseek_hosting_revenue", "maas.gpu_leasing_margin"),  # dedicated compute
+    APPLE: Part("apple_revenue", "maas.gpu_leasing_margin"),  # dedicated compute
+}
+MAAS_REVENUE = line("cloud.revenue.maas", MONEY, FLOW, "MaaS revenue", parts=tuple(PARTS),
+                    check="check.cloud.maas_parts_sum_to_maas")
+MAAS_GROSS_PROFIT = line("cloud.gross_profit.maas", MONEY, FLOW, "MaaS gross profit")
+PRICE = line("cloud.maas.price", "RMB_per_mn_tokens", RATIO, "Average price of a model call", numerator=MODEL_CALLS,
+             denominator=TOKENS, scale=TOKENS_PER_MILLION * RMB_PER_MILLION)
+GROSS_MARGIN = ratio("cloud.maas.margin", "MaaS gross margin", numerator=MAAS_GROSS_PROFIT, denominator=MAAS_REVENUE,
+                     domain=MARGIN)
+
+
+@per_quarter(MAAS_REVENUE)
 def maas_revenue(model):
-    """MaaS revenue [RMB_mn] = model calls + plugins + GPU leasing + DeepSeek hosting + Apple."""
-    return (model("model_call_revenue") + model("plugin_revenue") + model("gpu_leasing_revenue")
-            + model("deepseek_hosting_revenue") + model("apple_revenue"))
+    """MaaS revenue [RMB_mn] = Σ its parts (model calls + plugins + GPU leasing + DeepSeek hosting + Apple)."""
+    return sum(model(part.revenue) for part in PARTS.values())
 
 
-@per_quarter("cloud.gross_profit.maas")
+@per_quarter(MAAS_GROSS_PROFIT)
 def maas_gross_profit(model):
-    """MaaS gross profit [RMB_mn] = model calls × call margin (maas.model_call_margin_before before the
-    price cuts, maas.model_call_margin_after from them) + plugins × maas.plugin_margin + (GPU leasing +
-    DeepSeek hosting + Apple) × maas.gpu_leasing_margin."""
-    call_margin = (model.driver("maas.model_call_margin_before") if model.quarter < model.timeline.price_cut
-                   else model.driver("maas.model_call_margin_after"))
-    dedicated = model("gpu_leasing_revenue") + model("deepseek_hosting_revenue") + model("apple_revenue")
-    return (model("model_call_revenue") * call_margin + model("plugin_revenue") * model.driver("maas.plugin_margin")
-            + dedicated * model.driver("maas.gpu_leasing_margin"))
+    """MaaS gross profit [RMB_mn] = Σ parts' revenue × their gross margin: model calls ×
+    maas.model_call_margin_before before the price cuts, maas.model_call_margin_after from them; plugins ×
+    maas.plugin_margin; GPU leasing, DeepSeek hosting and Apple (dedicated compute) × maas.gpu_leasing_margin."""
+    before_cuts = model.quarter < model.timeline.price_cut
+    revenue_at: dict[str, object] = {}  # margin driver -> the revenue it applies to (parts that share one added first)
+    for part in PARTS.values():
+        margin = part.margin_before_cuts if before_cuts and part.margin_before_cuts else part.margin
+        revenue_at[margin] = revenue_at[margin] + model(part.revenue) if margin in revenue_at else model(part.revenue)
+    return sum(revenue * model.driver(margin) for margin, revenue in revenue_at.items())
 
 
 @constant()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, MONEY, line
+
+PAAS_AI = line("cloud.revenue.paas.ai", MONEY, FLOW, "PaaS: AI pull-through")
 
 
 @constant("cloud.anchor.other_ai_revenue")
@@ -28,7 +31,7 @@ def paas_ai_per_customer(model):
     return xp.safe_div(model("paas_ai_anchor"), model("anchor_ai_customer_quarters"))
 
 
-@per_quarter("cloud.revenue.paas.ai")
+@per_quarter(PAAS_AI)
 def paas_ai(model):
     """PaaS: AI pull-through [RMB_mn] = per-customer amount × AI customers (quarter average)."""
     return model("paas_ai_per_customer") * model("ai_customers_average")

@@ -8,8 +8,31 @@ base is the same quarter a year earlier grown at its rate, which keeps the seaso
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, LAYER_LABEL, LAYER_NAMES, MONEY, line, ratio
 from cloudmodel.periods import QUARTERS_PER_YEAR
+from cloudmodel.quantities.iaas import IAAS_AI
 from cloudmodel.quantities.longrun import money_growth
+from cloudmodel.quantities.maas import MAAS_REVENUE
+from cloudmodel.quantities.paas import PAAS_AI
+from cloudmodel.quantities.saas import SAAS_AI
+
+IAAS_INTERNATIONAL = line("cloud.revenue.iaas.international", MONEY, FLOW, "International IaaS")
+GOVERNMENT = line("cloud.revenue.solutions.government", MONEY, FLOW, "Government and enterprise projects")
+#: Each layer's revenue line, and the quantity that makes it.
+LAYER_QUANTITY = {layer: f"{layer}_revenue" for layer in LAYER_NAMES}
+LAYER_REVENUE = {layer: MAAS_REVENUE if layer == "maas" else line(f"cloud.revenue.{layer}", MONEY, FLOW, f"{LAYER_LABEL[layer]} revenue")
+                 for layer in LAYER_NAMES}
+CLOUD_REVENUE = line("cloud.revenue", MONEY, FLOW, "Cloud revenue", parts=tuple(LAYER_REVENUE.values()),
+                     check="check.cloud.layers_sum_to_revenue", metric="cloud_revenue_rmb_mn")
+AI_REVENUE = line("cloud.ai.revenue", MONEY, FLOW, "AI and AI-adjacent revenue", parts=(IAAS_AI, PAAS_AI, SAAS_AI, MAAS_REVENUE),
+                  check="check.cloud.ai_parts_sum_to_ai_revenue")
+CLOUD_REVENUE_GROWTH = ratio("cloud.revenue_growth", "Cloud revenue growth (y/y)", growth_of=CLOUD_REVENUE)
+LAYER_SHARE = {layer: ratio(f"cloud.revenue_share.{layer}", f"{LAYER_LABEL[layer]} share of cloud revenue",
+                            numerator=LAYER_REVENUE[layer], denominator=CLOUD_REVENUE) for layer in LAYER_NAMES}
+LAYER_GROWTH = {layer: ratio(f"cloud.revenue_growth.{layer}", f"{LAYER_LABEL[layer]} revenue growth (y/y)",
+                             growth_of=LAYER_REVENUE[layer]) for layer in LAYER_NAMES}
+AI_REVENUE_GROWTH = ratio("cloud.ai.revenue_growth", "AI and AI-adjacent revenue growth (y/y)", growth_of=AI_REVENUE)
+AI_REVENUE_SHARE = ratio("cloud.ai.revenue_share", "AI share of cloud revenue", numerator=AI_REVENUE, denominator=CLOUD_REVENUE)
 
 
 def scheduled(schedule, quarter):
@@ -21,7 +44,7 @@ def scheduled(schedule, quarter):
     return current
 
 
-@per_quarter("cloud.ai.revenue")
+@per_quarter(AI_REVENUE)
 def cloud_ai_revenue(model):
     """AI and AI-adjacent revenue [RMB_mn] = IaaS AI compute + PaaS AI pull-through + SaaS AI
     applications + MaaS."""
@@ -40,7 +63,7 @@ def base_total_anchor(model):
 def non_ai_revenue(model):
     """Reported revenue the AI parts leave, in a reported quarter [RMB_mn] = reported cloud revenue −
     AI revenue; no value in a forecast quarter."""
-    reported = model.actual("cloud.revenue") if model.quarter <= model.timeline.origin else None
+    reported = model.actual(CLOUD_REVENUE) if model.quarter <= model.timeline.origin else None
     return None if reported is None else reported - model("cloud_ai_revenue")
 
 
@@ -78,7 +101,7 @@ def iaas_domestic_base(model):
     return _base(model, "iaas_domestic_base", "iaas_domestic_base_anchor")
 
 
-@per_quarter("cloud.revenue.iaas.international")
+@per_quarter(IAAS_INTERNATIONAL)
 def iaas_international(model):
     """International IaaS [RMB_mn]: reported quarters split, forecast grown at iaas.international_growth."""
     return _base(model, "iaas_international", "iaas_international_anchor", "iaas.international_growth")
@@ -96,7 +119,7 @@ def saas_base(model):
     return _base(model, "saas_base", "saas_base_anchor")
 
 
-@per_quarter("cloud.revenue.solutions.government")
+@per_quarter(GOVERNMENT)
 def government_projects(model):
     """Government and enterprise projects [RMB_mn]: reported quarters split, forecast grown at
     solutions.government_projects_growth."""
@@ -118,33 +141,33 @@ def non_ai_forecast(model):
     return sum(_grown(model, name, growth_id, model.quarter) for name, growth_id in BASE_GROWTH)
 
 
-@per_quarter("cloud.revenue.iaas")
+@per_quarter(LAYER_REVENUE["iaas"])
 def iaas_revenue(model):
     """IaaS revenue [RMB_mn] = domestic non-AI base + international + AI compute."""
     return model("iaas_domestic_base") + model("iaas_international") + model("iaas_ai_compute")
 
 
-@per_quarter("cloud.revenue.paas")
+@per_quarter(LAYER_REVENUE["paas"])
 def paas_revenue(model):
     """PaaS revenue [RMB_mn] = non-AI base + AI pull-through."""
     return model("paas_base") + model("paas_ai")
 
 
-@per_quarter("cloud.revenue.saas")
+@per_quarter(LAYER_REVENUE["saas"])
 def saas_revenue(model):
     """SaaS revenue [RMB_mn] = non-AI base + AI applications."""
     return model("saas_base") + model("saas_ai")
 
 
-@per_quarter("cloud.revenue.solutions")
+@per_quarter(LAYER_REVENUE["solutions"])
 def solutions_revenue(model):
     """Industry solutions revenue [RMB_mn] = government projects + other solutions."""
     return model("government_projects") + model("solutions_other")
 
 
-@per_quarter("cloud.revenue")
+@per_quarter(CLOUD_REVENUE)
 def cloud_revenue(model):
     """Cloud revenue [RMB_mn]: reported in a reported quarter; else IaaS + PaaS + SaaS + MaaS + solutions."""
     if model.quarter <= model.timeline.origin:
-        return model.actual("cloud.revenue")
-    return sum(model(name) for name in ("iaas_revenue", "paas_revenue", "saas_revenue", "maas_revenue", "solutions_revenue"))
+        return model.actual(CLOUD_REVENUE)
+    return sum(model(name) for name in LAYER_QUANTITY.values())

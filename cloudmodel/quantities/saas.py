@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import FLOW, MONEY, line
+
+SAAS_AI = line("cloud.revenue.saas.ai", MONEY, FLOW, "SaaS: AI applications")
 
 
 @constant()
@@ -13,7 +16,7 @@ def saas_ai_per_customer(model):
     return xp.safe_div(model.driver("saas.smart_customer_service_cy2024"), model("anchor_ai_customer_quarters"))
 
 
-@per_quarter("cloud.revenue.saas.ai")
+@per_quarter(SAAS_AI)
 def saas_ai(model):
     """SaaS: AI applications [RMB_mn] = per-customer amount × AI customers (quarter average)."""
     return model("saas_ai_per_customer") * model("ai_customers_average")

@@ -24,7 +24,12 @@ from __future__ import annotations
 
 from cloudmodel import xp
 from cloudmodel.graph import constant, per_quarter
+from cloudmodel.lines import STOCK, line
 from cloudmodel.periods import QUARTERS_PER_YEAR
+from cloudmodel.quantities.ebita import CLOUD_EBITA
+
+REVENUE_GAP = line("cloud.revenue.gap", "ratio", STOCK, "Growth gap: log of non-AI revenue over the drivers' forecast")
+MARGIN_GAP = line("cloud.ebita_margin.gap", "ratio", STOCK, "Margin gap: EBITA margin less the formula's")
 
 LEVEL_GAIN, TREND_GAIN, DAMPING = "living.revenue_level_gain", "living.revenue_trend_gain", "living.revenue_damping"
 MARGIN_GAIN = "living.margin_level_gain"
@@ -63,7 +68,7 @@ def revenue_prediction(model):
     return model("revenue_level", model.quarter - 1) + model.driver(DAMPING) * model("revenue_slope", model.quarter - 1)
 
 
-@per_quarter("cloud.revenue.gap")
+@per_quarter(REVENUE_GAP)
 def revenue_gap(model):
     """The growth gap of a quarter [log ratio]: reported, log(non-AI revenue ÷ the drivers' non-AI
     forecast); in a forecast quarter the prediction plus the simulated shock (0 in a forecast)."""
@@ -115,12 +120,12 @@ def revenue_state_factor(model):
     return xp.exp(model("state_weight") * model("revenue_gap"))
 
 
-@per_quarter("cloud.ebita_margin.gap")
+@per_quarter(MARGIN_GAP)
 def margin_gap(model):
     """The margin gap of a quarter [ratio]: reported, reported EBITA ÷ revenue − the EBITA formula ÷
     revenue; in a forecast quarter the margin state's level before it plus the simulated shock."""
     if model.quarter <= model.timeline.origin:
-        reported = model.actual("cloud.ebita")
+        reported = model.actual(CLOUD_EBITA)
         if reported is None:
             return None
         return (reported - model("ebita_formula")) / model("cloud_revenue")

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from cloudmodel.graph import constant, per_year
+from cloudmodel.lines import STOCK, line
 from cloudmodel.units import RMB_PER_MILLION
+
+CLOUD_VALUE = line("valuation.cloud.usd_per_ads", "USD", STOCK, "Cloud value per ADS")
+TAOTIAN_VALUE = line("valuation.taotian.usd_per_ads", "USD", STOCK, "Taotian value per ADS")
+TARGET_USD = line("valuation.target.usd_per_ads", "USD", STOCK, "Target price per ADS",
+                  terms=((CLOUD_VALUE, 1), (TAOTIAN_VALUE, 1)))
+TARGET_HKD = line("valuation.target.hkd_per_share", "HKD", STOCK, "Target price per HK share")
 
 
 @constant()
@@ -21,7 +28,7 @@ def _per_ads(model, value):
     return value * RMB_PER_MILLION / model.driver("valuation.usd_cny") / model("ads_outstanding")
 
 
-@per_year("valuation.cloud.usd_per_ads")
+@per_year(CLOUD_VALUE)
 def cloud_usd_per_ads(model):
     """Cloud value per ADS [USD] = valuation.cloud_ps_multiple × cloud revenue × 10⁶ ÷ valuation.usd_cny ÷
     valuation.ads_count (years with Taotian's EBITA)."""
@@ -30,7 +37,7 @@ def cloud_usd_per_ads(model):
     return _per_ads(model, model.driver("valuation.cloud_ps_multiple") * model("cloud_revenue_fy"))
 
 
-@per_year("valuation.taotian.usd_per_ads")
+@per_year(TAOTIAN_VALUE)
 def taotian_usd_per_ads(model):
     """Taotian value per ADS [USD] = valuation.taotian_pe_multiple × Taotian EBITA × (1 − group.tax_rate) ×
     10⁶ ÷ valuation.usd_cny ÷ valuation.ads_count."""
@@ -40,7 +47,7 @@ def taotian_usd_per_ads(model):
     return _per_ads(model, model.driver("valuation.taotian_pe_multiple") * ebita * (1 - model.driver("group.tax_rate")))
 
 
-@per_year("valuation.target.usd_per_ads")
+@per_year(TARGET_USD)
 def target_usd_per_ads(model):
     """Target price per ADS [USD] = cloud + Taotian per ADS."""
     if model("taotian_adj_ebita") is None:
@@ -48,7 +55,7 @@ def target_usd_per_ads(model):
     return model("cloud_usd_per_ads") + model("taotian_usd_per_ads")
 
 
-@per_year("valuation.target.hkd_per_share")
+@per_year(TARGET_HKD)
 def target_hkd_per_share(model):
     """Target price per Hong Kong share [HKD] = target per ADS ÷ valuation.shares_per_ads × valuation.usd_hkd."""
     if model("taotian_adj_ebita") is None:
