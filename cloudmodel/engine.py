@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from cloudmodel.errors import InputError
+from cloudmodel.errors import InputError, did_you_mean
 from cloudmodel.graph import QUANTITIES, QUARTER, YEAR, Evaluation
 from cloudmodel.inputs.drivers import DriverSet
 from cloudmodel.inputs.history import History
@@ -41,7 +41,8 @@ from cloudmodel.quantities.revenue import CLOUD_REVENUE
 
 #: The dated paths the quantities read: timeline field → the schedule its entries declare in their driver
 #: files (``schedule = "growth.organic"``). Each entry is in force from the first quarter of its period to
-#: the next entry's; a year more on a path is one more entry in a file, no code.
+#: the next entry's (the first one also before its period); a year more on a path is one more entry in a
+#: file, no code.
 SCHEDULES = {"organic": "growth.organic", "taotian_revenue": "taotian.revenue_growth",
              "taotian_ebita": "taotian.adj_ebita_growth"}
 
@@ -115,7 +116,8 @@ class Timeline:
 
 
 def _schedule(drivers: DriverSet, name: str) -> tuple[tuple[int, str], ...]:
-    """The entries of the schedule ``name``: (first quarter in force, driver id), in order."""
+    """The entries of the schedule ``name``: (first quarter in force, driver id), in order. The first
+    entry is also in force before its period (a path has a rate in every quarter)."""
     entries = sorted((period_first_quarter(d.period), d.id) for d in drivers.values() if d.schedule == name)
     if not entries:
         raise InputError.one("drivers", "schedule", name, f"no driver is an entry of the schedule {name}; "
@@ -124,7 +126,22 @@ def _schedule(drivers: DriverSet, name: str) -> tuple[tuple[int, str], ...]:
         if start == again:
             raise InputError.one(drivers[second].file, f"{second}.period", drivers[second].period,
                                  f"two entries of the schedule {name} start in the same quarter ({first} and {second})")
+    unit = drivers[entries[0][1]].unit
+    for _, driver_id in entries[1:]:
+        if drivers[driver_id].unit != unit:
+            raise InputError.one(drivers[driver_id].file, f"{driver_id}.unit", drivers[driver_id].unit,
+                                 f"the entries of the schedule {name} share one unit ({entries[0][1]} is in {unit})")
     return tuple(entries)
+
+
+def _check_schedule_names(drivers: DriverSet) -> None:
+    """Every ``schedule`` a driver names is one the quantities read (a misspelt one would be ignored)."""
+    known = set(SCHEDULES.values())
+    for d in drivers.values():
+        if d.schedule is not None and d.schedule not in known:
+            hint = did_you_mean(d.schedule, known)
+            raise InputError.one(d.file, f"{d.id}.schedule", d.schedule,
+                                 f"not a schedule the model reads ({', '.join(sorted(known))})", str(hint) if hint else "")
 
 
 def make_timeline(drivers: DriverSet, history: History, last: int, origin: int | None = None,
@@ -134,6 +151,7 @@ def make_timeline(drivers: DriverSet, history: History, last: int, origin: int |
     origin = history.last_quarter if origin is None else origin
     if last <= origin:
         raise InputError.one("--horizon", "", last, "the horizon must end after the last actual quarter")
+    _check_schedule_names(drivers)
     anchor = tuple(Period.parse(drivers["maas.model_calls_cy2024"].period).fiscal_quarters())
     if origin < anchor[-1]:  # an earlier origin: the last four quarters known then stand in for the anchor year
         anchor = tuple(range(origin - QUARTERS_PER_YEAR + 1, origin + 1))

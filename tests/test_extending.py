@@ -111,7 +111,9 @@ def test_the_workbook_and_the_note_show_the_part(project):
     note = project["root"] / "note.html"
     project["run"]("report", "--output", str(note), "--draws", "200")
     html = note.read_text(encoding="utf-8")
-    assert f'data-line="{TOY_LINE}"' in html and "toy part" in html
+    assert f'data-line="{TOY_LINE}"' in html  # its row of the AI and MaaS table
+    chart = html.split('data-chart="maas-mix"', 1)[1].split("</svg>", 1)[0]
+    assert "toy part" in chart and "GPU leasing" in chart  # and its series in the MaaS chart, beside the others
 
 
 # ----------------------------------------------------------------------------- dated paths
@@ -158,3 +160,19 @@ def test_two_entries_of_a_path_in_one_quarter_are_refused(cli, drivers_copy):
     assert result.code == 2
     assert "growth.organic_fy2028" in result.stderr and "growth.organic_long_run" in result.stderr
     assert "schedule growth.organic" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_misspelt_schedule_or_one_of_mixed_units_is_refused(cli, drivers_copy):
+    """A schedule no quantity reads would be ignored, and an entry in another unit read as a rate:
+    both are load errors naming the driver."""
+    calibrated = drivers_copy / "calibrated.toml"
+    text = calibrated.read_text(encoding="utf-8")
+    calibrated.write_text(text.replace('schedule = "growth.organic"', 'schedule = "growth.organc"', 1), encoding="utf-8")
+    result = cli("forecast", "--drivers", str(drivers_copy))
+    assert result.code == 2 and "growth.organic_fy2025.schedule" in result.stderr and "growth.organic" in result.stderr
+    calibrated.write_text(text, encoding="utf-8")
+    growth = drivers_copy / "growth.toml"
+    growth.write_text(growth.read_text(encoding="utf-8") + ENTRY.format(period="FY2028").replace('unit = "ratio"', 'unit = "x"')
+                      .replace('value = "20%"', "value = 0.2"), encoding="utf-8")
+    result = cli("forecast", "--drivers", str(drivers_copy))
+    assert result.code == 2 and "growth.organic_fy2028.unit" in result.stderr and "share one unit" in result.stderr

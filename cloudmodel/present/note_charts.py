@@ -10,6 +10,7 @@ width), with text kept as text (``svg.fonttype = none``) and no external referen
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -148,7 +149,7 @@ def revenue_mix(years: Sequence[str], marks: Sequence[str], layers: dict[str, Se
         x = list(range(len(years)))
         bottom = [0.0] * len(years)
         top = max(list(totals) + list(base_totals or [])) / scale.divisor
-        for (name, values), colour in zip(layers.items(), LAYER_COLOURS, strict=False):
+        for (name, values), colour in zip(layers.items(), itertools.cycle(LAYER_COLOURS)):  # a sixth part: colours again
             heights = [v / scale.divisor for v in values]
             alphas = [1.0 if m == "A" else FORECAST_ALPHA for m in marks]
             for i, h in enumerate(heights):
