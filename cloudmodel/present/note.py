@@ -57,7 +57,6 @@ VALUATION_HKD = TARGET_HKD
 SCENARIO_LINES = (CLOUD_REVENUE, CLOUD_REVENUE_GROWTH, EBITA_MARGIN, AI_CUSTOMERS, GROUP_REVENUE, NET_INCOME, TARGET_USD)
 INDENT = "\u2003"  # an indented row of a table (a space HTML keeps)
 QUARTERS_BEFORE, QUARTERS_AFTER = 4, 6  # the quarterly table: reported quarters shown, and forecast ones
-HEADLINE = tuple((line, line_label(line)) for line in sections.HEADLINE)
 
 
 # --------------------------------------------------------------------------- data
@@ -177,7 +176,8 @@ def _headline(data: dict[str, Any]) -> str:
     fc, targets = data["fc"], data["targets"]
     cells = _Cells(fc)
     cards = [] if fc.meta["targets_apply"] else _today_cards(data, cells)
-    for line, title in HEADLINE if fc.meta["targets_apply"] else ():
+    for line in sections.HEADLINE if fc.meta["targets_apply"] else ():
+        title = line_label(line)
         for t in (t for t in targets if t["line"] == line):
             unit = t["unit"]
             model = t["model"]
@@ -264,7 +264,7 @@ def _ai(data: dict[str, Any]) -> str:
     rows = [[f"<code>{_e(d.id)}</code>", _e(d.label), _e(fmt(d.value, d.unit)) + (" <b>(set)</b>" if d.overridden else ""),
              _e(_range(d))] for d in drivers]
     parts = [(row.text, row.line) for row in sections.maas_parts()]
-    ai_rows = sections.forecast(data["value_period"])[2].pairs(INDENT)
+    ai_rows = sections.AI.pairs(INDENT)
     maas = charts.revenue_mix(periods, [cells.mark(MAAS_REVENUE, y) for y in periods],
                               {label: [cells.value(line, y) or 0.0 for y in periods] for label, line in parts},
                               [cells.value(MAAS_REVENUE, y) for y in periods], "MaaS revenue by part (RMB bn)",

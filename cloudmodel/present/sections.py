@@ -99,10 +99,9 @@ AI_ROWS = (Row(CLOUD_CUSTOMERS, LINES[CLOUD_CUSTOMERS].label + END), Row(AI_CUST
 ADOPTION_ROWS = len(AI_ROWS)
 
 
-def _ai() -> Section:
-    rows = (*AI_ROWS, Row(TOKENS), Row(PRICE, "Average model-call price"), Row(MAAS_REVENUE), *maas_parts(),
-            Row(GROSS_MARGIN), Row(DEEPSEEK_DAU, "DeepSeek DAU hosted" + END), Row(APPLE_USERS, "Apple users served" + END))
-    return Section("ai", "AI adoption and MaaS", rows)
+AI = Section("ai", "AI adoption and MaaS", (
+    *AI_ROWS, Row(TOKENS), Row(PRICE, "Average model-call price"), Row(MAAS_REVENUE), *maas_parts(),
+    Row(GROSS_MARGIN), Row(DEEPSEEK_DAU, "DeepSeek DAU hosted" + END), Row(APPLE_USERS, "Apple users served" + END)))
 
 
 GROUP = Section("group", "Alibaba Group (fiscal years; A = reported)", (
@@ -129,7 +128,7 @@ HEADLINE = (CLOUD_REVENUE_GROWTH, EBITA_MARGIN, TARGET_USD, TARGET_HKD, AI_CUSTO
 
 def forecast(target_year: str) -> list[Section]:
     """The forecast's tables, in order: cloud revenue, EBITA, AI and MaaS, the group, the valuation."""
-    return [REVENUE, EBITA, _ai(), GROUP, value(target_year)]
+    return [REVENUE, EBITA, AI, GROUP, value(target_year)]
 
 
 def label(line: str) -> str:
@@ -137,5 +136,5 @@ def label(line: str) -> str:
     return LINES[line].label
 
 
-__all__ = ["ADOPTION_ROWS", "EBITA", "GROUP", "HEADLINE", "QUARTERS", "REVENUE", "Row", "Section", "forecast", "label",
+__all__ = ["ADOPTION_ROWS", "AI", "EBITA", "GROUP", "HEADLINE", "QUARTERS", "REVENUE", "Row", "Section", "forecast", "label",
            "maas_parts", "value"]
