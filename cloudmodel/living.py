@@ -3,21 +3,21 @@
 Given the drivers of the files and the history as known at the origin, :func:`update_at` makes one
 deterministic update — no draws, no seed:
 
-1. **The residual states' gains**, estimated on the reported quarters known at the origin up to the
-   report's origin, and held from there on (a rule fixed before the first origin the update
-   serves: the quarters reported later then only filter the states, so a quarter reported as
-   forecast changes nothing and one reported above it raises the next by a fixed share of the
-   surprise): the revenue state's level gain α, trend gain β and damping φ minimise the sum of
-   squared one-step innovations of the growth gaps (a fixed grid, with α(1 + β) ≤ 1 and φ ≤ 0.9 so
-   that a surprise raises the next quarter's forecast by less than itself); the margin state's
-   gain α_m minimises the margin innovations. Their spreads σ follow, with the prior spreads of ``drivers/living.toml``
-   counted as ``living.prior_weight`` pseudo-innovations and the degrees of freedom the estimated
-   gains use up taken off (bands use the Student t quantile of those degrees of freedom). With too few quarters to tell, a stated
-   rule: the latest gap carries (α = 1, β = 0, φ = 1).
+1. **The residual states' parameters.** The revenue state's seasonal q/q pattern
+   (``living.revenue_season_q1`` … ``_q4``): each fiscal quarter's mean log q/q growth of reported
+   cloud revenue, less the mean of the four, over the quarters known at the origin up to the
+   report's origin, and held from there on (a rule fixed before the first origin the update serves:
+   the quarters reported later only filter the states, so a quarter reported as forecast changes
+   nothing). Until every fiscal quarter has a q/q growth the pattern is unknown and the latest gap
+   carries. The margin state's gain α_m minimises the margin innovations on a fixed grid (held in the
+   same way). The states' spreads σ follow from their innovations, with the prior spreads of
+   ``drivers/living.toml`` counted as ``living.prior_weight`` pseudo-innovations and the degrees of
+   freedom the estimated parameters use up taken off (bands use the Student t quantile of those
+   degrees of freedom). The damping φ of the revenue state's slope is an assumption of the file.
 2. **The drivers**, updated on the evidence reported after the report's origin
    (:mod:`cloudmodel.posterior`: a MAP fit with a Laplace approximation).
 
-The gains enter the graph as drivers of kind ``estimated`` (``living.revenue_level_gain`` …), so
+The estimated parameters enter the graph as drivers of kind ``estimated`` (``living.revenue_season_q1`` …), so
 lineage, ``trace``, the workbook and every verb see them; the states themselves are quantities
 (:mod:`cloudmodel.quantities.state`).
 """
@@ -31,28 +31,22 @@ from typing import Any
 
 from cloudmodel.inputs.drivers import Driver, DriverSet
 from cloudmodel.inputs.history import History
-from cloudmodel.periods import quarter_label
-from cloudmodel.quantities.state import DAMPING, LEVEL_GAIN, MARGIN_GAIN, TREND_GAIN
+from cloudmodel.periods import QUARTERS_PER_YEAR, fiscal_parts, quarter_label
+from cloudmodel.quantities.state import MARGIN_GAIN, SEASON
 
-#: The grid the gains are estimated on: a fixed rule. Steps of 0.05 are finer than a dozen quarters
-#: can tell apart. The damping takes the lower half of ETS practice's range (0.8 to 0.98), 0.9 and
-#: 0.8; the gains keep α(1 + β) ≤ 1 and pass on at most MAX_PASS of a surprise to the next quarter,
-#: α(1 + φβ) ≤ 0.95, which leaves room for the drivers' share under the partial-adjustment rule (a
-#: surprise moves the next quarter by less than itself): with φ = 1 allowed the grid's edge passes a
-#: surprise on whole, and a 10% surprise moved the next quarter by 10.2%.
+#: The grid the margin gain is estimated on: a fixed rule. Steps of 0.05 are finer than a dozen
+#: quarters can tell apart.
 GAIN_STEPS = 20
-DAMPINGS = (0.9, 0.8)
-MAX_PASS = 0.95
-#: Fewer gaps than this and the revenue state's three gains are not estimated (the latest gap carries:
-#: α = 1, β = 0, φ = 1): a least-squares fit needs more innovations than parameters, so four innovations
-#: (five gaps) at least. The margin state's one gain needs two innovations (three gaps).
-MIN_GAPS = 5
+#: Fewer margin gaps than this and the margin gain is not estimated (the latest gap carries): two
+#: innovations at least.
 MIN_MARGIN_GAPS = 3
-CARRY = {LEVEL_GAIN: 1.0, TREND_GAIN: 0.0, DAMPING: 1.0, MARGIN_GAIN: 1.0}
+CARRY = {MARGIN_GAIN: 1.0}
+#: The seasonal pattern's free parameters (four quarters less their centring), taken off the revenue
+#: spread's degrees of freedom.
+SEASON_PARAMETERS = QUARTERS_PER_YEAR - 1
 LABELS = {
-    LEVEL_GAIN: "Revenue state: level gain α (share of a growth surprise the level takes)",
-    TREND_GAIN: "Revenue state: trend gain β (share of the level's move the slope takes)",
-    DAMPING: "Revenue state: damping φ of the slope, per quarter",
+    **{driver_id: f"Revenue state: seasonal log q/q growth of fiscal Q{k}, less the mean of the four"
+       for k, driver_id in SEASON.items()},
     MARGIN_GAIN: "Margin state: level gain α_m (share of a margin surprise the level takes)",
 }
 
@@ -90,9 +84,11 @@ class Update:
     def describe(self) -> dict[str, Any]:
         return {"origin": quarter_label(self.origin), "gains": self.gains, "spreads": self.spreads,
                 "drivers_updated": {r["driver"]: r["posterior"] for r in self.records if r["posterior"] != r["prior"]},
-                "method": "residual states: damped local linear trend (revenue growth gap) and local level (margin gap), "
-                          "gains by least squares of one-step innovations on a fixed grid; drivers: MAP with a Laplace "
-                          "approximation on what was reported after the report's origin"}
+                "method": "residual states: damped local linear trend on the log level of cloud revenue over the drivers' "
+                          "(level the reported quarter, slope the latest deseasonalised excess growth, damped by "
+                          "living.revenue_damping; seasonal pattern estimated) and local level (margin gap, gain by least "
+                          "squares on a fixed grid); drivers: MAP with a Laplace approximation on what was reported after "
+                          "the report's origin"}
 
 
 def settings(drivers: DriverSet) -> dict[str, float]:
@@ -103,42 +99,53 @@ def settings(drivers: DriverSet) -> dict[str, float]:
 def estimated_driver(driver_id: str, value: float, origin: int, why: str) -> Driver:
     label = quarter_label(origin)
     return Driver(id=driver_id, label=LABELS[driver_id], value=value, unit="ratio", period=label, kind="estimated",
-                  file=f"(estimated at {label})", theme="The living model", bounds=(0.0, 1.0), reason=why)
+                  file=f"(estimated at {label})", theme="The living model", bounds=(-1.0, 1.0) if driver_id in SEASON.values()
+                  else (0.0, 1.0), reason=why)
 
 
 def with_gains(drivers: DriverSet, gains: Mapping[str, float], origin: int, why: Mapping[str, str]) -> DriverSet:
     return drivers.updated({}, [estimated_driver(k, v, origin, why[k]) for k, v in gains.items()])
 
 
-def _graph_gaps(drivers: DriverSet, history: History) -> tuple[dict[int, float], dict[int, float]]:
-    """The revenue and margin gaps of every reported quarter, by the drivers (the gains do not enter)."""
+def _graph_gaps(drivers: DriverSet, history: History) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+    """The revenue gaps, revenue innovations and margin gaps of every reported quarter, by the drivers
+    (with the seasonal pattern; the margin gain does not enter)."""
     from cloudmodel.engine import evaluate, make_timeline
 
     origin = history.last_quarter
     timeline = make_timeline(drivers, history, origin + 1)
-    evaluation = evaluate(with_gains(drivers, CARRY, origin, {k: "" for k in CARRY}).values_by_id(), history, timeline,
+    carry = {k: v for k, v in CARRY.items() if k not in drivers}
+    evaluation = evaluate(with_gains(drivers, carry, origin, dict.fromkeys(carry, "")).values_by_id(), history, timeline,
                           names=_gap_quantities())
-    revenue = {q: v for q, v in evaluation.memo["revenue_gap"].items() if v is not None and q <= origin}
-    margin = {q: v for q, v in evaluation.memo["margin_gap"].items() if v is not None and q <= origin}
-    return revenue, margin
+
+    def reported(name: str) -> dict[int, float]:
+        return {q: v for q, v in evaluation.memo[name].items() if v is not None and q <= origin}
+
+    return reported("revenue_gap"), reported("revenue_innovation"), reported("margin_gap")
 
 
 def _gap_quantities() -> list[str]:
     from cloudmodel.graph import QUANTITIES
 
-    return [name for name in QUANTITIES if name in ("revenue_gap", "margin_gap")]
+    return [name for name in QUANTITIES if name in ("revenue_gap", "revenue_innovation", "margin_gap")]
 
 
-def holt_innovations(gaps: list[float], alpha: float, beta: float, phi: float) -> list[float]:
-    """One-step innovations of the damped local linear trend on ``gaps`` (the first initialises
-    the level; the slope starts at 0) — the recursion of :mod:`cloudmodel.quantities.state`."""
-    level, slope, out = gaps[0], 0.0, []
-    for gap in gaps[1:]:
-        prediction = level + phi * slope
-        e = gap - prediction
-        out.append(e)
-        level, slope = prediction + alpha * e, phi * slope + alpha * beta * e
-    return out
+def seasonal_pattern(history: History, until: int) -> tuple[dict[str, float], str]:
+    """The revenue state's seasonal q/q pattern from the reported cloud revenue up to ``until``: each
+    fiscal quarter's mean log q/q growth less the mean of the four (so that a year's pattern adds up
+    to nothing); {} until every fiscal quarter has one. Closed form: no optimiser, no seed."""
+    revenue = {q: v for q, v in history.quarterly.get("cloud_revenue_rmb_mn", {}).items() if q <= until}
+    growth: dict[int, list[float]] = {}
+    for q in sorted(revenue):
+        if q - 1 in revenue and revenue[q] > 0 and revenue[q - 1] > 0:
+            growth.setdefault(fiscal_parts(q)[1], []).append(math.log(revenue[q] / revenue[q - 1]))
+    if len(growth) < QUARTERS_PER_YEAR:
+        return {}, f"q/q growths of {len(growth)} fiscal quarters by {quarter_label(until)}: no pattern yet, the latest gap carries"
+    means = {k: sum(v) / len(v) for k, v in growth.items()}
+    centre = sum(means.values()) / QUARTERS_PER_YEAR
+    n = sum(len(v) for v in growth.values())
+    return ({SEASON[k]: means[k] - centre for k in sorted(means)},
+            f"mean log q/q growth of the fiscal quarter less the mean of the four, {n} q/q growths to {quarter_label(until)}")
 
 
 def level_innovations(gaps: list[float], alpha: float) -> list[float]:
@@ -149,41 +156,27 @@ def level_innovations(gaps: list[float], alpha: float) -> list[float]:
     return out
 
 
-def _grid() -> list[tuple[float, float, float]]:
-    steps = [k / GAIN_STEPS for k in range(GAIN_STEPS + 1)]
-    return [(a, b, phi) for phi in DAMPINGS for b in steps for a in reversed(steps[1:])
-            if a * (1 + b) <= 1 + 1e-12 and a * (1 + phi * b) <= MAX_PASS + 1e-12]
-
-
-def estimate_gains(revenue: list[float], margin: list[float], prior: Mapping[str, float],
-                   held: tuple[int, int] | None = None) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
-    """The gains and spreads from the gaps (in quarter order); see the module docstring. ``held``: how
-    many of the revenue and margin gaps the gains are estimated on (those up to the report's origin,
-    for a later origin); the spreads use them all."""
+def estimate_gains(innovations: list[float], margin: list[float], prior: Mapping[str, float], seasonal: bool,
+                   held: int | None = None) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
+    """The margin gain and both spreads (see the module docstring): ``innovations`` are the revenue
+    state's one-step innovations known at the origin, ``margin`` the margin gaps (in quarter order),
+    ``seasonal`` whether the seasonal pattern was estimated; ``held``: how many margin gaps the gain is
+    estimated on (those up to the report's origin, for a later origin); the spreads use them all."""
     gains, why = dict(CARRY), {}
     n0 = prior["prior_weight"]
-    n_rev, n_mar = held if held is not None else (len(revenue), len(margin))
+    n_mar = held if held is not None else len(margin)
     until = "up to the report's origin (held since)" if held is not None else "known at the origin"
-    if n_rev >= MIN_GAPS:
-        best = min(_grid(), key=lambda p: sum(e * e for e in holt_innovations(revenue[:n_rev], *p)))
-        gains[LEVEL_GAIN], gains[TREND_GAIN], gains[DAMPING] = best
-        text = f"least squares of the one-step innovations of the {n_rev} growth gaps {until}"
-    else:
-        text = f"only {n_rev} growth gaps {until}: the stated rule, the latest gap carries"
-    for key in (LEVEL_GAIN, TREND_GAIN, DAMPING):
-        why[key] = text
     if n_mar >= MIN_MARGIN_GAPS:
         steps = [k / GAIN_STEPS for k in range(1, GAIN_STEPS + 1)]
         gains[MARGIN_GAIN] = min(reversed(steps), key=lambda a: sum(e * e for e in level_innovations(margin[:n_mar], a)))
         why[MARGIN_GAIN] = f"least squares of the one-step innovations of the {n_mar} margin gaps {until}"
     else:
         why[MARGIN_GAIN] = f"only {n_mar} margin gaps {until}: the stated rule, the latest gap carries"
-    e_rev = holt_innovations(revenue, gains[LEVEL_GAIN], gains[TREND_GAIN], gains[DAMPING]) if revenue else []
     e_mar = level_innovations(margin, gains[MARGIN_GAIN]) if margin else []
-    # degrees of freedom: innovations less the gains estimated on them, plus the prior's pseudo-innovations
-    dof_rev = len(e_rev) - (3 if len(revenue) >= MIN_GAPS else 0) + n0
+    # degrees of freedom: innovations less the parameters estimated on them, plus the prior's pseudo-innovations
+    dof_rev = len(innovations) - (SEASON_PARAMETERS if seasonal else 0) + n0
     dof_mar = len(e_mar) - (1 if len(margin) >= MIN_MARGIN_GAPS else 0) + n0
-    spreads = {"revenue": math.sqrt((sum(e * e for e in e_rev) + n0 * prior["surprise_sd_prior"] ** 2) / max(dof_rev, n0)),
+    spreads = {"revenue": math.sqrt((sum(e * e for e in innovations) + n0 * prior["surprise_sd_prior"] ** 2) / max(dof_rev, n0)),
                "revenue_dof": max(dof_rev, n0),
                "margin": math.sqrt((sum(e * e for e in e_mar) + n0 * prior["ratio_sd"] ** 2) / max(dof_mar, n0)),
                "margin_dof": max(dof_mar, n0)}
@@ -252,28 +245,34 @@ def _from_document(base: DriverSet, document: dict[str, Any]) -> Update:
 
 
 def make_update(base: DriverSet, history: History) -> Update:
-    """The update at the history's last reported quarter (see the module docstring): the gains on the
-    drivers' gaps, the drivers on the evidence after the report's origin given the gains, and again
-    until the gains the updated drivers' gaps give are the gains the drivers were fitted with."""
+    """The update at the history's last reported quarter (see the module docstring): the seasonal
+    pattern from the reported revenue, the margin gain on the drivers' margin gaps, the drivers on the
+    evidence after the report's origin given both, and again until the gain the updated drivers' gaps
+    give is the gain the drivers were fitted with."""
     from cloudmodel.engine import report_origin
 
     origin, after = history.last_quarter, report_origin(base)
     prior = settings(base)
-    drivers, posterior, fitted_with = base, None, None
+    season, season_why = seasonal_pattern(history, min(origin, after))
+    if season and origin > after:
+        season_why += " (held since the report's origin)"
+    seasoned = with_gains(base, season, origin, dict.fromkeys(season, season_why))
+    drivers, posterior, fitted_with = seasoned, None, None
     for _ in range(MAX_ROUNDS):
-        revenue, margin = _graph_gaps(drivers, history)
-        held = (sum(q <= after for q in revenue), sum(q <= after for q in margin)) if origin > after else None
-        gains, spreads, why = estimate_gains([revenue[q] for q in sorted(revenue)], [margin[q] for q in sorted(margin)], prior,
-                                             held)
+        revenue, innovations, margin = _graph_gaps(drivers, history)
+        held = sum(q <= after for q in margin) if origin > after else None
+        gains, spreads, why = estimate_gains([innovations[q] for q in sorted(innovations)], [margin[q] for q in sorted(margin)],
+                                             prior, bool(season), held)
         if posterior is not None and gains == fitted_with:
             break
         if origin <= after:
             break
         from cloudmodel.posterior import fit
 
-        posterior = fit(with_gains(base, gains, origin, why), history, fit_spreads(prior), after)
+        posterior = fit(with_gains(seasoned, gains, origin, why), history, fit_spreads(prior), after)
         fitted_with = gains
-        drivers = base.updated(posterior.values)
+        drivers = seasoned.updated(posterior.values)
+    gains, why = {**season, **gains}, {**dict.fromkeys(season, season_why), **why}
     drivers = with_gains(drivers, gains, origin, why)
     update = Update(drivers, origin, gains, spreads,
                     {"revenue": {quarter_label(q): v for q, v in sorted(revenue.items())},
@@ -287,4 +286,4 @@ def make_update(base: DriverSet, history: History) -> Update:
     return update
 
 
-__all__ = ["Update", "update_at", "estimate_gains", "holt_innovations", "level_innovations", "settings"]
+__all__ = ["Update", "update_at", "estimate_gains", "level_innovations", "seasonal_pattern", "settings"]

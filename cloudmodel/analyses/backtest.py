@@ -32,7 +32,7 @@ from cloudmodel.inputs.history import LINE_METRICS, History
 from cloudmodel.periods import QUARTERS_PER_YEAR, Period, quarter_label
 from cloudmodel.quantities import LINES
 from cloudmodel.quantities.ebita import CLOUD_EBITA
-from cloudmodel.quantities.revenue import AI_REVENUE, CLOUD_REVENUE
+from cloudmodel.quantities.revenue import CLOUD_REVENUE
 from cloudmodel.xp import Z90
 
 
@@ -261,9 +261,8 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
         target = o + 1
         label = quarter_label(target)
         model_value = fc.value(CLOUD_REVENUE, label)
-        share = 1 - fc.value(AI_REVENUE, label) / model_value
-        spreads = basis.living.spreads
-        state = spreads["revenue"] * share * band_quantile(spreads["revenue_dof"]) / Z90
+        spreads = basis.living.spreads  # the revenue state's spread is of the total's log (its gap is on cloud revenue)
+        state = spreads["revenue"] * band_quantile(spreads["revenue_dof"]) / Z90
         sd = math.hypot(state, _driver_spread(basis, label))
         methods = {"model": (model_value, sd), "seasonal_naive": (seasonal_naive_next(actual, o), None),
                    "yoy_carry": (yoy_carry_next(actual, o), None), "holt_winters": holt_winters_next(actual, o)}

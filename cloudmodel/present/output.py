@@ -206,7 +206,7 @@ def write_atomic(path: Path, writer: Callable[[Path], None], force: bool = False
         except InputError:
             raise
         except Exception as exc:  # a library's own error around a failed write (xlsxwriter, polars)
-            reason = io_failure(exc)
+            reason = io_failure(exc) or _probe_write(temp)
             if reason is None:
                 raise
             raise InputError.one(option, "", "-" if to_stdout_ else text, f"cannot be written: {reason}",
@@ -246,6 +246,20 @@ def io_failure(exc: BaseException) -> str | None:
     found = re.search(r"os error (\d+)|\[Errno (\d+)\]", str(exc))
     if found:
         return os.strerror(int(found.group(1) or found.group(2)))
+    return None
+
+
+def _probe_write(temp: str) -> str | None:
+    """The system's reason a write to ``temp`` fails, found by writing to it again, or None: a library
+    may report a failed write as its own error with no system error in it (polars' parquet writer on a
+    full disk says "Invalid thrift: transport error")."""
+    try:
+        with open(temp, "ab") as probe:
+            probe.write(b"\0" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 
