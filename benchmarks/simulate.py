@@ -26,17 +26,17 @@ import numpy as np  # noqa: E402
 
 import cloudmodel  # noqa: E402
 from cloudmodel.analyses.simulate import inverse_cdf, simulate, specs_for  # noqa: E402
-from cloudmodel.inputs.history import load_history  # noqa: E402
+from cloudmodel.basis import prepare  # noqa: E402
 
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
 import cloudmodel
-from cloudmodel.inputs.history import load_history
 from cloudmodel.analyses.simulate import simulate
-drivers, history = cloudmodel.load_drivers(), load_history()
+from cloudmodel.basis import prepare
+basis = prepare()
 start = time.perf_counter()
-simulate(drivers, history, {draws}, seed=1)
+simulate(basis.drivers, basis.history, {draws}, seed=1, living=basis.living)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -49,21 +49,22 @@ def child(draws: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    drivers, history = cloudmodel.load_drivers(), load_history()
-    simulate(drivers, history, 50_000, seed=0)  # warm up imports and caches
+    basis = prepare()  # the run simulate stands on: the drivers updated at the origin, the history then
+    drivers, history = basis.drivers, basis.history
+    simulate(drivers, history, 50_000, seed=0, living=basis.living)  # warm up imports and caches
     runs = []
     for _ in range(3):
         start = time.perf_counter()
-        simulate(drivers, history, 1_000_000, seed=1)
+        simulate(drivers, history, 1_000_000, seed=1, living=basis.living)
         runs.append(time.perf_counter() - start)
     seconds = min(runs)
 
-    specs = specs_for(drivers)
+    specs = specs_for(drivers, history=history)
     u = np.random.default_rng(0).random((len(specs), 1_000))
     values = {s.driver: inverse_cdf(s, u[j]) for j, s in enumerate(specs)}
     start = time.perf_counter()
     for i in range(1_000):
-        cloudmodel.forecast(drivers=drivers, history=history, overrides={k: float(v[i]) for k, v in values.items()})
+        cloudmodel.forecast(basis=basis, overrides={k: float(v[i]) for k, v in values.items()})
     loop_1m = (time.perf_counter() - start) * 1_000
 
     _, peak = child(1_000_000)
