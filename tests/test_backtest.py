@@ -303,3 +303,32 @@ def test_a_consensus_file_of_ones_own(tmp_path, cli):
     doc = json.loads(cli("backtest", "--consensus", str(path), "--format", "json").stdout)
     rows = [r for r in doc["rolling"]["rows"] if r["method"] == "consensus"]
     assert [(r["period"], r["forecast"]) for r in rows] == [("FY2026Q4", 42_000)]
+
+
+def test_holt_winters_fits_are_the_same_forked_inline_or_after_a_hung_child(history, monkeypatch, tmp_path):
+    """The forked fits equal the inline ones; without fork (not Linux), or with a child that never answers
+    (it is stopped after CHILD_TIMEOUT_S), the backtest fits inline and gets the same numbers."""
+    import time
+
+    from cloudmodel.analyses import backtest as bt
+
+    actual = dict(history.quarterly["cloud_revenue_rmb_mn"])
+    origins = range(history.first_quarter + 4, history.last_quarter)
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(tmp_path / "forked"))
+    forked = bt.HoltWintersFits(actual, origins)
+    assert forked._process is not None  # nothing cached: the fits run in a child
+    got = {o: forked.get(o) for o in origins}
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(tmp_path / "inline"))
+    inline = {o: bt.holt_winters_next(actual, o) for o in origins}
+    assert got == inline and sum(v is not None for v in got.values()) == 8
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(tmp_path / "darwin"))
+    monkeypatch.setattr(bt.sys, "platform", "darwin")
+    assert bt.HoltWintersFits(actual, origins)._process is None
+    monkeypatch.setattr(bt.sys, "platform", "linux")
+    monkeypatch.setenv("CLOUDMODEL_CACHE_DIR", str(tmp_path / "hung"))
+    monkeypatch.setattr(bt, "CHILD_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(bt.HoltWintersFits, "_child", lambda self, send: time.sleep(60))
+    hung = bt.HoltWintersFits(actual, origins)
+    child = hung._process
+    assert {o: hung.get(o) for o in origins} == inline
+    assert not child.is_alive()

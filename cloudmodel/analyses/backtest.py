@@ -22,7 +22,7 @@ customers); what the backtest guarantees is that no *reported actual* after the 
 from __future__ import annotations
 
 import math
-import os
+import sys
 from typing import Any
 
 from cloudmodel.engine import make_timeline, run
@@ -180,6 +180,11 @@ def holt_winters_next(actual: dict[int, float], o: int) -> tuple[float, float] |
     return forecast, sd
 
 
+#: How long the backtest waits for the forked Holt–Winters fits before it fits inline [s]: our
+#: bound, some fifty times what they take (about a second and a half with statsmodels' import).
+CHILD_TIMEOUT_S = 60.0
+
+
 class HoltWintersFits:
     """:func:`holt_winters_next` at every origin, fitted in a forked process while the caller runs the
     model's updates (statsmodels' import and the fits take about half the backtest's time, on a second
@@ -189,7 +194,8 @@ class HoltWintersFits:
     def __init__(self, actual: dict[int, float], origins: Any):
         self.actual, self.origins, self.results = actual, list(origins), None
         self._process = self._pipe = None
-        if not hasattr(os, "fork") or all(self._cached(o) for o in self.origins):
+        # fork only where it is safe after numpy's and polars' threads start: Linux (macOS may deadlock)
+        if not sys.platform.startswith("linux") or all(self._cached(o) for o in self.origins):
             return
         import multiprocessing
 
@@ -199,7 +205,7 @@ class HoltWintersFits:
             self._process.start()
             send.close()
             self._pipe = receive
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - no process (a daemonic caller, no resources): fit inline
             self._process = self._pipe = None
 
     def _cached(self, o: int) -> bool:
@@ -225,7 +231,7 @@ class HoltWintersFits:
     def get(self, o: int) -> tuple[float, float] | None:
         if self.results is None and self._pipe is not None:
             try:
-                self.results = self._pipe.recv()
+                self.results = self._pipe.recv() if self._pipe.poll(CHILD_TIMEOUT_S) else None
             except (EOFError, OSError):
                 self.results = None
             finally:
@@ -239,6 +245,7 @@ class HoltWintersFits:
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.terminate()
+                self._process.join(timeout=5)
             self._process = None
         if self._pipe is not None:
             self._pipe.close()
@@ -323,13 +330,17 @@ def rolling_backtest(drivers: DriverSet, history: History, actuals: Actuals | No
     rows, ebita_rows = [], []
     holt_winters = HoltWintersFits(actual, range(first, last))  # fitted alongside the model's updates
     made = {}
-    for o in range(first, last):
-        basis = prepare(drivers, history=history, actuals=actuals.before(o) if actuals is not None else None, origin=o)
-        fc = forecast(basis=basis, horizon=_next_horizon(basis))
-        label = quarter_label(o + 1)
-        spreads = basis.living.spreads  # the revenue state's spread is of the total's log (its gap is on cloud revenue)
-        state = spreads["revenue"] * band_quantile(spreads["revenue_dof"]) / Z90
-        made[o] = (fc, math.hypot(state, _driver_spread(basis, label)))
+    try:
+        for o in range(first, last):
+            basis = prepare(drivers, history=history, actuals=actuals.before(o) if actuals is not None else None, origin=o)
+            fc = forecast(basis=basis, horizon=_next_horizon(basis))
+            label = quarter_label(o + 1)
+            spreads = basis.living.spreads  # the revenue state's spread is of the total's log (its gap is on cloud revenue)
+            state = spreads["revenue"] * band_quantile(spreads["revenue_dof"]) / Z90
+            made[o] = (fc, math.hypot(state, _driver_spread(basis, label)))
+    except BaseException:
+        holt_winters.close()
+        raise
     for o, (fc, sd) in made.items():
         target = o + 1
         label = quarter_label(target)
@@ -369,8 +380,8 @@ METHODS = {"model": "forecast --origin O: the report's drivers updated on every 
 def _rolling_meta(rows: list[dict[str, Any]], first: int, last: int, after: int) -> dict[str, Any]:
     return {"line": REVENUE, "origins": len({r["origin"] for r in rows}), "first_origin": quarter_label(first),
             "last_origin": quarter_label(last - 1), "report_origin": quarter_label(after),
-            "band": f"P5–P95: the model's forecast × exp(±{Z90:.3f} σ), σ combining the revenue state's one-step spread × "
-                    "the non-AI share (widened to the Student t quantile of its degrees of freedom) and the update's "
+            "band": f"P5–P95: the model's forecast × exp(±{Z90:.3f} σ), σ combining the revenue state's one-step spread of "
+                    "cloud revenue's log (widened to the Student t quantile of its degrees of freedom) and the update's "
                     f"driver uncertainty (the Laplace covariance); Holt–Winters: ±{Z90:.3f} × the spread of its in-sample "
                     "one-step log errors",
             "methods": METHODS,

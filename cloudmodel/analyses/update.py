@@ -83,7 +83,8 @@ def update(drivers: DriverSet, history: History, actuals: Any, origin: str | Non
             "rows_used": used, "rows_not_used": not_used, "drivers_hash": drivers.files_hash,
             "update": after.living.describe(), "origin_update": before.living.describe(),
             "method": "drivers: MAP fit with a Laplace approximation (no draws, no seed); residual states: damped local "
-                      "linear trend of the growth gap and local level of the margin gap; bridge: each step one run of the "
+                      "linear trend on the log level of cloud revenue over the drivers' and local level of the margin "
+                      "gap; bridge: each step one run of the "
                       "graph (drivers one after another, the states' gains, then each new quarter's revenue and EBITA)"}
     return Update(meta, surprises, _driver_rows(before, after), bridge, revised, fc1)
 
